@@ -1,0 +1,14 @@
+import type { ZapAgent } from '../agent/zap-agent';
+import type { ModelRegistry } from '../llm/model-registry';
+import type { McpConnectionPool } from '../mcp/mcp-connection-pool';
+import type { AgentToolbox } from '../tools/agent-toolbox';
+import type { ConversationReader } from './conversation-reader';
+
+/** What zap-agents activities need, passed explicitly to {@link createActivities}. */
+export interface ActivityDependencies {
+  agents: ReadonlyMap<string, ZapAgent<any>>;
+  toolbox: AgentToolbox;
+  mcpPool: McpConnectionPool;
+  models: ModelRegistry;
+  conversations: ConversationReader;
+}

@@ -1,0 +1,44 @@
+import { Context } from '@temporalio/activity';
+import type { InvokeModelInput, InvokeModelResult } from '../core/activity-contracts';
+import { FailureType } from '../core/activity-contracts';
+import type { ActivityDependencies } from './activity-dependencies';
+import { permanentFailure, toApplicationFailure } from './to-application-failure';
+
+/** Builds the model activity: reads the conversation, calls the endpoint, returns the answer. */
+export function createInvokeModel(dependencies: ActivityDependencies) {
+  return async function invokeModel(input: InvokeModelInput): Promise<InvokeModelResult> {
+    const context = Context.current();
+    const execution = context.info.workflowExecution;
+    if (!execution) {
+      throw permanentFailure(FailureType.ConversationUnavailable, 'invokeModel must run as part of an agent workflow.');
+    }
+    const { workflowId, runId } = execution;
+    const agent = dependencies.agents.get(input.agentName);
+    if (!agent) {
+      throw permanentFailure(FailureType.AgentNotFound, `Agent '${input.agentName}' is not registered on this worker.`);
+    }
+    let messages;
+    try {
+      messages = await dependencies.conversations.read(workflowId, runId, input.messageCount);
+    } catch (error) {
+      throw toApplicationFailure(error);
+    }
+    try {
+      const tools = await dependencies.toolbox.definitions(agent.name);
+      const model = dependencies.models.forAgent(agent);
+      const result = await model.complete({
+        model: agent.model,
+        messages,
+        tools,
+        temperature: agent.temperature,
+        maxTokens: agent.maxTokens,
+        signal: context.cancellationSignal,
+        timeoutMs: agent.timeouts.llmMs,
+      });
+      dependencies.conversations.remember(workflowId, runId, input.messageCount, result.message);
+      return result;
+    } catch (error) {
+      throw toApplicationFailure(error);
+    }
+  };
+}

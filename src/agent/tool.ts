@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import type { JsonValue } from '../core/json';
+import { ZapConfigurationError } from '../core/errors';
+import { validateToolName } from './names';
+
+/** What a local tool's `execute` receives besides its arguments. */
+export interface ToolExecutionContext<TContext = JsonValue | undefined> {
+  /** The user context given to `executeTask` (JSON). */
+  context: TContext;
+  taskId: string;
+  agentName: string;
+  toolCallId: string;
+  /**
+   * Stable across retries of this call (task id + tool call id): pass it to external systems
+   * so a retried call does not repeat a side effect.
+   */
+  idempotencyKey: string;
+  /** Aborted when the activity is cancelled or times out. */
+  signal: AbortSignal;
+}
+
+/** Options of {@link tool}. */
+export interface ToolOptions<TParameters extends z.ZodType, TContext> {
+  /** 1–64 chars of `[A-Za-z0-9_-]`, unique among the agent's tools. */
+  name: string;
+  /** Tells the model what the tool does and when to use it. */
+  description: string;
+  /** Zod schema of the arguments (an object schema). Arguments are validated before `execute`. */
+  parameters: TParameters;
+  /**
+   * Returns the tool's result: a string is given to the model as is, anything else as JSON.
+   * Throwing makes the call fail; after the tool retry policy the error goes to the model.
+   */
+  execute: (args: z.infer<TParameters>, context: ToolExecutionContext<TContext>) => unknown;
+  /**
+   * Whether running the call twice has the same effect as once.
+   * @default false
+   */
+  idempotent?: boolean;
+}
+
+/** A local tool: runs inside a tool activity on the worker. Build it with {@link tool}. */
+export interface ZapTool<TContext = any> {
+  readonly kind: 'zap-tool';
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: z.ZodType;
+  /** The JSON Schema sent to the model. */
+  readonly jsonSchema: Record<string, unknown>;
+  readonly idempotent: boolean;
+  readonly execute: (args: any, context: ToolExecutionContext<TContext>) => unknown;
+}
+
+/**
+ * Defines a local tool with a zod parameter schema.
+ *
+ * @example
+ * ```ts
+ * const getWeather = tool({
+ *   name: 'get_weather',
+ *   description: 'Current weather for a city',
+ *   parameters: z.object({ city: z.string() }),
+ *   execute: async ({ city }) => `Sunny in ${city}`,
+ * });
+ * ```
+ */
+export function tool<TParameters extends z.ZodType, TContext = any>(
+  options: ToolOptions<TParameters, TContext>,
+): ZapTool<TContext> {
+  validateToolName(options.name, 'tool()');
+  if (typeof options.description !== 'string' || options.description.trim() === '') {
+    throw new ZapConfigurationError(`tool '${options.name}' needs a non-empty description.`);
+  }
+  if (typeof options.execute !== 'function') {
+    throw new ZapConfigurationError(`tool '${options.name}' needs an execute function.`);
+  }
+  let jsonSchema: Record<string, unknown>;
+  try {
+    jsonSchema = z.toJSONSchema(options.parameters, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
+  } catch (error) {
+    throw new ZapConfigurationError(
+      `tool '${options.name}': its parameters cannot be converted to JSON Schema (use a zod 4 object schema).`,
+      { cause: error },
+    );
+  }
+  if (jsonSchema.type !== 'object') {
+    throw new ZapConfigurationError(`tool '${options.name}': parameters must be a zod object schema.`);
+  }
+  delete jsonSchema.$schema;
+  return {
+    kind: 'zap-tool',
+    name: options.name,
+    description: options.description,
+    parameters: options.parameters,
+    jsonSchema,
+    idempotent: options.idempotent ?? false,
+    execute: options.execute,
+  };
+}

@@ -1,0 +1,159 @@
+import type { Client, TLSConfig } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import { parseDuration, type ZapAgent } from '../agent/zap-agent';
+import {
+  DEFAULT_EVENT_LOG_LIMIT,
+  DEFAULT_IDLE_TIMEOUT,
+  DEFAULT_TASK_QUEUE,
+  DEFAULT_TEMPORAL_ADDRESS,
+  DEFAULT_TEMPORAL_NAMESPACE,
+} from '../core/defaults';
+import { ZapConfigurationError } from '../core/errors';
+import type { LlmEndpointOptions } from '../llm/llm-endpoint';
+import type { McpConnectionPoolOptions } from '../mcp/mcp-connection-pool';
+
+/** How to reach Temporal. */
+export interface TemporalConnectionOptions {
+  /** @default process.env.TEMPORAL_ADDRESS ?? 'localhost:7233' */
+  address?: string;
+  /** @default process.env.TEMPORAL_NAMESPACE ?? 'default' */
+  namespace?: string;
+  /** TLS settings (`true` for system roots, or certificates for mTLS). @default undefined (plain TCP) */
+  tls?: TLSConfig | boolean;
+  /** API key for Temporal Cloud. @default undefined */
+  apiKey?: string;
+  /** How long `start()` waits for the server. @default '10 seconds' */
+  connectTimeout?: Duration;
+}
+
+/** Options of `Zap`. */
+export interface ZapOptions<TContext = unknown> {
+  /** The agents this `Zap` runs; names must be unique and sub-agents must exist. */
+  agents: ZapAgent<TContext>[];
+  /** @default address and namespace from the environment, else localhost:7233 / 'default' */
+  temporal?: TemporalConnectionOptions;
+  /** A pre-built Temporal client; `temporal` is then ignored for the client side. @default undefined */
+  temporalClient?: Client;
+  /** Task queue of the agent workflows and activities. @default 'zap-agents' */
+  taskQueue?: string;
+  /** Model endpoint for every agent that sets none. @default $OPENAI_BASE_URL and $OPENAI_API_KEY */
+  llm?: LlmEndpointOptions;
+  /** How long an answered task waits for a follow-up before its workflow ends. @default '24 hours' */
+  idleTimeout?: Duration;
+  /** Durable events each task keeps for stream consumers. @default 1000 */
+  eventLogLimit?: number;
+  /**
+   * Continue-as-new after this many history events even before Temporal suggests it. Testing
+   * aid; leave unset in production. @default undefined
+   */
+  continueAsNewAfterEvents?: number;
+  /** MCP connection settings of workers and of `getAgentTools`. @default {} */
+  mcp?: McpConnectionPoolOptions;
+}
+
+/** {@link ZapOptions} with defaults applied and everything validated. */
+export interface CompiledZapOptions<TContext> {
+  agents: ReadonlyMap<string, ZapAgent<TContext>>;
+  temporal: Required<Pick<TemporalConnectionOptions, 'address' | 'namespace'>> &
+    Pick<TemporalConnectionOptions, 'tls' | 'apiKey'> & { connectTimeoutMs: number };
+  temporalClient: Client | undefined;
+  taskQueue: string;
+  llm: LlmEndpointOptions | undefined;
+  idleTimeoutMs: number;
+  eventLogLimit: number;
+  continueAsNewAfterEvents: number | undefined;
+  mcp: McpConnectionPoolOptions;
+}
+
+/** Validates {@link ZapOptions} once, at construction. */
+export function compileZapOptions<TContext>(
+  options: ZapOptions<TContext>,
+  environment: NodeJS.ProcessEnv = process.env,
+): CompiledZapOptions<TContext> {
+  if (!options || !Array.isArray(options.agents) || options.agents.length === 0) {
+    throw new ZapConfigurationError('Zap needs at least one agent in `agents`.');
+  }
+  const agents = new Map<string, ZapAgent<TContext>>();
+  for (const agent of options.agents) {
+    if (!agent || typeof agent.taskSettings !== 'function') {
+      throw new ZapConfigurationError('Zap `agents` must be ZapAgent instances.');
+    }
+    if (agents.has(agent.name)) throw new ZapConfigurationError(`Two agents are named '${agent.name}'.`);
+    agents.set(agent.name, agent);
+  }
+  for (const agent of agents.values()) {
+    for (const subAgent of agent.subAgents) {
+      if (!agents.has(subAgent)) {
+        throw new ZapConfigurationError(`Agent '${agent.name}' lists unknown sub-agent '${subAgent}'.`);
+      }
+    }
+  }
+  assertNoDelegationCycle(agents);
+  assertConsistentMcpServers(agents);
+
+  const eventLogLimit = options.eventLogLimit ?? DEFAULT_EVENT_LOG_LIMIT;
+  if (!Number.isInteger(eventLogLimit) || eventLogLimit < 10) {
+    throw new ZapConfigurationError('eventLogLimit must be an integer of at least 10.');
+  }
+  const continueAsNewAfterEvents = options.continueAsNewAfterEvents;
+  if (continueAsNewAfterEvents !== undefined && (!Number.isInteger(continueAsNewAfterEvents) || continueAsNewAfterEvents < 20)) {
+    throw new ZapConfigurationError('continueAsNewAfterEvents must be an integer of at least 20.');
+  }
+  const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+  if (typeof taskQueue !== 'string' || taskQueue.trim() === '') {
+    throw new ZapConfigurationError('taskQueue must be a non-empty string.');
+  }
+  return {
+    agents,
+    temporal: {
+      address: options.temporal?.address ?? nonEmpty(environment.TEMPORAL_ADDRESS) ?? DEFAULT_TEMPORAL_ADDRESS,
+      namespace: options.temporal?.namespace ?? nonEmpty(environment.TEMPORAL_NAMESPACE) ?? DEFAULT_TEMPORAL_NAMESPACE,
+      tls: options.temporal?.tls,
+      apiKey: options.temporal?.apiKey,
+      connectTimeoutMs: parseDuration(options.temporal?.connectTimeout ?? '10 seconds', 'temporal.connectTimeout'),
+    },
+    temporalClient: options.temporalClient,
+    taskQueue,
+    llm: options.llm,
+    idleTimeoutMs: parseDuration(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'idleTimeout'),
+    eventLogLimit,
+    continueAsNewAfterEvents,
+    mcp: options.mcp ?? {},
+  };
+}
+
+function assertNoDelegationCycle(agents: ReadonlyMap<string, ZapAgent<any>>): void {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, path: string[]): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') {
+      const cycle = [...path.slice(path.indexOf(name)), name].join(' → ');
+      throw new ZapConfigurationError(`Sub-agents form a delegation cycle: ${cycle}.`);
+    }
+    state.set(name, 'visiting');
+    for (const subAgent of agents.get(name)?.subAgents ?? []) visit(subAgent, [...path, name]);
+    state.set(name, 'done');
+  };
+  for (const name of agents.keys()) visit(name, []);
+}
+
+/** Agents may share an MCP server by name, but only with the same configuration. */
+function assertConsistentMcpServers(agents: ReadonlyMap<string, ZapAgent<any>>): void {
+  const seen = new Map<string, { agent: string; config: string }>();
+  for (const agent of agents.values()) {
+    for (const config of agent.mcpClients) {
+      const serialized = JSON.stringify(config);
+      const previous = seen.get(config.name);
+      if (previous && previous.config !== serialized) {
+        throw new ZapConfigurationError(
+          `MCP server '${config.name}' is configured differently by agents '${previous.agent}' and '${agent.name}'.`,
+        );
+      }
+      seen.set(config.name, { agent: agent.name, config: serialized });
+    }
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}

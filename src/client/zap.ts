@@ -1,0 +1,281 @@
+import { randomBytes } from 'node:crypto';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import type { ZapAgent } from '../agent/zap-agent';
+import type { ApprovalRequest } from '../core/approval-request';
+import {
+  AgentNotFoundError,
+  ApprovalNotFoundError,
+  TaskClosedError,
+  TaskNotFoundError,
+  ZapConnectionError,
+  ZapError,
+  ZapNotStartedError,
+} from '../core/errors';
+import type { MessageContent } from '../core/messages';
+import { TaskStatus } from '../core/task-status';
+import type { TaskSnapshot } from '../core/task-snapshot';
+import { McpConnectionPool } from '../mcp/mcp-connection-pool';
+import { AgentToolbox } from '../tools/agent-toolbox';
+import type { AgentWorkflowInput } from '../workflows/agent-workflow-input';
+import type { agentWorkflow } from '../workflows/agent-workflow';
+import { AGENT_WORKFLOW_TYPE, cancelReasonSignal, followUpSignal, getTaskStateQuery } from '../workflows/definitions';
+import { createZapWorker, type ZapWorkerOptions } from '../worker/create-worker';
+import { Task, type TaskOperations } from './task';
+import { assertVisionSupported, validateTaskRequest, type ExecuteTaskOptions } from './task-request';
+import { compileZapOptions, type CompiledZapOptions, type ZapOptions } from './zap-options';
+
+/**
+ * The orchestrator: starts one Temporal workflow per task, sends follow-ups as signals, reads
+ * state through queries, and builds workers that run the agents.
+ *
+ * @example
+ * ```ts
+ * const zap = new Zap({ agents: [new ZapAgent({ name: 'Support', prompt: 'You help customers.' })] });
+ * await zap.start();
+ * const task = await zap.executeTask({ agentName: 'Support', task: 'Where is order 123?' });
+ * const latest = await zap.getTask(task.id);
+ * ```
+ */
+export class Zap<TContext = unknown> implements TaskOperations {
+  /** The compiled options; read-only. */
+  readonly options: CompiledZapOptions<TContext>;
+  private connection: Connection | undefined;
+  private temporalClient: Client | undefined;
+  private clientToolbox: { pool: McpConnectionPool; toolbox: AgentToolbox } | undefined;
+  private readonly workerResources = new Set<{ close(): Promise<void> }>();
+
+  constructor(options: ZapOptions<TContext>) {
+    this.options = compileZapOptions(options);
+  }
+
+  /** Connects to Temporal. Unreachable server → `ZapConnectionError` naming the address. */
+  async start(): Promise<void> {
+    if (this.temporalClient) return;
+    if (this.options.temporalClient) {
+      this.temporalClient = this.options.temporalClient;
+      return;
+    }
+    const { address, namespace, tls, apiKey, connectTimeoutMs } = this.options.temporal;
+    try {
+      this.connection = await Connection.connect({ address, tls, apiKey, connectTimeout: connectTimeoutMs });
+    } catch (error) {
+      throw new ZapConnectionError(
+        `Could not connect to Temporal at ${address} (namespace '${namespace}'): ${describeError(error)}. ` +
+          'Is the server running? Start one with ./temporal-dev.sh, or set TEMPORAL_ADDRESS.',
+        { cause: error },
+      );
+    }
+    this.temporalClient = new Client({ connection: this.connection, namespace });
+  }
+
+  /** Closes what this `Zap` opened: its Temporal connection, MCP connections, and worker resources. Running tasks go on. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.workerResources].map((resource) => resource.close()));
+    this.workerResources.clear();
+    await this.clientToolbox?.pool.close();
+    this.clientToolbox = undefined;
+    await this.connection?.close();
+    this.connection = undefined;
+    this.temporalClient = undefined;
+  }
+
+  /** The Temporal client (after `start()`). */
+  get client(): Client {
+    if (!this.temporalClient) throw new ZapNotStartedError('Call zap.start() first.');
+    return this.temporalClient;
+  }
+
+  /**
+   * Starts a new task (one workflow), or sends a follow-up to an existing one.
+   * A given `taskId` makes the call idempotent: the same id returns the same task.
+   */
+  async executeTask(options: ExecuteTaskOptions<TContext>): Promise<Task> {
+    const client = this.client;
+    const request = validateTaskRequest(options, this.options.agents);
+    if (request.kind === 'follow-up') return this.sendFollowUp(request.taskId, request.content);
+
+    const { agent, content, context, taskId: requestedId } = request;
+    if (requestedId !== undefined) {
+      const existing = await this.findTask(requestedId);
+      if (existing) return existing;
+    }
+    const taskId = requestedId ?? `${agent.name}-${randomBytes(8).toString('hex')}`;
+    const createdAt = new Date().toISOString();
+    const input: AgentWorkflowInput = {
+      taskId,
+      agent: agent.taskSettings(context as TContext),
+      message: content,
+      context,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      eventLogLimit: this.options.eventLogLimit,
+      continueAsNewAfterEvents: this.options.continueAsNewAfterEvents,
+      createdAt,
+    };
+    try {
+      await client.workflow.start<typeof agentWorkflow>(AGENT_WORKFLOW_TYPE, {
+        taskQueue: this.options.taskQueue,
+        workflowId: taskId,
+        args: [input],
+        // Same id while running → the running task; same id after it closed → refused, and we
+        // return the closed task. Either way one id is one task.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { agentName: agent.name },
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return this.getTask(taskId);
+      throw error;
+    }
+    return new Task(
+      {
+        taskId,
+        agentName: agent.name,
+        status: TaskStatus.Pending,
+        history: [
+          { role: 'system', content: input.agent.systemPrompt },
+          { role: 'user', content },
+        ],
+        subTasks: [],
+        usage: { promptTokens: 0, completionTokens: 0 },
+        pendingApprovals: [],
+        lastEventSeq: 0,
+        createdAt,
+        updatedAt: createdAt,
+      },
+      this,
+    );
+  }
+
+  /** The task's current state. `TaskNotFoundError` if no task has this id. */
+  async getTask(taskId: string): Promise<Task> {
+    const snapshot = await this.querySnapshot(taskId);
+    return new Task(snapshot, this);
+  }
+
+  /**
+   * Cancels a task: running model and tool calls are abandoned, status becomes `cancelled`, and
+   * the Temporal workflow ends cancelled. Cancelling a cancelled task does nothing.
+   */
+  async cancelTask(taskId: string, reason = 'Cancelled by request'): Promise<void> {
+    const handle = this.client.workflow.getHandle(taskId);
+    try {
+      await handle.signal(cancelReasonSignal, reason);
+      await handle.cancel();
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      const status = await this.describeStatus(handle);
+      if (status === undefined) throw new TaskNotFoundError(taskId, { cause: error });
+      if (status === 'CANCELLED') return;
+      throw new TaskClosedError(taskId, `its workflow is ${status.toLowerCase()}`, { cause: error });
+    }
+  }
+
+  /** The agent with this name. `AgentNotFoundError` if none. */
+  getAgent(name: string): ZapAgent<TContext> {
+    const agent = this.options.agents.get(name);
+    if (!agent) throw new AgentNotFoundError(name, [...this.options.agents.keys()]);
+    return agent;
+  }
+
+  /** Names of the tools the agent can call (local, MCP, and `message_agent`). Connects its MCP servers if needed. */
+  async getAgentTools(name: string): Promise<string[]> {
+    this.getAgent(name);
+    if (!this.clientToolbox) {
+      const pool = new McpConnectionPool(this.options.mcp);
+      for (const agent of this.options.agents.values()) pool.register(agent.mcpClients);
+      this.clientToolbox = { pool, toolbox: new AgentToolbox(this.options.agents, pool) };
+    }
+    return this.clientToolbox.toolbox.toolNames(name);
+  }
+
+  /**
+   * A Temporal worker that runs this Zap's agents on its task queue: connects the agents' MCP
+   * servers (a server that does not start fails here, naming its command), discovers their tools,
+   * and registers the workflow and activities. Call `run()` on it; `zap.stop()` releases it.
+   */
+  async createWorker(options: ZapWorkerOptions = {}): Promise<Worker> {
+    await this.start();
+    const { worker, close } = await createZapWorker({
+      options: this.options,
+      client: this.client,
+      workerOptions: options,
+    });
+    this.workerResources.add({ close });
+    return worker;
+  }
+
+  /** Pending approvals of a task. */
+  async getPendingApprovals(taskId: string): Promise<ApprovalRequest[]> {
+    return (await this.querySnapshot(taskId)).pendingApprovals;
+  }
+
+  /** Approves a pending tool call. */
+  async approve(taskId: string, approvalId: string): Promise<void> {
+    await this.querySnapshot(taskId);
+    throw new ApprovalNotFoundError(approvalId, taskId);
+  }
+
+  /** Rejects a pending tool call. */
+  async reject(taskId: string, approvalId: string): Promise<void> {
+    await this.querySnapshot(taskId);
+    throw new ApprovalNotFoundError(approvalId, taskId);
+  }
+
+  private async sendFollowUp(taskId: string, content: MessageContent): Promise<Task> {
+    const current = await this.getTask(taskId);
+    const agent = this.options.agents.get(current.agentName);
+    if (agent) assertVisionSupported(agent, content);
+    if (current.status === TaskStatus.Failed || current.status === TaskStatus.Cancelled) {
+      throw new TaskClosedError(taskId, `it is ${current.status}`);
+    }
+    const handle = this.client.workflow.getHandle(taskId);
+    try {
+      await handle.signal(followUpSignal, { content });
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        throw new TaskClosedError(taskId, 'it ended after its idle timeout; start a new task', { cause: error });
+      }
+      throw error;
+    }
+    return this.getTask(taskId);
+  }
+
+  private async findTask(taskId: string): Promise<Task | undefined> {
+    try {
+      return await this.getTask(taskId);
+    } catch (error) {
+      if (TaskNotFoundError.isInstance(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async querySnapshot(taskId: string): Promise<TaskSnapshot> {
+    try {
+      return await this.client.workflow.getHandle(taskId).query(getTaskStateQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError(taskId, { cause: error });
+      throw error;
+    }
+  }
+
+  private async describeStatus(handle: WorkflowHandle): Promise<string | undefined> {
+    try {
+      return (await handle.describe()).status.name;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+}
+
+function describeError(error: unknown): string {
+  if (ZapError.isInstance(error)) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,65 @@
+import type { AgentTaskSettings } from './agent-settings';
+import type { JsonValue } from './json';
+import type { AssistantMessage, TokenUsage } from './messages';
+import type { ToolCallOutcome } from './tool-definition';
+
+/**
+ * The activities the agent workflow schedules. Inputs and outputs are plain JSON: the
+ * conversation itself is never an input (the model activity reads it from the workflow by
+ * query), so history grows linearly with the conversation.
+ */
+export interface ZapActivities {
+  /** Calls the model with the first `messageCount` messages of the task's conversation. */
+  invokeModel(input: InvokeModelInput): Promise<InvokeModelResult>;
+  /** Runs one tool call (local tool or MCP) and returns its text result. */
+  callTool(input: CallToolInput): Promise<ToolCallOutcome>;
+  /** Resolves an agent's task settings (prompt from context) on the worker: used for sub-agents. */
+  describeAgent(input: DescribeAgentInput): Promise<AgentTaskSettings>;
+}
+
+/** Input of {@link ZapActivities.invokeModel}. */
+export interface InvokeModelInput {
+  taskId: string;
+  agentName: string;
+  /** How many messages of the conversation this call answers; the workflow holds at least these. */
+  messageCount: number;
+  /** Model calls so far in the current request, from 1. */
+  iteration: number;
+}
+
+/** Result of {@link ZapActivities.invokeModel}. */
+export interface InvokeModelResult {
+  message: AssistantMessage;
+  usage: TokenUsage;
+  finishReason: string | null;
+}
+
+/** Input of {@link ZapActivities.callTool}. */
+export interface CallToolInput {
+  taskId: string;
+  agentName: string;
+  toolCallId: string;
+  toolName: string;
+  arguments: Record<string, unknown>;
+  context?: JsonValue;
+}
+
+/** Input of {@link ZapActivities.describeAgent}. */
+export interface DescribeAgentInput {
+  agentName: string;
+  context?: JsonValue;
+}
+
+/**
+ * `ApplicationFailure.type` values that zap-agents activities throw. Workflows branch on these,
+ * never on error classes.
+ */
+export const FailureType = {
+  LlmProvider: 'LLM_PROVIDER',
+  AgentNotFound: 'AGENT_NOT_FOUND',
+  ToolNotFound: 'TOOL_NOT_FOUND',
+  ToolArgumentsInvalid: 'TOOL_ARGUMENTS_INVALID',
+  ToolExecution: 'TOOL_EXECUTION',
+  ConversationUnavailable: 'CONVERSATION_UNAVAILABLE',
+  MaxIterationsExceeded: 'MAX_ITERATIONS_EXCEEDED',
+} as const;

@@ -1,0 +1,22 @@
+import type { RetryPolicy } from '@temporalio/common';
+
+/**
+ * The orchestration settings of one agent for one task: what the workflow needs to drive it.
+ * A plain JSON snapshot taken when the task starts (by the client, or by the worker for a
+ * sub-agent), so a task keeps the settings it started with across worker deploys.
+ * Model parameters, tools and endpoints are not here: the worker reads them from its own
+ * agent definitions, and secrets never enter workflow history.
+ */
+export interface AgentTaskSettings {
+  agentName: string;
+  /** The system prompt, resolved from the context once, when the task starts. */
+  systemPrompt: string;
+  maxIterations: number;
+  subAgents: string[];
+  llmRetry: RetryPolicy;
+  toolRetry: RetryPolicy;
+  /** Start-to-close timeout of one model call, in milliseconds. */
+  llmTimeoutMs: number;
+  /** Start-to-close timeout of one tool call, in milliseconds. */
+  toolTimeoutMs: number;
+}

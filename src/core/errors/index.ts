@@ -1,0 +1,12 @@
+export { ZapError } from './zap-error';
+export { ZapConfigurationError } from './zap-configuration-error';
+export { ZapNotStartedError } from './zap-not-started-error';
+export { ZapConnectionError } from './zap-connection-error';
+export { ZapValidationError } from './zap-validation-error';
+export { AgentNotFoundError } from './agent-not-found-error';
+export { TaskNotFoundError } from './task-not-found-error';
+export { TaskClosedError } from './task-closed-error';
+export { ApprovalNotFoundError } from './approval-not-found-error';
+export { VisionNotSupportedError } from './vision-not-supported-error';
+export { LlmProviderError } from './llm-provider-error';
+export { ToolExecutionError } from './tool-execution-error';

@@ -1,0 +1,27 @@
+import type { ApprovalRequest } from './approval-request';
+import type { ChatMessage, TokenUsage } from './messages';
+import type { TaskStatus } from './task-status';
+
+/** The state of a task as the workflow reports it (the `getTaskState` query). */
+export interface TaskSnapshot {
+  taskId: string;
+  agentName: string;
+  status: TaskStatus;
+  /** The last answer of the model, once there is one. */
+  result?: string;
+  /** Why the task failed. */
+  error?: string;
+  /** The conversation in OpenAI chat-message format, system prompt first. */
+  history: ChatMessage[];
+  /** Ids of sub-agent tasks started by this task. */
+  subTasks: string[];
+  usage: TokenUsage;
+  pendingApprovals: ApprovalRequest[];
+  parentTaskId?: string;
+  /** `seq` of the newest durable event. */
+  lastEventSeq: number;
+  /** ISO-8601. */
+  createdAt: string;
+  /** ISO-8601. */
+  updatedAt: string;
+}

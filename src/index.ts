@@ -1,0 +1,82 @@
+/**
+ * zap-agents: durable LLM agents on Temporal. One workflow per task; every model call and
+ * every tool call is an activity; follow-ups are signals; state is read through queries.
+ *
+ * @example
+ * ```ts
+ * import { Zap, ZapAgent } from 'zap-agents';
+ *
+ * const zap = new Zap({ agents: [new ZapAgent({ name: 'Support', prompt: 'You help customers.' })] });
+ * await zap.start();
+ * const worker = await zap.createWorker();       // or run workers/zap-worker in its own process
+ * const task = await zap.executeTask({ agentName: 'Support', task: 'Where is order 123?' });
+ * ```
+ */
+export { Zap } from './client/zap';
+export type { ZapOptions, TemporalConnectionOptions } from './client/zap-options';
+export type { ExecuteTaskOptions } from './client/task-request';
+export { MAX_TASK_CONTENT_BYTES } from './client/task-request';
+export { Task } from './client/task';
+export { ZapAgent } from './agent/zap-agent';
+export type { ZapAgentOptions } from './agent/zap-agent';
+export { tool } from './agent/tool';
+export type { ToolOptions, ZapTool, ToolExecutionContext } from './agent/tool';
+export { TaskStatus, isTerminalStatus, isActiveStatus } from './core/task-status';
+export type { ApprovalRequest } from './core/approval-request';
+export type {
+  TaskEvent,
+  TaskEventType,
+  ThinkingEvent,
+  TokenEvent,
+  ToolCallEvent,
+  ToolResultEvent,
+  ApprovalRequestedEvent,
+  ApprovalResolvedEvent,
+  SubTaskStartedEvent,
+  CompletedEvent,
+  ErrorEvent,
+  CancelledEvent,
+} from './core/events';
+export type {
+  ChatMessage,
+  SystemMessage,
+  UserMessage,
+  AssistantMessage,
+  ToolMessage,
+  ToolCall,
+  ContentPart,
+  TextContentPart,
+  ImageContentPart,
+  MessageContent,
+  TokenUsage,
+} from './core/messages';
+export type { ConversationTurn, ToolCallRecord } from './core/conversation';
+export type { JsonValue } from './core/json';
+export type { LlmEndpointOptions } from './llm/llm-endpoint';
+export { modelSupportsVision } from './llm/model-capabilities';
+export type { McpClientConfig, StdioMcpClientConfig, HttpMcpClientConfig } from './mcp/mcp-client-config';
+export type { ZapWorkerOptions } from './worker/create-worker';
+export { runWorker } from './worker/run-worker';
+export type { RunWorkerOptions } from './worker/run-worker';
+export {
+  ZapError,
+  ZapConfigurationError,
+  ZapNotStartedError,
+  ZapConnectionError,
+  ZapValidationError,
+  AgentNotFoundError,
+  TaskNotFoundError,
+  TaskClosedError,
+  ApprovalNotFoundError,
+  VisionNotSupportedError,
+  LlmProviderError,
+  ToolExecutionError,
+} from './core/errors';
+export {
+  DEFAULT_TASK_QUEUE,
+  DEFAULT_MODEL,
+  DEFAULT_MAX_ITERATIONS,
+  DEFAULT_IDLE_TIMEOUT,
+  DEFAULT_LLM_RETRY_POLICY,
+  DEFAULT_TOOL_RETRY_POLICY,
+} from './core/defaults';

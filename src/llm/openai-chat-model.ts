@@ -1,0 +1,98 @@
+import OpenAI from 'openai';
+import type { AssistantMessage, ChatMessage, TokenUsage } from '../core/messages';
+import type { FunctionToolDefinition } from '../core/tool-definition';
+import type { ResolvedLlmEndpoint } from './llm-endpoint';
+import { toLlmProviderError } from './provider-errors';
+
+/**
+ * Placeholder key for endpoints that need none (a local LiteLLM proxy, a test server): the
+ * OpenAI client refuses to start without one.
+ */
+const NO_API_KEY = 'not-set';
+
+/** One chat-completions call. */
+export interface ChatCompletionRequest {
+  model: string;
+  messages: ChatMessage[];
+  tools: FunctionToolDefinition[];
+  temperature?: number;
+  maxTokens?: number;
+  /** Aborts the HTTP request (activity cancellation or timeout). */
+  signal?: AbortSignal;
+  /** Per-request HTTP timeout in milliseconds. */
+  timeoutMs?: number;
+}
+
+/** The assistant message of a completion, normalised to the conversation format. */
+export interface ChatCompletionResult {
+  message: AssistantMessage;
+  usage: TokenUsage;
+  finishReason: string | null;
+}
+
+/**
+ * Chat completions against an OpenAI-compatible endpoint. The OpenAI client's own retries are
+ * off: Temporal retries the activity, so every attempt is visible, bounded by the agent's retry
+ * policy, and honours `retry-after`.
+ */
+export class OpenAiChatModel {
+  private readonly client: OpenAI;
+  private readonly description: string;
+
+  constructor(endpoint: ResolvedLlmEndpoint) {
+    this.client = new OpenAI({
+      baseURL: endpoint.baseURL,
+      apiKey: endpoint.apiKey ?? NO_API_KEY,
+      maxRetries: 0,
+      defaultHeaders: endpoint.headers,
+    });
+    this.description = `the model endpoint ${this.client.baseURL}`;
+  }
+
+  async complete(request: ChatCompletionRequest): Promise<ChatCompletionResult> {
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await this.client.chat.completions.create(
+        {
+          model: request.model,
+          messages: request.messages as OpenAI.Chat.Completions.ChatCompletionMessageParam[],
+          ...(request.tools.length > 0 ? { tools: request.tools.map(toOpenAiTool) } : {}),
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+        },
+        { signal: request.signal, timeout: request.timeoutMs },
+      );
+    } catch (error) {
+      throw toLlmProviderError(error, this.description);
+    }
+    const choice = completion.choices[0];
+    if (!choice) throw toLlmProviderError(new Error('the response has no choices'), this.description);
+    return {
+      message: toAssistantMessage(choice.message),
+      usage: {
+        promptTokens: completion.usage?.prompt_tokens ?? 0,
+        completionTokens: completion.usage?.completion_tokens ?? 0,
+      },
+      finishReason: choice.finish_reason ?? null,
+    };
+  }
+}
+
+function toOpenAiTool(definition: FunctionToolDefinition): OpenAI.Chat.Completions.ChatCompletionTool {
+  return {
+    type: 'function',
+    function: { name: definition.name, description: definition.description, parameters: definition.parameters },
+  };
+}
+
+function toAssistantMessage(message: OpenAI.Chat.Completions.ChatCompletionMessage): AssistantMessage {
+  const toolCalls = (message.tool_calls ?? [])
+    .filter((call) => call.type === 'function')
+    .map((call) => ({
+      id: call.id,
+      type: 'function' as const,
+      function: { name: call.function.name, arguments: call.function.arguments ?? '' },
+    }));
+  const content = message.content ?? (message.refusal ? message.refusal : null);
+  return toolCalls.length > 0 ? { role: 'assistant', content, tool_calls: toolCalls } : { role: 'assistant', content: content ?? '' };
+}

@@ -1,0 +1,488 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+import { buildChatCompletion } from './scripted-llm/chat-completion';
+import { buildChatCompletionChunks } from './scripted-llm/chat-completion-chunks';
+import { HttpExchange } from './scripted-llm/http-exchange';
+import { openAiErrorBody } from './scripted-llm/openai-error-body';
+import { resolveMessage } from './scripted-llm/resolved-message';
+import type {
+  ScriptedError,
+  ScriptedRequest,
+  ScriptedResponse,
+  ScriptedTextMessage,
+  ScriptedToolCallMessage,
+  ScriptHandler,
+} from './scripted-llm/scripted-response';
+
+export { scripted, type ScriptedErrorOptions, type ScriptedToolCallsOptions } from './scripted-llm/scripted-builders';
+export type {
+  ScriptedDisconnect,
+  ScriptedError,
+  ScriptedHang,
+  ScriptedMessageOptions,
+  ScriptedRequest,
+  ScriptedResponse,
+  ScriptedTextMessage,
+  ScriptedToolCall,
+  ScriptedToolCallMessage,
+  ScriptedUsage,
+  ScriptHandler,
+} from './scripted-llm/scripted-response';
+
+/** Host the scripted server binds to unless told otherwise. */
+export const DEFAULT_SCRIPTED_LLM_HOST = '127.0.0.1';
+/** Port the scripted server binds to unless told otherwise: any free port. */
+export const DEFAULT_SCRIPTED_LLM_PORT = 0;
+/** Model id echoed when a request names none, and the one model listed by `GET /v1/models`. */
+export const DEFAULT_SCRIPTED_MODEL = 'scripted-model';
+/** Milliseconds `waitForRequests` waits unless told otherwise. */
+export const DEFAULT_WAIT_FOR_REQUESTS_TIMEOUT_MS = 10_000;
+const DEFAULT_CHUNK_DELAY_MS = 0;
+
+const CHAT_COMPLETIONS_PATHS = new Set(['/v1/chat/completions', '/chat/completions']);
+const MODELS_PATHS = new Set(['/v1/models', '/models']);
+const HEALTH_PATH = '/health';
+
+/** Options of `ScriptedLlmServer.start`. */
+export interface ScriptedLlmServerOptions {
+  /**
+   * Responses served in order, one per chat completion request.
+   * @default []
+   */
+  script?: ScriptedResponse[];
+  /**
+   * Decides the answer when the script queue is empty (or instead of a script); may inspect the request,
+   * e.g. route on the model name or the last message. A handler that throws answers 500.
+   * @default undefined
+   */
+  handler?: ScriptHandler;
+  /**
+   * Answer when both the script and the handler are exhausted.
+   * @default an `error` with status 500 and a message starting with "script exhausted"
+   */
+  fallback?: ScriptedResponse;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** @default 0 (any free port) */
+  port?: number;
+  /**
+   * When set, `/v1/*` requests must carry `Authorization: Bearer <apiKey>`, else they get a 401.
+   * @default undefined (no check)
+   */
+  apiKey?: string;
+  /**
+   * Milliseconds between server-sent-event chunks in streaming mode, unless a response sets its own.
+   * @default 0
+   */
+  chunkDelayMs?: number;
+}
+
+interface RequestWaiter {
+  count: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * A scripted OpenAI-compatible chat-completions server on `node:http`, for tests and benchmarks. Point an
+ * OpenAI client at `baseURL`; each `POST /v1/chat/completions` is answered by the next scripted response
+ * (then the handler, then the fallback), as a JSON completion or, with `stream: true`, as server-sent
+ * events. Every chat completion request is recorded in `requests`.
+ *
+ * @example
+ * const server = await ScriptedLlmServer.start({ script: [scripted.text('Hello!')] });
+ * const client = new OpenAI({ baseURL: server.baseURL, apiKey: 'test' });
+ * // ...
+ * await server.close();
+ */
+export class ScriptedLlmServer {
+  private readonly server: Server;
+  private readonly script: ScriptedResponse[];
+  private handler: ScriptHandler | undefined;
+  private readonly fallback: ScriptedResponse | undefined;
+  private readonly apiKey: string | undefined;
+  private readonly chunkDelayMs: number;
+  private recorded: ScriptedRequest[] = [];
+  private readonly waiters = new Set<RequestWaiter>();
+  private readonly exchanges = new Set<HttpExchange>();
+  /** Open sockets, each with a promise that resolves once its handle is closed. */
+  private readonly sockets = new Map<Socket, Promise<void>>();
+  private toolCallCount = 0;
+  private address: AddressInfo | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(options: ScriptedLlmServerOptions) {
+    this.script = [...(options.script ?? [])];
+    this.handler = options.handler;
+    this.fallback = options.fallback;
+    this.apiKey = options.apiKey;
+    this.chunkDelayMs = options.chunkDelayMs ?? DEFAULT_CHUNK_DELAY_MS;
+    this.server = createServer((request, response) => {
+      const exchange = new HttpExchange(request, response);
+      this.exchanges.add(exchange);
+      exchange.onEnd(() => this.exchanges.delete(exchange));
+      this.route(exchange).catch((error: unknown) => this.failExchange(exchange, error));
+    });
+    this.server.on('connection', (socket: Socket) => {
+      if (this.closing) {
+        socket.destroy();
+        return;
+      }
+      this.sockets.set(
+        socket,
+        new Promise((resolve) => {
+          socket.once('close', () => {
+            this.sockets.delete(socket);
+            resolve();
+          });
+        }),
+      );
+    });
+  }
+
+  /** Starts a server and resolves once it listens. */
+  static async start(options: ScriptedLlmServerOptions = {}): Promise<ScriptedLlmServer> {
+    const instance = new ScriptedLlmServer(options);
+    await instance.listen(options.host ?? DEFAULT_SCRIPTED_LLM_HOST, options.port ?? DEFAULT_SCRIPTED_LLM_PORT);
+    return instance;
+  }
+
+  /** Root URL, e.g. `http://127.0.0.1:41234`. */
+  get url(): string {
+    if (!this.address) throw new Error('ScriptedLlmServer is not listening');
+    const host = this.address.address.includes(':') ? `[${this.address.address}]` : this.address.address;
+    return `http://${host}:${this.address.port}`;
+  }
+
+  /** `url` + `/v1`: what the OpenAI client takes as `baseURL`. */
+  get baseURL(): string {
+    return `${this.url}/v1`;
+  }
+
+  /** Every chat completion request received, in order, including those answered with errors. */
+  get requests(): readonly ScriptedRequest[] {
+    return [...this.recorded];
+  }
+
+  /** Appends responses to the script. */
+  enqueue(...responses: ScriptedResponse[]): void {
+    this.script.push(...responses);
+  }
+
+  /** Replaces (or, with undefined, removes) the handler used once the script is empty. */
+  setHandler(handler: ScriptHandler | undefined): void {
+    this.handler = handler;
+  }
+
+  /** Number of chat completion requests received so far. */
+  requestCount(): number {
+    return this.recorded.length;
+  }
+
+  /**
+   * Resolves once `count` chat completion requests have arrived (counted since the last `reset`).
+   * Rejects with a message saying how many arrived when `timeoutMs` passes first, or when the server closes.
+   * @param timeoutMs @default 10000
+   */
+  waitForRequests(count: number, timeoutMs: number = DEFAULT_WAIT_FOR_REQUESTS_TIMEOUT_MS): Promise<void> {
+    if (this.recorded.length >= count) return Promise.resolve();
+    if (this.closing) {
+      return Promise.reject(new Error(`ScriptedLlmServer is closed: waitForRequests(${count}) cannot succeed`));
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiter.reject(
+          new Error(
+            `ScriptedLlmServer.waitForRequests(${count}) timed out after ${timeoutMs}ms: ` +
+              `${this.recorded.length} request(s) received`,
+          ),
+        );
+      }, timeoutMs);
+      const waiter: RequestWaiter = {
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          reject(error);
+        },
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Clears the script, the handler and the recorded requests. The fallback and options stay. */
+  reset(): void {
+    this.script.length = 0;
+    this.handler = undefined;
+    this.recorded = [];
+  }
+
+  /**
+   * Stops the server: pending waits are cancelled, hanging and streaming answers are cut, every socket
+   * (keep-alive ones included) is destroyed, and pending `waitForRequests` calls reject. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    for (const waiter of [...this.waiters]) {
+      waiter.reject(new Error(`ScriptedLlmServer closed before ${waiter.count} request(s) arrived`));
+    }
+    for (const exchange of [...this.exchanges]) exchange.finish();
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    const socketsClosed = [...this.sockets.values()];
+    for (const socket of this.sockets.keys()) socket.destroy();
+    await Promise.all([serverClosed, ...socketsClosed]);
+    // The listening handle is released in the event loop's close phase, after the 'close' event: let it run.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+
+  private listen(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        this.address = this.server.address() as AddressInfo;
+        resolve();
+      });
+    });
+  }
+
+  private async route(exchange: HttpExchange): Promise<void> {
+    const method = exchange.request.method ?? 'GET';
+    const path = normalizePath(exchange.request.url);
+    if (CHAT_COMPLETIONS_PATHS.has(path) && method === 'POST') {
+      await this.handleChatCompletion(exchange, method, path);
+      return;
+    }
+    exchange.request.resume();
+    if (path === HEALTH_PATH && method === 'GET') {
+      exchange.sendJson(200, { status: 'ok' });
+    } else if (MODELS_PATHS.has(path) && method === 'GET') {
+      if (!this.isAuthorized(exchange.request.headers)) {
+        this.sendError(exchange, unauthorizedError());
+        return;
+      }
+      exchange.sendJson(200, {
+        object: 'list',
+        data: [{ id: DEFAULT_SCRIPTED_MODEL, object: 'model', created: 0, owned_by: 'zap-agents' }],
+      });
+    } else {
+      exchange.sendJson(404, openAiErrorBody(404, `Not found: ${method} ${path}`));
+    }
+  }
+
+  private async handleChatCompletion(exchange: HttpExchange, method: string, path: string): Promise<void> {
+    const rawBody = await exchange.readBody();
+    if (rawBody === undefined) return;
+    const parsedBody = parseJsonObject(rawBody);
+    const record: ScriptedRequest = {
+      index: this.recorded.length,
+      receivedAt: Date.now(),
+      method,
+      path,
+      headers: flattenHeaders(exchange.request.headers),
+      body: parsedBody ?? rawBody,
+      response: undefined,
+    };
+    this.recorded.push(record);
+    this.notifyWaiters();
+
+    let response: ScriptedResponse;
+    if (!this.isAuthorized(exchange.request.headers)) {
+      response = unauthorizedError();
+    } else if (parsedBody === undefined) {
+      response = { kind: 'error', status: 400, message: 'Request body must be a JSON object' };
+    } else {
+      response = this.withToolCallIds(await this.chooseResponse(record));
+    }
+    record.response = response;
+    await this.serve(exchange, record, response);
+  }
+
+  /** The next scripted response, else the handler's, else the fallback. Takes from the script synchronously. */
+  private async chooseResponse(record: ScriptedRequest): Promise<ScriptedResponse> {
+    const next = this.script.shift();
+    if (next) return next;
+    if (this.handler) {
+      try {
+        const handled = await this.handler(record);
+        if (handled) return handled;
+        return { kind: 'error', status: 500, message: 'ScriptedLlmServer handler returned no response' };
+      } catch (error) {
+        return { kind: 'error', status: 500, message: `ScriptedLlmServer handler threw: ${describeError(error)}` };
+      }
+    }
+    return (
+      this.fallback ?? {
+        kind: 'error',
+        status: 500,
+        message: `script exhausted: no scripted response left for request #${record.index} and no handler`,
+      }
+    );
+  }
+
+  private async serve(exchange: HttpExchange, record: ScriptedRequest, response: ScriptedResponse): Promise<void> {
+    switch (response.kind) {
+      case 'hang':
+        return;
+      case 'disconnect':
+        if (await exchange.wait(response.delayMs ?? 0)) exchange.destroy();
+        return;
+      case 'error':
+        if (await exchange.wait(response.delayMs ?? 0)) this.sendError(exchange, response);
+        return;
+      case undefined:
+      case 'message':
+        await this.serveMessage(exchange, record, response);
+        return;
+      default: {
+        const kind = String((response as { kind: unknown }).kind);
+        this.sendError(exchange, { kind: 'error', status: 500, message: `Unknown scripted response kind: ${kind}` });
+      }
+    }
+  }
+
+  private async serveMessage(
+    exchange: HttpExchange,
+    record: ScriptedRequest,
+    message: ScriptedTextMessage | ScriptedToolCallMessage,
+  ): Promise<void> {
+    if (!(await exchange.wait(message.delayMs ?? 0))) return;
+    const body = record.body as Record<string, unknown>;
+    const resolved = resolveMessage(message, body['messages'], () => this.nextToolCallId());
+    const identity = {
+      id: `chatcmpl-${randomUUID().replaceAll('-', '')}`,
+      created: Math.floor(Date.now() / 1000),
+      model: typeof body['model'] === 'string' ? body['model'] : DEFAULT_SCRIPTED_MODEL,
+    };
+    const disconnectAfterChunks = message.disconnectAfterChunks;
+
+    if (body['stream'] !== true) {
+      if (disconnectAfterChunks !== undefined) exchange.destroy();
+      else exchange.sendJson(200, buildChatCompletion(resolved, identity));
+      return;
+    }
+
+    const streamOptions = body['stream_options'];
+    const includeUsage =
+      typeof streamOptions === 'object' &&
+      streamOptions !== null &&
+      (streamOptions as Record<string, unknown>)['include_usage'] === true;
+    const chunks = buildChatCompletionChunks(resolved, identity, includeUsage);
+    const chunkDelayMs = message.chunkDelayMs ?? this.chunkDelayMs;
+    exchange.startEventStream();
+    for (const [position, chunk] of chunks.entries()) {
+      if (position > 0 && !(await exchange.wait(chunkDelayMs))) return;
+      if (disconnectAfterChunks !== undefined && position >= disconnectAfterChunks) {
+        exchange.destroyAfterFlush();
+        return;
+      }
+      exchange.writeEvent(JSON.stringify(chunk));
+    }
+    if (!(await exchange.wait(chunkDelayMs))) return;
+    exchange.writeEvent('[DONE]');
+    exchange.endResponse();
+  }
+
+  private sendError(exchange: HttpExchange, error: ScriptedError): void {
+    const headers: OutgoingHttpHeaders = {};
+    if (error.retryAfterSeconds !== undefined) {
+      headers['retry-after'] = String(error.retryAfterSeconds);
+      headers['retry-after-ms'] = String(Math.round(error.retryAfterSeconds * 1000));
+    }
+    const message = error.message ?? `Scripted error (HTTP ${error.status})`;
+    exchange.sendJson(error.status, openAiErrorBody(error.status, message, error.type, error.code), headers);
+  }
+
+  /** Answers 500 (or drops the connection if the answer had started) when serving itself failed. */
+  private failExchange(exchange: HttpExchange, error: unknown): void {
+    if (!exchange.isOpen) return;
+    if (exchange.response.headersSent) {
+      exchange.destroy();
+      return;
+    }
+    this.sendError(exchange, {
+      kind: 'error',
+      status: 500,
+      message: `ScriptedLlmServer internal error: ${describeError(error)}`,
+    });
+  }
+
+  private isAuthorized(headers: IncomingHttpHeaders): boolean {
+    return this.apiKey === undefined || headers.authorization === `Bearer ${this.apiKey}`;
+  }
+
+  /** A copy of `response` where every tool call has an id, so the recorded response is what was sent. */
+  private withToolCallIds(response: ScriptedResponse): ScriptedResponse {
+    if (!isMessageResponse(response) || !response.toolCalls) return response;
+    return {
+      ...response,
+      toolCalls: response.toolCalls.map((toolCall) => ({ ...toolCall, id: toolCall.id ?? this.nextToolCallId() })),
+    };
+  }
+
+  private nextToolCallId(): string {
+    this.toolCallCount += 1;
+    return `call_${this.toolCallCount}`;
+  }
+
+  private notifyWaiters(): void {
+    for (const waiter of [...this.waiters]) {
+      if (this.recorded.length >= waiter.count) waiter.resolve();
+    }
+  }
+}
+
+function isMessageResponse(response: ScriptedResponse): response is ScriptedTextMessage | ScriptedToolCallMessage {
+  return response.kind === undefined || response.kind === 'message';
+}
+
+function unauthorizedError(): ScriptedError {
+  return {
+    kind: 'error',
+    status: 401,
+    message: 'Incorrect API key provided',
+    type: 'invalid_request_error',
+    code: 'invalid_api_key',
+  };
+}
+
+function normalizePath(url: string | undefined): string {
+  const path = (url ?? '/').split('?')[0] ?? '/';
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,73 @@
+import { usageBody, type CompletionIdentity } from './chat-completion';
+import type { ResolvedMessage } from './resolved-message';
+
+/** Code points per `function.arguments` fragment when tool calls are streamed. */
+export const DEFAULT_ARGUMENTS_FRAGMENT_LENGTH = 8;
+
+/**
+ * The `chat.completion.chunk` objects of a streamed answer, in order: a role chunk, content deltas (one
+ * per word with its trailing whitespace, so they concatenate to the content exactly), tool call deltas
+ * (the first of each call carries `index`, `id`, `type` and `function.name`, later ones `index` and
+ * more `function.arguments`), a chunk with `finish_reason`, and with `includeUsage` a last chunk with
+ * `choices: []` and `usage`.
+ */
+export function buildChatCompletionChunks(
+  message: ResolvedMessage,
+  identity: CompletionIdentity,
+  includeUsage: boolean,
+): Record<string, unknown>[] {
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
+    id: identity.id,
+    object: 'chat.completion.chunk',
+    created: identity.created,
+    model: identity.model,
+    choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+    ...(includeUsage ? { usage: null } : {}),
+  });
+
+  const chunks: Record<string, unknown>[] = [
+    chunk({ role: 'assistant', content: message.content === null ? null : '', refusal: null }),
+  ];
+  for (const piece of splitIntoWords(message.content ?? '')) {
+    chunks.push(chunk({ content: piece }));
+  }
+  message.toolCalls.forEach((toolCall, index) => {
+    chunks.push(
+      chunk({
+        tool_calls: [
+          { index, id: toolCall.id, type: 'function', function: { name: toolCall.name, arguments: '' } },
+        ],
+      }),
+    );
+    for (const fragment of splitIntoFragments(toolCall.arguments, DEFAULT_ARGUMENTS_FRAGMENT_LENGTH)) {
+      chunks.push(chunk({ tool_calls: [{ index, function: { arguments: fragment } }] }));
+    }
+  });
+  chunks.push(chunk({}, message.finishReason));
+  if (includeUsage) {
+    chunks.push({
+      id: identity.id,
+      object: 'chat.completion.chunk',
+      created: identity.created,
+      model: identity.model,
+      choices: [],
+      usage: usageBody(message.usage),
+    });
+  }
+  return chunks;
+}
+
+/** Words with their trailing whitespace (leading whitespace is a piece of its own); joins back exactly. */
+export function splitIntoWords(text: string): string[] {
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}
+
+/** Pieces of at most `length` code points (never splitting a surrogate pair); joins back exactly. */
+export function splitIntoFragments(text: string, length: number): string[] {
+  const codePoints = Array.from(text);
+  const fragments: string[] = [];
+  for (let start = 0; start < codePoints.length; start += length) {
+    fragments.push(codePoints.slice(start, start + length).join(''));
+  }
+  return fragments;
+}

@@ -1,0 +1,106 @@
+import type { Client } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { ConversationReader } from '../activities/conversation-reader';
+import { createActivities } from '../activities/create-activities';
+import type { CompiledZapOptions } from '../client/zap-options';
+import { ZapConnectionError } from '../core/errors';
+import { ModelRegistry } from '../llm/model-registry';
+import { McpConnectionPool } from '../mcp/mcp-connection-pool';
+import { AgentToolbox } from '../tools/agent-toolbox';
+
+/** Grace period for in-flight activities when the worker shuts down. */
+export const DEFAULT_SHUTDOWN_GRACE_TIME = '30 seconds';
+
+/** Options of `zap.createWorker()`. */
+export interface ZapWorkerOptions {
+  /**
+   * Extra `@temporalio/worker` options (concurrency, cache size, tuner, interceptors, …).
+   * `connection`, `taskQueue`, `namespace` and `activities` are set by zap-agents.
+   * Pass `workflowBundle` to reuse a pre-built bundle instead of bundling at start.
+   * @default {}
+   */
+  worker?: Omit<WorkerOptions, 'connection' | 'taskQueue' | 'namespace' | 'activities'>;
+}
+
+/** What {@link createZapWorker} needs from the `Zap`. */
+export interface CreateZapWorkerInput {
+  options: CompiledZapOptions<any>;
+  client: Client;
+  workerOptions: ZapWorkerOptions;
+}
+
+/** The path of the workflow module the worker bundles (TypeScript sources or compiled JavaScript). */
+export function workflowsPath(): string {
+  return require.resolve('../workflows/index');
+}
+
+/**
+ * Builds a worker for the Zap's task queue. MCP servers are connected and every agent's tools
+ * discovered before the worker exists, so a server that does not start or two tools with the
+ * same name fail here, not in the middle of a task.
+ */
+export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ worker: Worker; close(): Promise<void> }> {
+  const { options, client, workerOptions } = input;
+  const mcpPool = new McpConnectionPool(options.mcp);
+  for (const agent of options.agents.values()) mcpPool.register(agent.mcpClients);
+  const toolbox = new AgentToolbox(options.agents, mcpPool);
+  let connection: NativeConnection | undefined;
+  try {
+    await toolbox.discoverAll();
+    const { address, tls, apiKey } = options.temporal;
+    try {
+      connection = await NativeConnection.connect({ address, tls, apiKey });
+    } catch (error) {
+      throw new ZapConnectionError(
+        `Worker could not connect to Temporal at ${address}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    const activities = createActivities({
+      agents: options.agents,
+      toolbox,
+      mcpPool,
+      models: new ModelRegistry(options.llm),
+      conversations: new ConversationReader(client),
+    });
+    const extra = workerOptions.worker ?? {};
+    const worker = await Worker.create({
+      shutdownGraceTime: DEFAULT_SHUTDOWN_GRACE_TIME,
+      ...(extra.workflowBundle ? {} : { workflowsPath: workflowsPath() }),
+      ...extra,
+      connection,
+      namespace: options.temporal.namespace,
+      taskQueue: options.taskQueue,
+      activities,
+    });
+    const openConnection = connection;
+    let closed = false;
+    return {
+      worker,
+      async close() {
+        if (closed) return;
+        closed = true;
+        if (worker.getState() === 'RUNNING') {
+          worker.shutdown();
+        }
+        await waitForWorkerStop(worker);
+        await mcpPool.close();
+        await openConnection.close();
+      },
+    };
+  } catch (error) {
+    await mcpPool.close();
+    await connection?.close();
+    throw error;
+  }
+}
+
+async function waitForWorkerStop(worker: Worker): Promise<void> {
+  const initial = worker.getState();
+  if (initial === 'INITIALIZED' || initial === 'STOPPED' || initial === 'FAILED') return;
+  for (;;) {
+    const state = worker.getState();
+    if (state === 'STOPPED' || state === 'FAILED') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Sandbox-safe workflow code: the entry point a Temporal worker bundles
+ * (`zap-agents/workflows`). Import nothing here that is not deterministic.
+ *
+ * @example
+ * ```ts
+ * Worker.create({ workflowsPath: require.resolve('zap-agents/workflows'), … });
+ * ```
+ */
+export { agentWorkflow } from './agent-workflow';
+export type { AgentWorkflowInput, AgentWorkflowResult, CarriedTaskState } from './agent-workflow-input';
+export {
+  AGENT_WORKFLOW_TYPE,
+  cancelReasonSignal,
+  followUpSignal,
+  getEventsQuery,
+  getMessagesQuery,
+  getTaskStateQuery,
+} from './definitions';
+export type { FollowUpSignalInput, GetEventsQueryResult, GetMessagesQueryInput } from './definitions';

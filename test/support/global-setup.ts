@@ -1,0 +1,25 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { TemporalDevServer } from '../../src/testing/temporal-dev-server';
+
+/**
+ * One real Temporal dev server per test run (test files share it: each Temporal test
+ * environment per file is a known source of ShutdownErrors), and the workflow code bundled once
+ * so each test's worker starts in milliseconds instead of re-running webpack.
+ */
+export default async function globalSetup(): Promise<void> {
+  const workDirectory = mkdtempSync(join(tmpdir(), 'zap-agents-test-'));
+  const server = await TemporalDevServer.start({ uiPort: false });
+  (globalThis as Record<string, unknown>).__zapTemporalServer = server;
+  process.env.ZAP_TEST_TEMPORAL_ADDRESS = server.address;
+
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows/index'),
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+  });
+  const bundlePath = join(workDirectory, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  process.env.ZAP_TEST_WORKFLOW_BUNDLE = bundlePath;
+}

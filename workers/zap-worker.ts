@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * Worker process: loads a module that exports your `Zap` (as `zap` or default), runs a worker
+ * for it until SIGINT/SIGTERM, drains in-flight work, and exits.
+ *
+ *   zap-worker ./dist/my-zap.js          (or ZAP_MODULE=./dist/my-zap.js zap-worker)
+ *
+ * The module may also export a function returning the Zap (or a promise of it).
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runWorker, type WorkerHost } from '../src/worker/run-worker';
+
+async function main(): Promise<void> {
+  const modulePath = process.argv[2] ?? process.env.ZAP_MODULE;
+  if (!modulePath) {
+    console.error('usage: zap-worker <module exporting your Zap>   (or set ZAP_MODULE)');
+    process.exit(2);
+  }
+  const zap = await loadZap(resolve(modulePath));
+  console.log(`[zap-worker] starting (pid ${process.pid}) for ${modulePath}`);
+  await runWorker(zap);
+  console.log('[zap-worker] stopped');
+}
+
+async function loadZap(path: string): Promise<WorkerHost> {
+  const loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const defaultExport = loaded.default as Record<string, unknown> | undefined;
+  const candidate = loaded.zap ?? defaultExport?.zap ?? defaultExport;
+  const value = typeof candidate === 'function' ? await (candidate as () => unknown)() : candidate;
+  if (!isWorkerHost(value)) {
+    throw new Error(`${path} must export a Zap instance as \`zap\` or default (or a function returning one).`);
+  }
+  return value;
+}
+
+function isWorkerHost(value: unknown): value is WorkerHost {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as WorkerHost).createWorker === 'function' &&
+    typeof (value as WorkerHost).stop === 'function'
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error('[zap-worker] failed:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});
