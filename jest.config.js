@@ -16,6 +16,7 @@ module.exports = {
       // One real Temporal dev server for the whole run, and the workflow bundle built once.
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      setupFiles: ['<rootDir>/test/support/quiet-temporal-logs.ts'],
     },
   ],
 };

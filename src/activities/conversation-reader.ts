@@ -23,11 +23,11 @@ export class ConversationReader {
   async read(workflowId: string, runId: string, count: number): Promise<ChatMessage[]> {
     const key = cacheKey(workflowId, runId);
     const known = this.cache.get(key) ?? [];
-    if (known.length < count) {
-      const missing = await this.client.workflow
-        .getHandle(workflowId, runId)
-        .query(getMessagesQuery, { from: known.length, to: count });
-      known.push(...missing);
+    const handle = this.client.workflow.getHandle(workflowId, runId);
+    while (known.length < count) {
+      const page = await handle.query(getMessagesQuery, { from: known.length, to: count });
+      if (page.length === 0) throw new Error(`The workflow returned no messages from ${known.length}.`);
+      known.push(...page);
     }
     this.store(key, known);
     return known.slice(0, count);

@@ -25,7 +25,13 @@ import { McpConnectionPool } from '../mcp/mcp-connection-pool';
 import { AgentToolbox } from '../tools/agent-toolbox';
 import type { AgentWorkflowInput } from '../workflows/agent-workflow-input';
 import type { agentWorkflow } from '../workflows/agent-workflow';
-import { AGENT_WORKFLOW_TYPE, cancelReasonSignal, followUpSignal, getTaskStateQuery } from '../workflows/definitions';
+import {
+  AGENT_WORKFLOW_TYPE,
+  cancelReasonSignal,
+  followUpSignal,
+  getMessagesQuery,
+  getTaskStateQuery,
+} from '../workflows/definitions';
 import { createZapWorker, type ZapWorkerOptions } from '../worker/create-worker';
 import { Task, type TaskOperations } from './task';
 import { assertVisionSupported, validateTaskRequest, type ExecuteTaskOptions } from './task-request';
@@ -142,6 +148,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
           { role: 'system', content: input.agent.systemPrompt },
           { role: 'user', content },
         ],
+        messageCount: 2,
         subTasks: [],
         usage: { promptTokens: 0, completionTokens: 0 },
         pendingApprovals: [],
@@ -258,7 +265,15 @@ export class Zap<TContext = unknown> implements TaskOperations {
 
   private async querySnapshot(taskId: string): Promise<TaskSnapshot> {
     try {
-      return await this.client.workflow.getHandle(taskId).query(getTaskStateQuery);
+      const handle = this.client.workflow.getHandle(taskId);
+      const snapshot = await handle.query(getTaskStateQuery);
+      // Long conversations come in pages so no query result nears Temporal's payload limits.
+      while (snapshot.history.length < snapshot.messageCount) {
+        const page = await handle.query(getMessagesQuery, { from: snapshot.history.length, to: snapshot.messageCount });
+        if (page.length === 0) break;
+        snapshot.history.push(...page);
+      }
+      return snapshot;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError(taskId, { cause: error });
       throw error;

@@ -11,8 +11,13 @@ export interface TaskSnapshot {
   result?: string;
   /** Why the task failed. */
   error?: string;
-  /** The conversation in OpenAI chat-message format, system prompt first. */
+  /**
+   * The conversation in OpenAI chat-message format, system prompt first. From the query, the
+   * first page only (see `messageCount`); `zap.getTask` fetches the rest.
+   */
   history: ChatMessage[];
+  /** Messages in the whole conversation. */
+  messageCount: number;
   /** Ids of sub-agent tasks started by this task. */
   subTasks: string[];
   usage: TokenUsage;

@@ -34,9 +34,11 @@ const STDERR_TAIL_MAX_CHARS = 4_000;
 const STDERR_TAIL_MAX_LINES = 20;
 /** Bound on the DELETE that ends an HTTP session on close, so an unresponsive server cannot stall shutdown. */
 const SESSION_TERMINATE_TIMEOUT_MS = 1_000;
+/** Bound on the ping that checks an HTTP session after one of its streams dropped. */
+const LIVENESS_PING_TIMEOUT_MS = 10_000;
 /** Error codes of failures that another connection attempt cannot fix. */
 const PERMANENT_CONNECT_ERROR_CODES: ReadonlySet<string> = new Set(['ENOENT', 'EACCES', 'ENOTDIR', 'EISDIR']);
-/** Socket-level error codes meaning the HTTP server went away (UND_ERR_SOCKET: undici's "other side closed"). */
+/** Socket-level error codes meaning the HTTP server may have gone away (UND_ERR_SOCKET: undici's "other side closed"). */
 const HTTP_CONNECTION_LOST_ERROR_CODES: readonly string[] = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'];
 /** HTTP statuses that are worth another attempt; every other 4xx means the config is wrong. */
 const TRANSIENT_HTTP_STATUSES: ReadonlySet<number> = new Set([408, 425, 429]);
@@ -300,7 +302,10 @@ export class McpConnectionPool {
       attempts += 1;
       const connection = new McpServerConnection(config, this.clientInfo, {
         onLost: (lost, reason) => this.onConnectionLost(entry, lost, reason),
-        onError: (error) => this.logger?.warn(`MCP server '${config.name}' reported an error: ${describeError(error)}`, { server: config.name }),
+        onError: (error) =>
+          this.logger?.warn(`MCP server '${config.name}' reported an error: ${describeError(error)}`, {
+            server: config.name,
+          }),
         onClosed: (closed) => this.openConnections.delete(closed),
       });
       this.openConnections.add(connection);
@@ -382,7 +387,11 @@ export class McpConnectionPool {
         { cause: error },
       );
     }
-    if ((error instanceof McpError && error.code === ErrorCode.ConnectionClosed) || !connection.isAlive) {
+    const connectionDropped =
+      (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) ||
+      !connection.isAlive ||
+      isHttpStreamOrSocketLoss(error);
+    if (connectionDropped) {
       return new ToolExecutionError(
         `MCP server '${serverName}' (${describeTarget(entry.config)}) disconnected while tool '${toolName}' ` +
           `was running (${connection.lostReason ?? describeError(error)}); the call may or may not have taken effect.` +
@@ -439,6 +448,7 @@ class McpServerConnection {
   private stderrTail = '';
   private alive = false;
   private closing = false;
+  private verifying = false;
   private closePromise: Promise<void> | undefined;
   /** Why the connection died, for error messages. */
   lostReason: string | undefined;
@@ -552,13 +562,39 @@ class McpServerConnection {
 
   private handleError(error: Error): void {
     if (this.closing || !this.alive) return;
-    if (!this.isStdio && isHttpConnectionLost(error)) {
-      // An SSE stream dropped or the session is gone: calls waiting on it would otherwise hang
-      // until their timeout, so the connection is retired (failing them) and the next use reconnects.
-      this.markLost(describeError(error));
+    if (this.isStdio) {
+      // A dead process is reported through onclose; other stdio errors are only worth a log line.
+      this.events.onError(error);
+      return;
+    }
+    // A dropped stream, a dropped socket or an unknown session (404, e.g. on the standalone GET
+    // stream after a server restart) may mean the server is gone; a ping tells.
+    if (
+      isHttpStreamOrSocketLoss(error) ||
+      (error instanceof StreamableHTTPError && error.code === 404) ||
+      errorMessage(error).includes('SSE stream')
+    ) {
+      void this.verifyAlive(describeError(error));
       return;
     }
     this.events.onError(error);
+  }
+
+  /**
+   * After an SSE stream or socket dropped, asks the server whether the session still works.
+   * If it does not, the connection is retired, which fails the calls waiting on it at once instead
+   * of at their timeout; if it does (a proxy cut an idle stream), in-flight calls are left alone.
+   */
+  private async verifyAlive(reason: string): Promise<void> {
+    if (this.verifying) return;
+    this.verifying = true;
+    try {
+      await this.client.ping({ timeout: LIVENESS_PING_TIMEOUT_MS });
+    } catch (pingError) {
+      this.markLost(`${reason}; the server then failed a ping: ${describeError(pingError)}`);
+    } finally {
+      this.verifying = false;
+    }
   }
 
   private trackFailedSends(transport: Transport): void {
@@ -576,9 +612,8 @@ class McpServerConnection {
   }
 }
 
-/** True for transport errors after which an HTTP connection cannot be trusted any more. */
-function isHttpConnectionLost(error: unknown): boolean {
-  if (error instanceof StreamableHTTPError) return error.code === 404;
+/** True for HTTP transport errors saying a stream or socket dropped (the server may be gone). */
+function isHttpStreamOrSocketLoss(error: unknown): boolean {
   return (
     errorMessage(error).startsWith('SSE stream disconnected') ||
     HTTP_CONNECTION_LOST_ERROR_CODES.some((code) => hasErrorCode(error, code))

@@ -5,6 +5,8 @@ import type { ZapWorkerOptions } from './create-worker';
 export interface RunWorkerOptions extends ZapWorkerOptions {
   /** Stops the worker (draining in-flight work) when aborted. @default undefined (SIGINT/SIGTERM only) */
   signal?: AbortSignal;
+  /** Called once the worker is built and about to poll. @default undefined */
+  onRunning?: (worker: Worker) => void;
 }
 
 /** The part of a `Zap` that {@link runWorker} uses. */
@@ -19,8 +21,9 @@ export interface WorkerHost {
  * `signal` aborts, then releases MCP servers and connections.
  */
 export async function runWorker(zap: WorkerHost, options: RunWorkerOptions = {}): Promise<void> {
-  const { signal, ...workerOptions } = options;
+  const { signal, onRunning, ...workerOptions } = options;
   const worker = await zap.createWorker(workerOptions);
+  onRunning?.(worker);
   const onAbort = (): void => worker.shutdown();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {

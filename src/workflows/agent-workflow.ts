@@ -12,7 +12,8 @@ import {
 import { FailureType, type ZapActivities } from '../core/activity-contracts';
 import { EventLog } from '../core/event-log';
 import type { DurableEventInput } from '../core/events';
-import type { AssistantMessage, ChatMessage, ToolCall, ToolMessage } from '../core/messages';
+import type { AssistantMessage, ToolCall, ToolMessage } from '../core/messages';
+import { takeMessagePage } from '../core/message-pages';
 import type { ToolCallOutcome } from '../core/tool-definition';
 import { describeToolCall } from '../core/tool-phrase';
 import { TaskStatus } from '../core/task-status';
@@ -87,11 +88,11 @@ class AgentTaskRun {
       this.state.cancelReason = reason;
     });
     setHandler(getTaskStateQuery, () => this.snapshot());
-    setHandler(getMessagesQuery, ({ from, to }) => {
+    setHandler(getMessagesQuery, ({ from, to, maxBytes }) => {
       if (to > this.state.messages.length) {
         throw new Error(`The conversation has ${this.state.messages.length} messages; ${to} were asked for.`);
       }
-      return this.state.messages.slice(from, to);
+      return takeMessagePage(this.state.messages, from, to, maxBytes);
     });
     setHandler(getEventsQuery, (since) => ({
       events: this.eventLog.since(since),
@@ -293,7 +294,8 @@ class AgentTaskRun {
       status: this.state.status,
       result: this.state.result,
       error: this.error,
-      history: this.state.messages as ChatMessage[],
+      history: takeMessagePage(this.state.messages, 0, this.state.messages.length),
+      messageCount: this.state.messages.length,
       subTasks: this.state.subTasks,
       usage: this.state.usage,
       pendingApprovals: [],

@@ -29,9 +29,14 @@ export const getTaskStateQuery = defineQuery<TaskSnapshot>('zap.getTaskState');
 export interface GetMessagesQueryInput {
   from: number;
   to: number;
+  /** Stop early past this many bytes of JSON (at least one message is returned). @default 256 KiB */
+  maxBytes?: number;
 }
 
-/** Part of the conversation; the model activity uses it to read what it must answer. */
+/**
+ * Part of the conversation, in pages of bounded size: the model activity reads what it must
+ * answer with it, and `getTask` pages long histories with it.
+ */
 export const getMessagesQuery = defineQuery<ChatMessage[], [GetMessagesQueryInput]>('zap.getMessages');
 
 /** Result of {@link getEventsQuery}. */

@@ -333,7 +333,7 @@ describe('McpConnectionPool over Streamable HTTP', () => {
     expect(pool.isConnected('remote')).toBe(true); // nothing told the pool yet
     expect(Number(await text(pool, 'remote', 'count_calls'))).toBe(before + 1);
     expect(server.sessions()).toBe(1);
-    expect(warnings.join('\n')).toMatch(/Lost the connection to MCP server 'remote' \(HTTP 404/);
+    expect(warnings.join('\n')).toMatch(/Lost the connection to MCP server 'remote' .*HTTP 404/);
   });
 
   it('fails a call whose server dropped mid-call, then reconnects', async () => {
@@ -345,6 +345,25 @@ describe('McpConnectionPool over Streamable HTTP', () => {
     expect(ToolExecutionError.isInstance(error)).toBe(true);
     expect(error.message).toContain("disconnected while tool 'crash_server' was running");
     expect(await text(pool, 'remote', 'add', { a: 3, b: 4 })).toBe('7');
+  });
+
+  it('fails an in-flight call at once when the server dies, without waiting for the timeout', async () => {
+    let server = await startServer();
+    const pool = createPool([{ name: 'remote', url: server.url }]);
+    await pool.listTools('remote');
+
+    const started = Date.now();
+    const call = rejection(pool.callTool('remote', 'slow_tool', { ms: 20_000 }, { timeoutMs: 30_000 }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.crash();
+    const error = await call;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(ToolExecutionError.isInstance(error)).toBe(true);
+    expect(error.message).toContain("disconnected while tool 'slow_tool' was running");
+    expect(pool.isConnected('remote')).toBe(false);
+
+    server = await restartServer(server);
+    expect(await text(pool, 'remote', 'add', { a: 5, b: 5 })).toBe('10');
   });
 
   it('reports an unreachable server after bounded attempts', async () => {

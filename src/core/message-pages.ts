@@ -1,0 +1,28 @@
+import type { ChatMessage } from './messages';
+
+/**
+ * Bytes of conversation one query result may carry. Temporal warns above 512 KB per payload and
+ * gRPC refuses messages above 4 MB, so long conversations are read in pages of this size.
+ */
+export const DEFAULT_MESSAGE_PAGE_BYTES = 256 * 1024;
+
+/**
+ * Messages [from, to) of the conversation, stopping early once `maxBytes` of JSON is reached;
+ * always at least one message, so a single huge message still gets through.
+ */
+export function takeMessagePage(
+  messages: readonly ChatMessage[],
+  from: number,
+  to: number,
+  maxBytes: number = DEFAULT_MESSAGE_PAGE_BYTES,
+): ChatMessage[] {
+  const page: ChatMessage[] = [];
+  let bytes = 0;
+  for (let index = from; index < Math.min(to, messages.length); index++) {
+    const message = messages[index] as ChatMessage;
+    bytes += JSON.stringify(message).length;
+    if (page.length > 0 && bytes > maxBytes) break;
+    page.push(message);
+  }
+  return page;
+}

@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const REPOSITORY_ROOT = resolve(__dirname, '../..');
+
+/** A `workers/zap-worker.ts` process running a fixture module. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or the signal name) once the process has exited. */
+  exited: Promise<number | string>;
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/**
+ * Starts the real worker entry (`workers/zap-worker.ts`, through tsx) in its own process and
+ * waits until it reports that it is polling.
+ */
+export async function spawnWorker(modulePath: string, environment: Record<string, string>, timeoutMs = 30_000): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPOSITORY_ROOT, 'workers/zap-worker.ts'), modulePath], {
+    cwd: REPOSITORY_ROOT,
+    env: { ...process.env, ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown')),
+  );
+  const deadline = Date.now() + timeoutMs;
+  while (!output.includes('[zap-worker] running')) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited early:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`worker did not start in ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+  }
+  return {
+    child,
+    output: () => output,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
