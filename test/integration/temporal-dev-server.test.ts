@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -109,14 +109,18 @@ describe('isTemporalReachable', () => {
   });
 
   it('is false for a TCP server that does not speak gRPC', async () => {
-    const silentServer: Server = createServer((socket) => socket.on('error', () => undefined));
+    const sockets = new Set<Socket>();
+    const silentServer: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
     await new Promise<void>((resolvePromise) => silentServer.listen(0, '127.0.0.1', resolvePromise));
     const address = silentServer.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
       expect(await isTemporalReachable(`127.0.0.1:${port}`, 1_000)).toBe(false);
     } finally {
-      silentServer.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
       await new Promise((resolvePromise) => silentServer.close(resolvePromise));
     }
   });

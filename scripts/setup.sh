@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Everything the project needs on a fresh clone, idempotent and quiet when already done:
+# npm dependencies (which bring Node 24 as a devDependency) and a `temporal` CLI binary.
+# The README's two commands (`npm run demo`, `npm test`) run this first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[setup] installing npm dependencies (npm ci)…" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+
+# npm run puts node_modules/.bin first on PATH, so `node` is the project's Node 24 from here on.
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 22 ]; then
+  echo "[setup] Node $(node --version) is too old: zap-agents needs Node >= 22. Run through npm (npm run …/npm test) so the project's Node 24 is used." >&2
+  exit 1
+fi
+
+temporal_cli="$(bash scripts/ensure-temporal.sh)"
+echo "[setup] node $(node --version), temporal CLI $("$temporal_cli" --version | head -1 | awk '{print $3}') at $temporal_cli" >&2
