@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { ZapAgent } from 'zap-agents';
 import { createBareActivities } from './bare-activities';
-import type { BenchSide, TaskRun } from './bench-side';
+import type { BenchSide, StartedTask } from './bench-side';
 import { FINAL_ANSWER, FINAL_WAIT_MS } from './bench-task';
 import { echoTool } from './echo-tool';
 import type { bareAgentWorkflow } from './bare-workflow';
@@ -54,10 +53,9 @@ export class BareSide implements BenchSide {
     return new BareSide(client, connection, worker, workerConnection, worker.run(), options);
   }
 
-  async runTask(message: string): Promise<TaskRun> {
+  async startTask(message: string): Promise<StartedTask> {
     const { agent } = this.options;
     const workflowId = `bare-${randomBytes(8).toString('hex')}`;
-    const startedAt = performance.now();
     const handle = await this.client.workflow.start<typeof bareAgentWorkflow>('bareAgentWorkflow', {
       taskQueue: this.options.taskQueue,
       workflowId,
@@ -70,12 +68,10 @@ export class BareSide implements BenchSide {
         },
       ],
     });
-    const result = await handle.result();
-    const finishedAt = performance.now();
-    if (result.answer !== FINAL_ANSWER) {
-      throw new Error(`bare task ${workflowId} answered ${JSON.stringify(result.answer)}`);
-    }
-    return { workflowId, startedAt, finishedAt };
+    const closed = handle.result().then((result) => {
+      if (result.answer !== FINAL_ANSWER) throw new Error(`bare task ${workflowId} answered ${JSON.stringify(result.answer)}`);
+    });
+    return { workflowId, closed };
   }
 
   async stop(): Promise<void> {

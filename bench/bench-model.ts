@@ -3,6 +3,11 @@ import { ScriptedLlmServer, scripted, type ScriptedRequest, type ScriptedRespons
 import { ECHO_ARGUMENT_TEXT, FINAL_ANSWER, parseTaskMessage } from './bench-task';
 import { echoTool } from './echo-tool';
 
+interface RequestWaiter {
+  count: number;
+  resolve: () => void;
+}
+
 interface RequestMessage {
   role?: unknown;
   content?: unknown;
@@ -16,6 +21,7 @@ interface RequestMessage {
  */
 export class BenchModel {
   private readonly arrivalsByTask = new Map<string, number[]>();
+  private readonly waiters = new Map<string, RequestWaiter[]>();
 
   private constructor(private readonly server: ScriptedLlmServer) {}
 
@@ -37,6 +43,16 @@ export class BenchModel {
     return this.arrivalsByTask.get(taskKey) ?? [];
   }
 
+  /** Resolves once `count` model requests of the task have arrived (at once if they already have). */
+  whenRequested(taskKey: string, count: number): Promise<void> {
+    if (this.arrivals(taskKey).length >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.waiters.get(taskKey) ?? [];
+      waiters.push({ count, resolve });
+      this.waiters.set(taskKey, waiters);
+    });
+  }
+
   /** Stops the server. */
   close(): Promise<void> {
     return this.server.close();
@@ -51,10 +67,19 @@ export class BenchModel {
     const arrivals = this.arrivalsByTask.get(key.taskKey) ?? [];
     arrivals.push(arrivedAt);
     this.arrivalsByTask.set(key.taskKey, arrivals);
+    this.notifyWaiters(key.taskKey, arrivals.length);
     const round = messages.filter((message) => message.role === 'tool').length;
     if (round < key.rounds) {
       return scripted.toolCalls([{ name: echoTool.name, arguments: { text: ECHO_ARGUMENT_TEXT } }]);
     }
     return scripted.text(FINAL_ANSWER);
+  }
+
+  private notifyWaiters(taskKey: string, arrived: number): void {
+    const waiters = this.waiters.get(taskKey) ?? [];
+    const pending = waiters.filter((waiter) => waiter.count > arrived);
+    for (const waiter of waiters) if (waiter.count <= arrived) waiter.resolve();
+    if (pending.length > 0) this.waiters.set(taskKey, pending);
+    else this.waiters.delete(taskKey);
   }
 }

@@ -3,23 +3,23 @@ import type { Client } from '@temporalio/client';
 /** Which implementation ran a task. */
 export type SideName = 'zap' | 'bare';
 
-/** One task, timed on the benchmark's clock (`performance.now()`). */
-export interface TaskRun {
+/** A task whose workflow has been started. */
+export interface StartedTask {
   workflowId: string;
-  startedAt: number;
-  finishedAt: number;
+  /**
+   * Settles when the workflow closes: resolves if it answered the scripted final answer, rejects
+   * otherwise (failed, cancelled, or another answer).
+   */
+  closed: Promise<void>;
 }
 
-/** One side of the comparison: a client, a running worker, and a way to run one task to its end. */
+/** One side of the comparison: a client, a running worker, and a way to start a task. */
 export interface BenchSide {
   readonly name: SideName;
-  /** The client the side starts and awaits its workflows with. */
+  /** The client the side starts its workflows with. */
   readonly client: Client;
-  /**
-   * Starts a task with this user message and resolves when its workflow has closed, after checking
-   * that it answered the scripted final answer.
-   */
-  runTask(message: string): Promise<TaskRun>;
+  /** Starts a task with this user message; resolves once the server has accepted it. */
+  startTask(message: string): Promise<StartedTask>;
   /** Drains the worker and closes connections. */
   stop(): Promise<void>;
 }

@@ -1,4 +1,3 @@
-import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
 /** How much a workflow run left in Temporal's history. */
@@ -7,13 +6,12 @@ export interface HistorySize {
   events: number;
   /** Size of the history encoded as protobuf, the form the server stores and ships to workers. */
   bytes: number;
-  /** Workflow tasks completed, i.e. round trips between the server and the workflow code. */
+  /** Workflow tasks completed: round trips between the server and the workflow code. */
   workflowTasks: number;
 }
 
-/** Fetches a workflow's full history and measures it. */
-export async function measureHistory(client: Client, workflowId: string): Promise<HistorySize> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+/** Measures a history fetched with `handle.fetchHistory()`. */
+export function measureHistorySize(history: temporal.api.history.v1.IHistory): HistorySize {
   const events = history.events ?? [];
   const completed = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
   return {

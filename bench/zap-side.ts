@@ -1,9 +1,8 @@
-import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { Zap, type ZapAgent } from 'zap-agents';
 import type { AgentWorkflowResult } from 'zap-agents/workflows';
-import type { BenchSide, TaskRun } from './bench-side';
+import type { BenchSide, StartedTask } from './bench-side';
 import { FINAL_ANSWER, FINAL_WAIT_MS } from './bench-task';
 
 /** What {@link ZapSide.start} needs. */
@@ -50,15 +49,17 @@ export class ZapSide implements BenchSide {
     return this.zap.client;
   }
 
-  async runTask(message: string): Promise<TaskRun> {
-    const startedAt = performance.now();
+  async startTask(message: string): Promise<StartedTask> {
     const task = await this.zap.executeTask({ agentName: this.agentName, task: message });
-    const result: AgentWorkflowResult = await this.zap.client.workflow.getHandle(task.id).result();
-    const finishedAt = performance.now();
-    if (result.status !== 'completed' || result.result !== FINAL_ANSWER) {
-      throw new Error(`zap task ${task.id} ended ${result.status} with ${JSON.stringify(result.result)}`);
-    }
-    return { workflowId: task.id, startedAt, finishedAt };
+    const closed = this.zap.client.workflow
+      .getHandle(task.id)
+      .result()
+      .then((result: AgentWorkflowResult) => {
+        if (result.status !== 'completed' || result.result !== FINAL_ANSWER) {
+          throw new Error(`zap task ${task.id} ended ${result.status} with ${JSON.stringify(result.result)}`);
+        }
+      });
+    return { workflowId: task.id, closed };
   }
 
   async stop(): Promise<void> {

@@ -13,7 +13,7 @@
  * ```
  */
 export { Zap } from './client/zap';
-export type { ZapOptions, TemporalConnectionOptions } from './client/zap-options';
+export type { ZapOptions, TemporalConnectionOptions, ZapLogger } from './client/zap-options';
 export type { ExecuteTaskOptions } from './client/task-request';
 export { MAX_TASK_CONTENT_BYTES } from './client/task-request';
 export { Task } from './client/task';
@@ -22,7 +22,18 @@ export type { ZapAgentOptions } from './agent/zap-agent';
 export { tool } from './agent/tool';
 export type { ToolOptions, ZapTool, ToolExecutionContext } from './agent/tool';
 export { TaskStatus, isTerminalStatus, isActiveStatus } from './core/task-status';
-export type { ApprovalRequest } from './core/approval-request';
+export type { ApprovalRequest, ApprovalLogEntry } from './core/approval-request';
+export { ApprovalRules, DEFAULT_APPROVAL_TIMEOUT_MS } from './core/approval-rules';
+export type { ApprovalRulesOptions, ApprovalRulesSpec } from './core/approval-rules';
+export {
+  textPart,
+  imageFromUrl,
+  imageFromBase64,
+  hasImages,
+  ALLOWED_IMAGE_MIME_TYPES,
+} from './core/content';
+export type { ImageMimeType, ImageDetail } from './core/content';
+export type { DecideApprovalResult } from './workflows/definitions';
 export type {
   TaskEvent,
   TaskEventType,

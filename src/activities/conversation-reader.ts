@@ -8,11 +8,17 @@ export const DEFAULT_CONVERSATION_CACHE_SIZE = 500;
 /**
  * Gives the model activity the conversation it must answer without putting the conversation in
  * activity inputs (which would store it again in history at every call). The workflow is the
- * source of truth; this worker keeps what it has already read or produced, per task run, and
- * queries only the messages it is missing. Messages are append-only, so the first N never change.
+ * source of truth; this worker keeps what it has already read, per task run, and queries only
+ * the messages it is missing. Messages are append-only, so the first N never change.
+ *
+ * Only messages read from the workflow are cached, never the model's own answer: an attempt
+ * whose result Temporal discarded (it finished after its timeout) must not leave an answer the
+ * workflow never recorded.
  */
 export class ConversationReader {
-  private readonly cache = new Map<string, ChatMessage[]>();
+  private readonly cache = new Map<string, readonly ChatMessage[]>();
+  /** One query at a time per run: concurrent reads (a retry racing a slow attempt) share it. */
+  private readonly inFlight = new Map<string, Promise<readonly ChatMessage[]>>();
 
   constructor(
     private readonly client: Client,
@@ -22,24 +28,24 @@ export class ConversationReader {
   /** The first `count` messages of the run's conversation. */
   async read(workflowId: string, runId: string, count: number): Promise<ChatMessage[]> {
     const key = cacheKey(workflowId, runId);
-    const known = this.cache.get(key) ?? [];
-    const handle = this.client.workflow.getHandle(workflowId, runId);
-    while (known.length < count) {
-      const page = await handle.query(getMessagesQuery, { from: known.length, to: count });
-      if (page.length === 0) throw new Error(`The workflow returned no messages from ${known.length}.`);
-      known.push(...page);
-    }
-    this.store(key, known);
-    return known.slice(0, count);
-  }
-
-  /** Records a message this worker produced at position `index` (the model's answer). */
-  remember(workflowId: string, runId: string, index: number, message: ChatMessage): void {
-    const key = cacheKey(workflowId, runId);
-    const known = this.cache.get(key);
-    if (known && known.length === index) {
-      known.push(message);
-      this.store(key, known);
+    for (;;) {
+      const known = this.cache.get(key) ?? [];
+      if (known.length >= count) {
+        this.store(key, known);
+        return known.slice(0, count);
+      }
+      const pending = this.inFlight.get(key);
+      if (pending) {
+        await pending.catch(() => undefined);
+        continue;
+      }
+      const fetching = this.fetchMissing(workflowId, runId, known, count);
+      this.inFlight.set(key, fetching);
+      try {
+        this.store(key, await fetching);
+      } finally {
+        this.inFlight.delete(key);
+      }
     }
   }
 
@@ -48,7 +54,23 @@ export class ConversationReader {
     return this.cache.size;
   }
 
-  private store(key: string, messages: ChatMessage[]): void {
+  private async fetchMissing(
+    workflowId: string,
+    runId: string,
+    known: readonly ChatMessage[],
+    count: number,
+  ): Promise<readonly ChatMessage[]> {
+    const handle = this.client.workflow.getHandle(workflowId, runId);
+    const messages = [...known];
+    while (messages.length < count) {
+      const page = await handle.query(getMessagesQuery, { from: messages.length, to: count });
+      if (page.length === 0) throw new Error(`The workflow returned no messages from ${messages.length}.`);
+      messages.push(...page);
+    }
+    return messages;
+  }
+
+  private store(key: string, messages: readonly ChatMessage[]): void {
     // Map iteration order is insertion order: re-inserting makes this the most recent entry.
     this.cache.delete(key);
     this.cache.set(key, messages);

@@ -35,7 +35,6 @@ export function createInvokeModel(dependencies: ActivityDependencies) {
         signal: context.cancellationSignal,
         timeoutMs: agent.timeouts.llmMs,
       });
-      dependencies.conversations.remember(workflowId, runId, input.messageCount, result.message);
       return result;
     } catch (error) {
       throw toApplicationFailure(error);

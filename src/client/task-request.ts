@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { ZapAgent } from '../agent/zap-agent';
+import { ApprovalRules } from '../core/approval-rules';
+import { validateContentParts } from '../core/content';
 import { AgentNotFoundError, VisionNotSupportedError, ZapValidationError } from '../core/errors';
 import { findNonJsonValue, type JsonValue } from '../core/json';
 import { contentPartSchema, type MessageContent } from '../core/messages';
@@ -21,6 +23,8 @@ export interface ExecuteTaskOptions<TContext = unknown> {
   followUpOnTask?: string;
   /** JSON context for dynamic prompts and tools. Must be plain JSON. */
   context?: TContext;
+  /** Tool calls that need a human decision before they run (inherited by sub-agents by default). */
+  approvalRules?: ApprovalRules;
   /** Your own task id: makes the call idempotent (same id → same task). @default `<agentName>-<hex>` */
   taskId?: string;
 }
@@ -34,6 +38,7 @@ export type TaskRequest<TContext> =
       content: MessageContent;
       context: JsonValue | undefined;
       taskId: string | undefined;
+      approvalRules: ApprovalRules | undefined;
     };
 
 /** Checks an `executeTask` call before anything is sent to Temporal. */
@@ -67,12 +72,16 @@ export function validateTaskRequest<TContext>(
       throw new ZapValidationError(`taskId must be a non-empty string of at most ${MAX_TASK_ID_LENGTH} characters.`);
     }
   }
+  if (options.approvalRules !== undefined && !(options.approvalRules instanceof ApprovalRules)) {
+    throw new ZapValidationError('approvalRules must be an ApprovalRules instance (new ApprovalRules({ patterns })).');
+  }
   return {
     kind: 'new',
     agent,
     content,
     context: options.context as JsonValue | undefined,
     taskId: options.taskId,
+    approvalRules: options.approvalRules,
   };
 }
 
@@ -93,6 +102,7 @@ function readContent(options: ExecuteTaskOptions<unknown>): MessageContent {
       throw new ZapValidationError(`taskContent is invalid: ${z.prettifyError(parsed.error)}`);
     }
     content = parsed.data;
+    if (typeof content !== 'string') validateContentParts(content);
   } else if (options.task !== undefined) {
     if (typeof options.task !== 'string') throw new ZapValidationError('task must be a string.');
     content = options.task;

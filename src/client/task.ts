@@ -1,4 +1,4 @@
-import type { ApprovalRequest } from '../core/approval-request';
+import type { ApprovalLogEntry, ApprovalRequest } from '../core/approval-request';
 import {
   conversationText,
   conversationToolCalls,
@@ -14,8 +14,8 @@ import type { TaskSnapshot } from '../core/task-snapshot';
 export interface TaskOperations {
   getTask(taskId: string): Promise<Task>;
   getPendingApprovals(taskId: string): Promise<ApprovalRequest[]>;
-  approve(taskId: string, approvalId: string, options?: { approvedBy?: string }): Promise<void>;
-  reject(taskId: string, approvalId: string, reason?: string, options?: { rejectedBy?: string }): Promise<void>;
+  approve(taskId: string, approvalId: string, options?: { approvedBy?: string; reason?: string }): Promise<unknown>;
+  reject(taskId: string, approvalId: string, reason?: string, options?: { rejectedBy?: string }): Promise<unknown>;
 }
 
 /**
@@ -35,6 +35,8 @@ export class Task {
   /** Ids of sub-agent tasks. */
   readonly subTasks: readonly string[];
   readonly usage: TokenUsage;
+  /** Every approval of the task with its decision, approver and reason. */
+  readonly approvals: readonly ApprovalLogEntry[];
   readonly parentTaskId: string | undefined;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -51,6 +53,7 @@ export class Task {
     this.history = snapshot.history;
     this.subTasks = snapshot.subTasks;
     this.usage = snapshot.usage;
+    this.approvals = snapshot.approvals;
     this.parentTaskId = snapshot.parentTaskId;
     this.createdAt = new Date(snapshot.createdAt);
     this.updatedAt = new Date(snapshot.updatedAt);
@@ -114,12 +117,12 @@ export class Task {
   }
 
   /** Lets a pending tool call run. `ApprovalNotFoundError` for an unknown id. */
-  async approve(approvalId: string, options?: { approvedBy?: string }): Promise<void> {
-    return this.operations.approve(this.id, approvalId, options);
+  async approve(approvalId: string, options?: { approvedBy?: string; reason?: string }): Promise<void> {
+    await this.operations.approve(this.id, approvalId, options);
   }
 
   /** Refuses a pending tool call; the model is told `[Tool call rejected: <reason>]`. */
   async reject(approvalId: string, reason?: string, options?: { rejectedBy?: string }): Promise<void> {
-    return this.operations.reject(this.id, approvalId, reason, options);
+    await this.operations.reject(this.id, approvalId, reason, options);
   }
 }

@@ -9,6 +9,7 @@ import {
   DEFAULT_TEMPORAL_NAMESPACE,
 } from '../core/defaults';
 import { ZapConfigurationError } from '../core/errors';
+import { stableStringify } from '../core/stable-stringify';
 import type { LlmEndpointOptions } from '../llm/llm-endpoint';
 import type { McpConnectionPoolOptions } from '../mcp/mcp-connection-pool';
 
@@ -49,6 +50,13 @@ export interface ZapOptions<TContext = unknown> {
   continueAsNewAfterEvents?: number;
   /** MCP connection settings of workers and of `getAgentTools`. @default {} */
   mcp?: McpConnectionPoolOptions;
+  /** Where warnings go (e.g. approval patterns that match no tool). @default console */
+  logger?: ZapLogger;
+}
+
+/** The logger `Zap` writes warnings to. */
+export interface ZapLogger {
+  warn(message: string): void;
 }
 
 /** {@link ZapOptions} with defaults applied and everything validated. */
@@ -63,6 +71,7 @@ export interface CompiledZapOptions<TContext> {
   eventLogLimit: number;
   continueAsNewAfterEvents: number | undefined;
   mcp: McpConnectionPoolOptions;
+  logger: ZapLogger;
 }
 
 /** Validates {@link ZapOptions} once, at construction. */
@@ -119,6 +128,7 @@ export function compileZapOptions<TContext>(
     eventLogLimit,
     continueAsNewAfterEvents,
     mcp: options.mcp ?? {},
+    logger: options.logger ?? console,
   };
 }
 
@@ -142,7 +152,7 @@ function assertConsistentMcpServers(agents: ReadonlyMap<string, ZapAgent<any>>):
   const seen = new Map<string, { agent: string; config: string }>();
   for (const agent of agents.values()) {
     for (const config of agent.mcpClients) {
-      const serialized = JSON.stringify(config);
+      const serialized = stableStringify(config);
       const previous = seen.get(config.name);
       if (previous && previous.config !== serialized) {
         throw new ZapConfigurationError(

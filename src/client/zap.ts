@@ -4,11 +4,15 @@ import {
   Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import type { ZapAgent } from '../agent/zap-agent';
 import type { ApprovalRequest } from '../core/approval-request';
+import { ApprovalRules } from '../core/approval-rules';
+import { APPROVAL_NOT_FOUND_FAILURE } from '../workflows/approval-gate';
 import {
   AgentNotFoundError,
   ApprovalNotFoundError,
@@ -28,6 +32,9 @@ import type { agentWorkflow } from '../workflows/agent-workflow';
 import {
   AGENT_WORKFLOW_TYPE,
   cancelReasonSignal,
+  decideApprovalUpdate,
+  type DecideApprovalInput,
+  type DecideApprovalResult,
   followUpSignal,
   getMessagesQuery,
   getTaskStateQuery,
@@ -107,7 +114,8 @@ export class Zap<TContext = unknown> implements TaskOperations {
     const request = validateTaskRequest(options, this.options.agents);
     if (request.kind === 'follow-up') return this.sendFollowUp(request.taskId, request.content);
 
-    const { agent, content, context, taskId: requestedId } = request;
+    const { agent, content, context, taskId: requestedId, approvalRules } = request;
+    if (approvalRules) await this.reportUnmatchedPatterns(agent.name, approvalRules);
     if (requestedId !== undefined) {
       const existing = await this.findTask(requestedId);
       if (existing) return existing;
@@ -119,6 +127,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
       agent: agent.taskSettings(context as TContext),
       message: content,
       context,
+      approvalRules: approvalRules?.toSpec(),
       idleTimeoutMs: this.options.idleTimeoutMs,
       eventLogLimit: this.options.eventLogLimit,
       continueAsNewAfterEvents: this.options.continueAsNewAfterEvents,
@@ -152,6 +161,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
         subTasks: [],
         usage: { promptTokens: 0, completionTokens: 0 },
         pendingApprovals: [],
+        approvals: [],
         lastEventSeq: 0,
         createdAt,
         updatedAt: createdAt,
@@ -223,16 +233,61 @@ export class Zap<TContext = unknown> implements TaskOperations {
     return (await this.querySnapshot(taskId)).pendingApprovals;
   }
 
-  /** Approves a pending tool call. */
-  async approve(taskId: string, approvalId: string): Promise<void> {
-    await this.querySnapshot(taskId);
-    throw new ApprovalNotFoundError(approvalId, taskId);
+  /**
+   * Lets a pending tool call run. Resolves once the task has recorded the decision;
+   * `ApprovalNotFoundError` when the task has no such approval. Deciding twice is harmless.
+   */
+  async approve(taskId: string, approvalId: string, options: { approvedBy?: string; reason?: string } = {}): Promise<DecideApprovalResult> {
+    return this.decideApproval(taskId, { approvalId, approved: true, decidedBy: options.approvedBy, reason: options.reason });
   }
 
-  /** Rejects a pending tool call. */
-  async reject(taskId: string, approvalId: string): Promise<void> {
-    await this.querySnapshot(taskId);
-    throw new ApprovalNotFoundError(approvalId, taskId);
+  /** Refuses a pending tool call; the model is told `[Tool call rejected: <reason>]` and goes on. */
+  async reject(
+    taskId: string,
+    approvalId: string,
+    reason?: string,
+    options: { rejectedBy?: string } = {},
+  ): Promise<DecideApprovalResult> {
+    return this.decideApproval(taskId, { approvalId, approved: false, reason, decidedBy: options.rejectedBy });
+  }
+
+  private async decideApproval(taskId: string, input: DecideApprovalInput): Promise<DecideApprovalResult> {
+    const handle = this.client.workflow.getHandle(taskId);
+    try {
+      return await handle.executeUpdate(decideApprovalUpdate, { args: [input] });
+    } catch (error) {
+      if (
+        error instanceof WorkflowUpdateFailedError &&
+        error.cause instanceof ApplicationFailure &&
+        error.cause.type === APPROVAL_NOT_FOUND_FAILURE
+      ) {
+        throw new ApprovalNotFoundError(input.approvalId, taskId);
+      }
+      if (error instanceof WorkflowNotFoundError) {
+        if ((await this.describeStatus(handle)) === undefined) throw new TaskNotFoundError(taskId, { cause: error });
+        throw new ApprovalNotFoundError(input.approvalId, taskId);
+      }
+      throw error;
+    }
+  }
+
+  /** Warns about approval patterns that gate none of the agent's (or its sub-agents') tools. */
+  private async reportUnmatchedPatterns(agentName: string, rules: ApprovalRules): Promise<void> {
+    const toolNames = new Set<string>();
+    const visit = async (name: string, seen: Set<string>): Promise<void> => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      for (const tool of await this.getAgentTools(name)) toolNames.add(tool);
+      if (rules.inherit) for (const subAgent of this.getAgent(name).subAgents) await visit(subAgent, seen);
+    };
+    await visit(agentName, new Set());
+    const unmatched = rules.unmatchedPatterns([...toolNames]);
+    if (unmatched.length > 0) {
+      this.options.logger.warn(
+        `Approval patterns ${unmatched.map((pattern) => `'${pattern}'`).join(', ')} match no tool of agent '${agentName}'` +
+          `${rules.inherit ? ' or its sub-agents' : ''}; known tools: ${[...toolNames].join(', ') || 'none'}.`,
+      );
+    }
   }
 
   private async sendFollowUp(taskId: string, content: MessageContent): Promise<Task> {

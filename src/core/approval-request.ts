@@ -10,3 +10,14 @@ export interface ApprovalRequest {
   /** ISO-8601; after this the call is treated as rejected (`timed_out`). */
   timeoutAt: string;
 }
+
+/** An approval with its outcome, as kept in the task's approval log. */
+export interface ApprovalLogEntry extends ApprovalRequest {
+  /** Undefined while pending. */
+  decision?: 'approved' | 'rejected' | 'timed_out';
+  reason?: string;
+  /** Who decided, when the caller said (`approvedBy` / `rejectedBy`). */
+  decidedBy?: string;
+  /** ISO-8601. */
+  decidedAt?: string;
+}

@@ -51,6 +51,8 @@ export interface ApprovalResolvedEvent extends TaskEventBase {
   approvalId: string;
   decision: 'approved' | 'rejected' | 'timed_out';
   reason?: string;
+  /** Who decided, when the caller said. */
+  decidedBy?: string;
 }
 
 /** A sub-agent task was started by `message_agent`. */

@@ -9,6 +9,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export function findNonJsonValue(value: unknown, path = '$', seen = new Set<object>()): string | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} is ${value}`;
+  if (value === undefined) return `${path} is undefined`;
   if (typeof value !== 'object') return `${path} is a ${typeof value}`;
   if (seen.has(value)) return `${path} is a circular reference`;
   seen.add(value);

@@ -20,9 +20,25 @@ export function takeMessagePage(
   let bytes = 0;
   for (let index = from; index < Math.min(to, messages.length); index++) {
     const message = messages[index] as ChatMessage;
-    bytes += JSON.stringify(message).length;
+    bytes += utf8ByteLength(JSON.stringify(message));
     if (page.length > 0 && bytes > maxBytes) break;
     page.push(message);
   }
   return page;
+}
+
+/** UTF-8 size of a string, computed by hand: the workflow sandbox has no Buffer. */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length) {
+      // A surrogate pair is one 4-byte code point.
+      bytes += 4;
+      index += 1;
+    } else bytes += 3;
+  }
+  return bytes;
 }

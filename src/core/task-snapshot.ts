@@ -1,4 +1,4 @@
-import type { ApprovalRequest } from './approval-request';
+import type { ApprovalLogEntry, ApprovalRequest } from './approval-request';
 import type { ChatMessage, TokenUsage } from './messages';
 import type { TaskStatus } from './task-status';
 
@@ -22,6 +22,8 @@ export interface TaskSnapshot {
   subTasks: string[];
   usage: TokenUsage;
   pendingApprovals: ApprovalRequest[];
+  /** Every approval of the task with its decision, approver and reason. */
+  approvals: ApprovalLogEntry[];
   parentTaskId?: string;
   /** `seq` of the newest durable event. */
   lastEventSeq: number;

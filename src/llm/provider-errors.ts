@@ -26,7 +26,9 @@ export function toLlmProviderError(error: unknown, endpointDescription: string):
   }
   if (error instanceof APIError && typeof error.status === 'number') {
     const status = error.status;
-    return new LlmProviderError(`${endpointDescription} answered ${status}: ${providerMessage(error)}`, {
+    const detail = providerMessage(error);
+    const message = detail.startsWith(String(status)) ? detail : `${status}: ${detail}`;
+    return new LlmProviderError(`${endpointDescription} answered ${message}`, {
       status,
       retryable: isRetryableStatus(status),
       retryAfterMs: parseRetryAfter(error.headers),

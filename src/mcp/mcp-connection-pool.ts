@@ -11,6 +11,7 @@ import {
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolResultSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ToolExecutionError, ZapConfigurationError } from '../core/errors';
+import { stableStringify } from '../core/stable-stringify';
 import type { FunctionToolDefinition, ToolCallOutcome } from '../core/tool-definition';
 import { isStdioMcpClientConfig, validateMcpClientConfig } from './mcp-client-config';
 import type { McpClientConfig } from './mcp-client-config';
@@ -693,18 +694,6 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** JSON with sorted object keys, so two equal configs compare equal whatever their key order. */
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (isObject(value)) {
-    const keys = Object.keys(value)
-      .filter((key) => value[key] !== undefined)
-      .sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${stableStringify(value[key])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 let cachedPackageVersion: string | undefined;

@@ -1,8 +1,11 @@
 import type { AgentTaskSettings } from '../core/agent-settings';
+import type { ApprovalRulesSpec } from '../core/approval-rules';
 import type { EventLogState } from '../core/event-log';
 import type { JsonValue } from '../core/json';
 import type { ChatMessage, MessageContent, TokenUsage } from '../core/messages';
 import type { TaskStatus } from '../core/task-status';
+import type { ApprovalRecord } from './approval-gate';
+import type { DelegationState } from './sub-agent-delegation';
 
 /** What starts an agent workflow. Plain JSON. */
 export interface AgentWorkflowInput {
@@ -11,6 +14,8 @@ export interface AgentWorkflowInput {
   /** The first user message. */
   message: MessageContent;
   context?: JsonValue;
+  /** Tool calls that need a human decision; inherited by sub-agents unless `inherit` is false. */
+  approvalRules?: ApprovalRulesSpec;
   /** How long an answered task waits for a follow-up before it ends, in milliseconds. */
   idleTimeoutMs: number;
   /** Durable events kept for streaming consumers. */
@@ -38,13 +43,16 @@ export interface CarriedTaskState {
   pendingMessages: MessageContent[];
   eventLog: EventLogState;
   usage: TokenUsage;
-  subTasks: string[];
   /** ISO-8601; when the task last became idle. */
   idleSince?: string;
   updatedAt: string;
   cancelReason?: string;
   /** Runs so far, the first one included. */
   runCount: number;
+  /** Requests answered so far (reported to a parent task). */
+  answerCount: number;
+  approvals: ApprovalRecord[];
+  delegation: DelegationState;
 }
 
 /** What a task's workflow returns when it ends cleanly (idle timeout after an answer). */

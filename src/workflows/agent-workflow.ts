@@ -1,32 +1,43 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType, type ZapActivities } from '../core/activity-contracts';
+import { specMatches } from '../core/approval-rules';
 import { EventLog } from '../core/event-log';
 import type { DurableEventInput } from '../core/events';
-import type { AssistantMessage, ToolCall, ToolMessage } from '../core/messages';
 import { takeMessagePage } from '../core/message-pages';
+import type { AssistantMessage, ToolCall, ToolMessage } from '../core/messages';
 import type { ToolCallOutcome } from '../core/tool-definition';
 import { describeToolCall } from '../core/tool-phrase';
 import { TaskStatus } from '../core/task-status';
 import type { TaskSnapshot } from '../core/task-snapshot';
 import type { AgentWorkflowInput, AgentWorkflowResult, CarriedTaskState } from './agent-workflow-input';
+import { ApprovalGate } from './approval-gate';
 import {
   cancelReasonSignal,
+  decideApprovalUpdate,
   followUpSignal,
   getEventsQuery,
   getMessagesQuery,
   getTaskStateQuery,
+  subTaskUpdateSignal,
+  type SubTaskUpdate,
 } from './definitions';
 import { describeFailure } from './describe-failure';
+import { SubAgentDelegation } from './sub-agent-delegation';
+
+/** Name of the built-in delegation tool (kept in sync with `src/tools/message-agent-tool.ts`). */
+const MESSAGE_AGENT_TOOL_NAME = 'message_agent';
 
 /**
  * One agent task. The conversation lives in workflow state; each model call and each tool call
@@ -42,13 +53,17 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWor
 class AgentTaskRun {
   private readonly state: CarriedTaskState;
   private readonly eventLog: EventLog;
+  private readonly approvals: ApprovalGate;
+  private readonly delegation: SubAgentDelegation;
   private readonly modelActivities: ZapActivities;
   private readonly toolActivities: ZapActivities;
+  /** Tool calls of the current turn still waiting for a human decision. */
+  private awaitingApproval = 0;
   /** True once the task has ended for good; reported to streaming consumers. */
   private closed = false;
   private error: string | undefined;
 
-  constructor(private readonly input: AgentWorkflowInput) {
+  constructor(readonly input: AgentWorkflowInput) {
     const { agent } = input;
     this.state = input.carried ?? {
       messages: [
@@ -61,11 +76,15 @@ class AgentTaskRun {
       pendingMessages: [],
       eventLog: { events: [], lastSeq: 0 },
       usage: { promptTokens: 0, completionTokens: 0 },
-      subTasks: [],
       updatedAt: input.createdAt,
       runCount: 1,
+      answerCount: 0,
+      approvals: [],
+      delegation: { conversations: [], updates: {} },
     };
     this.eventLog = new EventLog(input.taskId, input.eventLogLimit, this.state.eventLog);
+    this.approvals = new ApprovalGate(this.state.approvals);
+    this.delegation = new SubAgentDelegation(this, this.state.delegation);
     this.modelActivities = proxyActivities<ZapActivities>({
       startToCloseTimeout: agent.llmTimeoutMs,
       retry: agent.llmRetry,
@@ -87,6 +106,16 @@ class AgentTaskRun {
     setHandler(cancelReasonSignal, (reason) => {
       this.state.cancelReason = reason;
     });
+    setHandler(subTaskUpdateSignal, (update) => this.delegation.onUpdate(update));
+    setHandler(
+      decideApprovalUpdate,
+      (decision) => {
+        const result = this.approvals.decide(decision);
+        if (!result.alreadyDecided) this.touch();
+        return result;
+      },
+      { validator: (decision) => this.approvals.validate(decision) },
+    );
     setHandler(getTaskStateQuery, () => this.snapshot());
     setHandler(getMessagesQuery, ({ from, to, maxBytes }) => {
       if (to > this.state.messages.length) {
@@ -114,19 +143,27 @@ class AgentTaskRun {
       };
     } catch (error) {
       if (isCancellation(error)) {
+        const reason = this.state.cancelReason ?? 'Cancelled through Temporal';
         this.setStatus(TaskStatus.Cancelled);
-        this.emit({ type: 'cancelled', reason: this.state.cancelReason ?? 'Cancelled through Temporal' });
+        this.emit({ type: 'cancelled', reason });
         this.closed = true;
+        await this.delegation.cancelAll(reason);
+        await this.notifyParent({ status: 'cancelled', error: reason });
         throw error;
       }
       if (error instanceof ApplicationFailure && error.nonRetryable) {
         this.fail(error.message);
+        await this.notifyParent({ status: 'failed', error: error.message });
         throw error;
       }
       // Anything else is a bug in this workflow or a continue-as-new: let Temporal handle it
       // (a workflow task failure is retried after a fix is deployed; no state is lost).
       throw error;
     }
+  }
+
+  emit(event: DurableEventInput): void {
+    this.eventLog.append(event, new Date());
   }
 
   /** Answers requests until the task has been idle for its idle timeout. */
@@ -172,12 +209,7 @@ class AgentTaskRun {
 
     const toolCalls = response.message.tool_calls ?? [];
     if (toolCalls.length === 0) {
-      const answer = response.message.content ?? '';
-      this.state.result = answer;
-      this.state.modelCallDue = false;
-      this.state.idleSince = new Date().toISOString();
-      this.setStatus(TaskStatus.Completed);
-      this.emit({ type: 'completed', result: answer });
+      await this.answer(response.message.content ?? '');
       return;
     }
 
@@ -186,6 +218,16 @@ class AgentTaskRun {
     const toolMessages = await Promise.all(toolCalls.map((call) => this.runToolCall(call)));
     this.state.messages.push(...toolMessages);
     this.touch();
+  }
+
+  private async answer(text: string): Promise<void> {
+    this.state.result = text;
+    this.state.modelCallDue = false;
+    this.state.idleSince = new Date().toISOString();
+    this.state.answerCount += 1;
+    this.setStatus(TaskStatus.Completed);
+    this.emit({ type: 'completed', result: text });
+    await this.notifyParent({ status: 'completed', result: text });
   }
 
   private async invokeModel(): Promise<{ message: AssistantMessage; usage: { promptTokens: number; completionTokens: number } }> {
@@ -212,27 +254,55 @@ class AgentTaskRun {
   private async runToolCall(call: ToolCall): Promise<ToolMessage> {
     const { name } = call.function;
     const parsed = parseToolArguments(call.function.arguments);
-    this.emit({
-      type: 'tool_call',
-      name,
-      arguments: parsed.ok ? parsed.value : {},
-      phrase: describeToolCall(name, parsed.ok ? parsed.value : {}),
-      toolCallId: call.id,
-    });
-    const outcome: ToolCallOutcome = parsed.ok
-      ? await this.callTool(call, parsed.value)
-      : { content: `Error: the arguments of ${name} are not valid JSON (${parsed.error}).`, isError: true };
-    this.emit({
-      type: 'tool_result',
-      name,
-      result: outcome.content,
-      success: !outcome.isError,
-      toolCallId: call.id,
-    });
+    const args = parsed.ok ? parsed.value : {};
+    this.emit({ type: 'tool_call', name, arguments: args, phrase: describeToolCall(name, args), toolCallId: call.id });
+    let outcome: ToolCallOutcome;
+    if (!parsed.ok) {
+      outcome = { content: `Error: the arguments of ${name} are not valid JSON (${parsed.error}).`, isError: true };
+    } else {
+      const rejection = await this.approveIfGated(name, args);
+      outcome = rejection ?? (await this.executeToolCall(call, args));
+    }
+    this.emit({ type: 'tool_result', name, result: outcome.content, success: !outcome.isError, toolCallId: call.id });
     return { role: 'tool', tool_call_id: call.id, content: outcome.content };
   }
 
-  private async callTool(call: ToolCall, args: Record<string, unknown>): Promise<ToolCallOutcome> {
+  /** Waits for a human decision when approval rules gate this tool; returns the rejection, if any. */
+  private async approveIfGated(toolName: string, args: Record<string, unknown>): Promise<ToolCallOutcome | undefined> {
+    const rules = this.input.approvalRules;
+    if (!rules || !specMatches(rules, toolName)) return undefined;
+    this.awaitingApproval += 1;
+    this.setStatus(TaskStatus.AwaitingApproval);
+    try {
+      const { request, decision } = await this.approvals.waitForDecision(
+        { toolName, toolArgs: args, agentName: this.input.agent.agentName, taskId: this.input.taskId },
+        rules.timeoutMs,
+        (approval) => this.emit({ type: 'approval_requested', approval }),
+      );
+      this.emit({
+        type: 'approval_resolved',
+        approvalId: request.id,
+        decision: decision.decision,
+        ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
+        ...(decision.decidedBy !== undefined ? { decidedBy: decision.decidedBy } : {}),
+      });
+      if (decision.decision === 'approved') return undefined;
+      const by = decision.decidedBy ? ` by ${decision.decidedBy}` : '';
+      const reason =
+        decision.decision === 'timed_out'
+          ? `approval timed out (${decision.reason})`
+          : (decision.reason ?? `rejected${by}`);
+      return { content: `[Tool call rejected: ${reason}]`, isError: true };
+    } finally {
+      this.awaitingApproval -= 1;
+      this.setStatus(this.awaitingApproval > 0 ? TaskStatus.AwaitingApproval : TaskStatus.AwaitingTool);
+    }
+  }
+
+  private async executeToolCall(call: ToolCall, args: Record<string, unknown>): Promise<ToolCallOutcome> {
+    if (call.function.name === MESSAGE_AGENT_TOOL_NAME && this.input.agent.subAgents.length > 0) {
+      return this.delegation.messageAgent(args);
+    }
     try {
       return await this.toolActivities.callTool({
         taskId: this.input.taskId,
@@ -255,6 +325,20 @@ class AgentTaskRun {
     for (const content of pending) this.state.messages.push({ role: 'user', content });
   }
 
+  /** Tells the parent task (if any) that this sub-task answered, failed or was cancelled. */
+  private async notifyParent(report: Omit<SubTaskUpdate, 'subTaskId' | 'answerNumber'>): Promise<void> {
+    const parentTaskId = this.input.parentTaskId;
+    if (!parentTaskId) return;
+    const update: SubTaskUpdate = { subTaskId: this.input.taskId, answerNumber: this.state.answerCount, ...report };
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        await getExternalWorkflowHandle(parentTaskId).signal(subTaskUpdateSignal, update);
+      } catch {
+        // The parent has ended; nobody is waiting for this answer.
+      }
+    });
+  }
+
   private async continueAsNewIfDue(): Promise<void> {
     const info = workflowInfo();
     const limit = this.input.continueAsNewAfterEvents;
@@ -272,10 +356,6 @@ class AgentTaskRun {
     this.setStatus(TaskStatus.Failed);
     this.emit({ type: 'error', error: message });
     this.closed = true;
-  }
-
-  private emit(event: DurableEventInput): void {
-    this.eventLog.append(event, new Date());
   }
 
   private setStatus(status: TaskStatus): void {
@@ -296,9 +376,10 @@ class AgentTaskRun {
       error: this.error,
       history: takeMessagePage(this.state.messages, 0, this.state.messages.length),
       messageCount: this.state.messages.length,
-      subTasks: this.state.subTasks,
+      subTasks: this.delegation.subTaskIds(),
       usage: this.state.usage,
-      pendingApprovals: [],
+      pendingApprovals: this.approvals.pending(),
+      approvals: this.approvals.all().map(({ request, decision }) => ({ ...request, ...decision })),
       parentTaskId: this.input.parentTaskId,
       lastEventSeq: this.eventLog.latestSeq(),
       createdAt: this.input.createdAt,
@@ -321,4 +402,3 @@ function parseToolArguments(text: string): ParsedArguments {
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
 }
-

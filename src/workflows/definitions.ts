@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TaskEvent } from '../core/events';
 import type { ChatMessage, MessageContent } from '../core/messages';
 import type { TaskSnapshot } from '../core/task-snapshot';
@@ -51,3 +51,40 @@ export interface GetEventsQueryResult {
 
 /** Durable events with `seq` greater than `since`. */
 export const getEventsQuery = defineQuery<GetEventsQueryResult, [number]>('zap.getEvents');
+
+/** A human decision on a pending approval. */
+export interface DecideApprovalInput {
+  approvalId: string;
+  approved: boolean;
+  /** Why; told to the model on rejection and recorded with the decision. */
+  reason?: string;
+  /** Who decided (recorded in history and in the task's approval log). */
+  decidedBy?: string;
+}
+
+/** The decision that holds for the approval after the update. */
+export interface DecideApprovalResult {
+  approvalId: string;
+  decision: 'approved' | 'rejected' | 'timed_out';
+  /** True when the approval had already been decided; this call changed nothing. */
+  alreadyDecided: boolean;
+}
+
+/**
+ * Approves or rejects a pending tool call. The validator refuses unknown approval ids
+ * (`APPROVAL_NOT_FOUND`) before anything is recorded; deciding twice is harmless.
+ */
+export const decideApprovalUpdate = defineUpdate<DecideApprovalResult, [DecideApprovalInput]>('zap.decideApproval');
+
+/** What a sub-agent task reports to its parent after each request. */
+export interface SubTaskUpdate {
+  subTaskId: string;
+  /** How many requests the sub-task has finished, this one included. */
+  answerNumber: number;
+  status: 'completed' | 'failed' | 'cancelled';
+  result?: string;
+  error?: string;
+}
+
+/** Sent by a sub-agent task to its parent when it answers, fails or is cancelled. */
+export const subTaskUpdateSignal = defineSignal<[SubTaskUpdate]>('zap.subTaskUpdate');

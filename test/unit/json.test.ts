@@ -46,7 +46,7 @@ describe('findNonJsonValue', () => {
 
   it('skips undefined object properties but reports undefined array items', () => {
     expect(findNonJsonValue({ optional: undefined, kept: 1 })).toBeUndefined();
-    expect(findNonJsonValue({ list: [1, undefined] })).toMatch(/^\$\.list\[1\] is a.* undefined$/);
+    expect(findNonJsonValue({ list: [1, undefined] })).toBe('$.list[1] is undefined');
   });
 
   it('reports NaN and infinities', () => {

@@ -1,0 +1,119 @@
+import { ApplicationFailure, condition, uuid4 } from '@temporalio/workflow';
+import type { ApprovalRequest } from '../core/approval-request';
+import type { DecideApprovalInput, DecideApprovalResult } from './definitions';
+
+/** `ApplicationFailure.type` of an approval id the task does not know. */
+export const APPROVAL_NOT_FOUND_FAILURE = 'APPROVAL_NOT_FOUND';
+
+/** A decided (or timed-out) approval, kept in workflow state. */
+export interface ApprovalDecision {
+  decision: 'approved' | 'rejected' | 'timed_out';
+  reason?: string;
+  decidedBy?: string;
+  /** ISO-8601. */
+  decidedAt: string;
+}
+
+/** An approval request and, once there is one, its decision. */
+export interface ApprovalRecord {
+  request: ApprovalRequest;
+  decision?: ApprovalDecision;
+}
+
+/**
+ * Human approvals of one task. Any number may be pending at once (one model turn can call several
+ * gated tools); each waits on its own durable timer. Decisions arrive as updates.
+ */
+export class ApprovalGate {
+  private readonly records: ApprovalRecord[];
+
+  constructor(records: ApprovalRecord[] = []) {
+    this.records = records;
+  }
+
+  /** Requests still waiting for a decision. */
+  pending(): ApprovalRequest[] {
+    return this.records.filter((record) => !record.decision).map((record) => record.request);
+  }
+
+  /** Every approval of the task with its decision (the approval log). */
+  all(): ApprovalRecord[] {
+    return this.records;
+  }
+
+  /** Creates a request and waits for its decision or its timeout. */
+  async waitForDecision(
+    request: Omit<ApprovalRequest, 'id' | 'requestedAt' | 'timeoutAt'>,
+    timeoutMs: number,
+    onRequested: (request: ApprovalRequest) => void,
+  ): Promise<{ request: ApprovalRequest; decision: ApprovalDecision }> {
+    const now = Date.now();
+    const full: ApprovalRequest = {
+      ...request,
+      id: uuid4(),
+      requestedAt: new Date(now).toISOString(),
+      timeoutAt: new Date(now + timeoutMs).toISOString(),
+    };
+    const record: ApprovalRecord = { request: full };
+    this.records.push(record);
+    onRequested(full);
+    const decided = await condition(() => record.decision !== undefined, timeoutMs);
+    if (!decided) {
+      record.decision = {
+        decision: 'timed_out',
+        reason: `no decision within ${formatDuration(timeoutMs)}`,
+        decidedAt: new Date().toISOString(),
+      };
+    }
+    return { request: full, decision: record.decision as ApprovalDecision };
+  }
+
+  /** Update validator: refuses unknown ids before the update is recorded. */
+  validate(input: DecideApprovalInput): void {
+    if (!input || typeof input.approvalId !== 'string' || typeof input.approved !== 'boolean') {
+      throw ApplicationFailure.create({ type: 'INVALID_DECISION', message: 'A decision needs approvalId and approved.', nonRetryable: true });
+    }
+    if (!this.find(input.approvalId)) {
+      throw ApplicationFailure.create({
+        type: APPROVAL_NOT_FOUND_FAILURE,
+        message: `Approval '${input.approvalId}' is not known to this task.`,
+        nonRetryable: true,
+      });
+    }
+  }
+
+  /** Records a decision; a second decision on the same approval changes nothing. */
+  decide(input: DecideApprovalInput): DecideApprovalResult {
+    const record = this.find(input.approvalId) as ApprovalRecord;
+    if (record.decision) {
+      return { approvalId: input.approvalId, decision: record.decision.decision, alreadyDecided: true };
+    }
+    record.decision = {
+      decision: input.approved ? 'approved' : 'rejected',
+      reason: input.reason,
+      decidedBy: input.decidedBy,
+      decidedAt: new Date().toISOString(),
+    };
+    return { approvalId: input.approvalId, decision: record.decision.decision, alreadyDecided: false };
+  }
+
+  private find(approvalId: string): ApprovalRecord | undefined {
+    return this.records.find((record) => record.request.id === approvalId);
+  }
+}
+
+function formatDuration(milliseconds: number): string {
+  const units: Array<[number, string]> = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1000, 'second'],
+  ];
+  for (const [size, name] of units) {
+    if (milliseconds >= size && milliseconds % size === 0) {
+      const count = milliseconds / size;
+      return `${count} ${name}${count === 1 ? '' : 's'}`;
+    }
+  }
+  return `${milliseconds} ms`;
+}

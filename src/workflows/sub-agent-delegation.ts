@@ -1,0 +1,191 @@
+import {
+  ActivityFailure,
+  CancellationScope,
+  ParentClosePolicy,
+  ChildWorkflowCancellationType,
+  condition,
+  getExternalWorkflowHandle,
+  proxyLocalActivities,
+  startChild,
+} from '@temporalio/workflow';
+import type { ZapActivities } from '../core/activity-contracts';
+import type { DurableEventInput } from '../core/events';
+import type { ToolCallOutcome } from '../core/tool-definition';
+import type { AgentWorkflowInput } from './agent-workflow-input';
+import { AGENT_WORKFLOW_TYPE, cancelReasonSignal, followUpSignal, type SubTaskUpdate } from './definitions';
+import { describeFailure } from './describe-failure';
+
+/** One conversation with a sub-agent: a child task that stays open like any task. */
+export interface SubConversation {
+  subTaskId: string;
+  agentName: string;
+  /** True while a message to it waits for its answer; messages to one conversation are serialised. */
+  awaitingAnswer: boolean;
+}
+
+/** What delegation carries across continue-as-new. */
+export interface DelegationState {
+  conversations: SubConversation[];
+  /** The latest report of each sub-task, by id. */
+  updates: Record<string, SubTaskUpdate>;
+}
+
+/** Arguments of the built-in `message_agent` tool. */
+interface MessageAgentArguments {
+  agent_name?: unknown;
+  message?: unknown;
+  conversation_id?: unknown;
+}
+
+/** What delegation needs from the task that delegates. */
+export interface DelegationHost {
+  readonly input: AgentWorkflowInput;
+  emit(event: DurableEventInput): void;
+}
+
+const { describeAgent } = proxyLocalActivities<ZapActivities>({ startToCloseTimeout: '30 seconds' });
+
+/**
+ * The built-in `message_agent` tool: a new conversation starts a child task of the named
+ * sub-agent; `conversation_id` continues that same child task with a follow-up. The child reports
+ * each answer back with a signal, so a conversation can go on across many parent turns.
+ */
+export class SubAgentDelegation {
+  constructor(
+    private readonly host: DelegationHost,
+    private readonly state: DelegationState,
+  ) {}
+
+  /** Signal handler: a sub-task answered, failed or was cancelled. */
+  onUpdate(update: SubTaskUpdate): void {
+    const previous = this.state.updates[update.subTaskId];
+    if (!previous || update.answerNumber >= previous.answerNumber) this.state.updates[update.subTaskId] = update;
+  }
+
+  subTaskIds(): string[] {
+    return this.state.conversations.map((conversation) => conversation.subTaskId);
+  }
+
+  /** Runs one `message_agent` call; problems come back as error results for the model, never retried. */
+  async messageAgent(args: MessageAgentArguments): Promise<ToolCallOutcome> {
+    const message = typeof args.message === 'string' ? args.message.trim() : '';
+    if (message === '') return failure('message_agent needs a non-empty `message`.');
+    if (args.conversation_id !== undefined && args.conversation_id !== null && args.conversation_id !== '') {
+      return this.continueConversation(String(args.conversation_id), args.agent_name, message);
+    }
+    return this.startConversation(args.agent_name, message);
+  }
+
+  /** Cancels every sub-task that may still be open (used when this task is cancelled). */
+  async cancelAll(reason: string): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      await Promise.all(
+        this.state.conversations
+          .filter((conversation) => !isFinal(this.state.updates[conversation.subTaskId]))
+          .map(async ({ subTaskId }) => {
+            const handle = getExternalWorkflowHandle(subTaskId);
+            try {
+              await handle.signal(cancelReasonSignal, `Parent task ${this.host.input.taskId} was cancelled: ${reason}`);
+              await handle.cancel();
+            } catch {
+              // Already closed: nothing to cancel.
+            }
+          }),
+      );
+    });
+  }
+
+  private async startConversation(agentName: unknown, message: string): Promise<ToolCallOutcome> {
+    const allowed = this.host.input.agent.subAgents;
+    if (typeof agentName !== 'string' || !allowed.includes(agentName)) {
+      return failure(
+        `Agent ${JSON.stringify(agentName)} is not one you can message. You can message: ${allowed.join(', ') || 'no agents'}.`,
+      );
+    }
+    const { input } = this.host;
+    let settings;
+    try {
+      settings = await describeAgent({ agentName, context: input.context });
+    } catch (error) {
+      if (error instanceof ActivityFailure) return failure(`Could not start agent ${agentName}: ${describeFailure(error)}`);
+      throw error;
+    }
+    const subTaskId = `${input.taskId}.${agentName}.${this.state.conversations.length + 1}`;
+    const conversation: SubConversation = { subTaskId, agentName, awaitingAnswer: true };
+    this.state.conversations.push(conversation);
+    await startChild(AGENT_WORKFLOW_TYPE, {
+      workflowId: subTaskId,
+      args: [
+        {
+          taskId: subTaskId,
+          agent: settings,
+          message,
+          context: input.context,
+          approvalRules: input.approvalRules?.inherit === false ? undefined : input.approvalRules,
+          idleTimeoutMs: input.idleTimeoutMs,
+          eventLogLimit: input.eventLogLimit,
+          continueAsNewAfterEvents: input.continueAsNewAfterEvents,
+          parentTaskId: input.taskId,
+          createdAt: new Date().toISOString(),
+        } satisfies AgentWorkflowInput,
+      ],
+      memo: { agentName },
+      // The child outlives a continue-as-new of its parent, and stays open for follow-ups after
+      // the parent's run ends; cancellation is propagated explicitly (cancelAll).
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      cancellationType: ChildWorkflowCancellationType.TRY_CANCEL,
+    });
+    this.host.emit({ type: 'sub_task_started', subTaskId, agentName });
+    return this.waitForAnswer(conversation, 0);
+  }
+
+  private async continueConversation(subTaskId: string, agentName: unknown, message: string): Promise<ToolCallOutcome> {
+    const conversation = this.state.conversations.find((candidate) => candidate.subTaskId === subTaskId);
+    if (!conversation) {
+      const known = this.subTaskIds();
+      return failure(`Unknown conversation_id '${subTaskId}'. Known conversations: ${known.join(', ') || 'none'}.`);
+    }
+    if (agentName !== undefined && agentName !== conversation.agentName) {
+      return failure(`Conversation '${subTaskId}' is with ${conversation.agentName}, not ${String(agentName)}.`);
+    }
+    // One message at a time per conversation, so each call gets its own answer.
+    await condition(() => !conversation.awaitingAnswer);
+    const previous = this.state.updates[subTaskId];
+    if (previous && previous.status !== 'completed') {
+      return failure(`Conversation '${subTaskId}' has ended (${previous.status}${previous.error ? `: ${previous.error}` : ''}).`);
+    }
+    conversation.awaitingAnswer = true;
+    try {
+      await getExternalWorkflowHandle(subTaskId).signal(followUpSignal, { content: message });
+    } catch {
+      conversation.awaitingAnswer = false;
+      return failure(`Conversation '${subTaskId}' has ended after its idle timeout; start a new one.`);
+    }
+    return this.waitForAnswer(conversation, previous?.answerNumber ?? 0);
+  }
+
+  private async waitForAnswer(conversation: SubConversation, answeredBefore: number): Promise<ToolCallOutcome> {
+    const { subTaskId, agentName } = conversation;
+    await condition(() => {
+      const update = this.state.updates[subTaskId];
+      return update !== undefined && (update.answerNumber > answeredBefore || update.status !== 'completed');
+    });
+    conversation.awaitingAnswer = false;
+    const update = this.state.updates[subTaskId] as SubTaskUpdate;
+    if (update.status !== 'completed') {
+      return failure(`Agent ${agentName} (${subTaskId}) ${update.status}: ${update.error ?? 'no answer'}`);
+    }
+    return {
+      content: JSON.stringify({ conversation_id: subTaskId, agent: agentName, answer: update.result ?? '' }),
+      isError: false,
+    };
+  }
+}
+
+function failure(message: string): ToolCallOutcome {
+  return { content: `Error: ${message}`, isError: true };
+}
+
+function isFinal(update: SubTaskUpdate | undefined): boolean {
+  return update !== undefined && update.status !== 'completed';
+}

@@ -1,0 +1,203 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { z } from 'zod';
+import type { ConversationReader } from '../../src/activities/conversation-reader';
+import { createActivities } from '../../src/activities/create-activities';
+import { tool, type ToolExecutionContext } from '../../src/agent/tool';
+import { ZapAgent } from '../../src/agent/zap-agent';
+import type { CallToolInput, ZapActivities } from '../../src/core/activity-contracts';
+import { ModelRegistry } from '../../src/llm/model-registry';
+import { McpConnectionPool } from '../../src/mcp/mcp-connection-pool';
+import { AgentToolbox } from '../../src/tools/agent-toolbox';
+
+interface RecordedCall {
+  args: unknown;
+  context: Omit<ToolExecutionContext<unknown>, 'signal'>;
+  signal: AbortSignal;
+}
+
+const calls: RecordedCall[] = [];
+
+const getWeather = tool({
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  parameters: z.object({ city: z.string().min(1), days: z.number().int().positive().default(1) }),
+  execute: async (args, { signal, ...context }) => {
+    calls.push({ args, context, signal });
+    return `Sunny in ${args.city} for ${args.days} day(s)`;
+  },
+});
+
+const lookupOrder = tool({
+  name: 'lookup_order',
+  description: 'Finds an order',
+  parameters: z.object({ orderId: z.string() }),
+  execute: ({ orderId }) => ({ orderId, status: 'shipped', items: [{ sku: 'A1', quantity: 2 }] }),
+});
+
+const chargeCard = tool({
+  name: 'charge_card',
+  description: 'Charges a card',
+  parameters: z.object({ amount: z.number() }),
+  execute: async () => {
+    throw new Error('card declined by the bank');
+  },
+});
+
+const doNothing = tool({
+  name: 'do_nothing',
+  description: 'Returns nothing',
+  parameters: z.object({}),
+  execute: () => undefined,
+});
+
+const support = new ZapAgent({
+  name: 'Support',
+  prompt: 'You help customers.',
+  tools: [getWeather, lookupOrder, chargeCard, doNothing],
+  subAgents: ['Billing'],
+});
+const billing = new ZapAgent({ name: 'Billing', prompt: 'You handle invoices.' });
+const agents = new Map<string, ZapAgent<any>>([
+  [support.name, support],
+  [billing.name, billing],
+]);
+
+const mcpPool = new McpConnectionPool();
+let activities: ZapActivities;
+let environment: MockActivityEnvironment;
+
+beforeAll(() => {
+  const conversations = {
+    read: async () => {
+      throw new Error('callTool must not read the conversation');
+    },
+    remember: () => undefined,
+  } as unknown as ConversationReader;
+  activities = createActivities({
+    agents,
+    toolbox: new AgentToolbox(agents, mcpPool),
+    mcpPool,
+    models: new ModelRegistry({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'unused' }),
+    conversations,
+  });
+});
+
+beforeEach(() => {
+  calls.length = 0;
+  environment = new MockActivityEnvironment(
+    { workflowExecution: { workflowId: 'task-1', runId: 'run-1' } },
+    { logger: new DefaultLogger('ERROR') },
+  );
+});
+
+afterAll(async () => {
+  await mcpPool.close();
+});
+
+function callInput(overrides: Partial<CallToolInput>): CallToolInput {
+  return {
+    taskId: 'task-1',
+    agentName: 'Support',
+    toolCallId: 'call_1',
+    toolName: 'get_weather',
+    arguments: { city: 'Paris' },
+    ...overrides,
+  };
+}
+
+/** `MockActivityEnvironment.run` with the activity's own result type. */
+function runActivity<TArgs extends unknown[], TResult>(
+  activity: (...args: TArgs) => Promise<TResult>,
+  ...args: TArgs
+): Promise<TResult> {
+  return environment.run(activity, ...args) as Promise<TResult>;
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    return error as ApplicationFailure;
+  }
+  throw new Error('expected the activity to fail');
+}
+
+describe('callTool activity', () => {
+  it('runs a local tool with parsed arguments and the call context', async () => {
+    const outcome = await runActivity(
+      activities.callTool,
+      callInput({ toolCallId: 'call_42', arguments: { city: 'Paris' }, context: { customerId: 'c-7' } }),
+    );
+
+    expect(outcome).toEqual({ content: 'Sunny in Paris for 1 day(s)', isError: false });
+    expect(calls).toHaveLength(1);
+    // The schema default was applied before execute ran.
+    expect(calls[0]?.args).toEqual({ city: 'Paris', days: 1 });
+    expect(calls[0]?.context).toEqual({
+      context: { customerId: 'c-7' },
+      taskId: 'task-1',
+      agentName: 'Support',
+      toolCallId: 'call_42',
+      idempotencyKey: 'task-1/call_42',
+    });
+    expect(calls[0]?.signal).toBe(environment.context.cancellationSignal);
+  });
+
+  it('JSON-stringifies object results and gives an empty string for undefined', async () => {
+    const order = await runActivity(activities.callTool, callInput({ toolName: 'lookup_order', arguments: { orderId: 'o-1' } }));
+    expect(order.isError).toBe(false);
+    expect(JSON.parse(order.content)).toEqual({ orderId: 'o-1', status: 'shipped', items: [{ sku: 'A1', quantity: 2 }] });
+
+    const nothing = await runActivity(activities.callTool, callInput({ toolName: 'do_nothing', arguments: {} }));
+    expect(nothing).toEqual({ content: '', isError: false });
+  });
+
+  it('fails permanently with TOOL_ARGUMENTS_INVALID when the arguments do not match the schema', async () => {
+    const failure = await failureOf(
+      runActivity(activities.callTool, callInput({ arguments: { city: 42, days: -1 } })),
+    );
+    expect(failure.type).toBe('TOOL_ARGUMENTS_INVALID');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(/^Invalid arguments for get_weather: /);
+    expect(failure.message).toContain('city');
+    expect(failure.message).toContain('days');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('fails permanently with TOOL_NOT_FOUND listing the agent tools for an unknown tool', async () => {
+    const failure = await failureOf(runActivity(activities.callTool, callInput({ toolName: 'send_email' })));
+    expect(failure.type).toBe('TOOL_NOT_FOUND');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toBe(
+      "Unknown tool 'send_email'. Available tools: get_weather, lookup_order, charge_card, do_nothing, message_agent.",
+    );
+  });
+
+  it('says "none" when the agent has no tools', async () => {
+    const failure = await failureOf(
+      runActivity(activities.callTool, callInput({ agentName: 'Billing', toolName: 'get_weather' })),
+    );
+    expect(failure.type).toBe('TOOL_NOT_FOUND');
+    expect(failure.message).toBe("Unknown tool 'get_weather'. Available tools: none.");
+  });
+
+  it('refuses message_agent, which the workflow runs itself', async () => {
+    const failure = await failureOf(
+      runActivity(activities.callTool, callInput({ toolName: 'message_agent', arguments: { agent: 'Billing' } })),
+    );
+    expect(failure.type).toBe('TOOL_NOT_FOUND');
+    expect(failure.nonRetryable).toBe(true);
+  });
+
+  it('turns an error thrown by the tool into a retryable TOOL_EXECUTION failure', async () => {
+    const failure = await failureOf(
+      runActivity(activities.callTool, callInput({ toolName: 'charge_card', arguments: { amount: 10 } })),
+    );
+    expect(failure.type).toBe('TOOL_EXECUTION');
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.message).toBe('Tool charge_card failed: card declined by the bank');
+  });
+});

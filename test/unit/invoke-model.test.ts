@@ -1,0 +1,238 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { z } from 'zod';
+import type { ConversationReader } from '../../src/activities/conversation-reader';
+import { createActivities } from '../../src/activities/create-activities';
+import { tool } from '../../src/agent/tool';
+import { ZapAgent } from '../../src/agent/zap-agent';
+import type { InvokeModelInput, ZapActivities } from '../../src/core/activity-contracts';
+import type { ChatMessage } from '../../src/core/messages';
+import { ModelRegistry } from '../../src/llm/model-registry';
+import { McpConnectionPool } from '../../src/mcp/mcp-connection-pool';
+import { scripted, ScriptedLlmServer } from '../../src/testing/scripted-llm-server';
+import { AgentToolbox } from '../../src/tools/agent-toolbox';
+
+const CONVERSATION: ChatMessage[] = [
+  { role: 'system', content: 'You help customers.' },
+  { role: 'user', content: 'What is the weather in Paris?' },
+  {
+    role: 'assistant',
+    content: null,
+    tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+  },
+  { role: 'tool', tool_call_id: 'call_a', content: 'Sunny' },
+];
+
+class FakeConversationReader {
+  readonly reads: Array<{ workflowId: string; runId: string; count: number }> = [];
+  readonly remembered: Array<{ workflowId: string; runId: string; index: number; message: ChatMessage }> = [];
+
+  async read(workflowId: string, runId: string, count: number): Promise<ChatMessage[]> {
+    this.reads.push({ workflowId, runId, count });
+    return CONVERSATION.slice(0, count);
+  }
+
+  remember(workflowId: string, runId: string, index: number, message: ChatMessage): void {
+    this.remembered.push({ workflowId, runId, index, message });
+  }
+}
+
+const getWeather = tool({
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  parameters: z.object({ city: z.string() }),
+  execute: ({ city }) => `Sunny in ${city}`,
+});
+
+const support = new ZapAgent({
+  name: 'Support',
+  prompt: 'You help customers.',
+  model: 'gpt-4o-mini',
+  temperature: 0.2,
+  maxTokens: 256,
+  tools: [getWeather],
+});
+const plain = new ZapAgent({ name: 'Plain', prompt: 'No tools here.' });
+const agents = new Map<string, ZapAgent<any>>([
+  [support.name, support],
+  [plain.name, plain],
+]);
+
+let server: ScriptedLlmServer;
+let reader: FakeConversationReader;
+let activities: ZapActivities;
+let environment: MockActivityEnvironment;
+const mcpPool = new McpConnectionPool();
+
+beforeAll(async () => {
+  server = await ScriptedLlmServer.start();
+});
+
+afterAll(async () => {
+  await server.close();
+  await mcpPool.close();
+});
+
+beforeEach(() => {
+  server.reset();
+  reader = new FakeConversationReader();
+  activities = createActivities({
+    agents,
+    toolbox: new AgentToolbox(agents, mcpPool),
+    mcpPool,
+    models: new ModelRegistry({ baseURL: server.baseURL, apiKey: 'test-key' }),
+    conversations: reader as unknown as ConversationReader,
+  });
+  environment = new MockActivityEnvironment(
+    { workflowExecution: { workflowId: 'task-1', runId: 'run-1' } },
+    { logger: new DefaultLogger('ERROR') },
+  );
+});
+
+function input(overrides: Partial<InvokeModelInput> = {}): InvokeModelInput {
+  return { taskId: 'task-1', agentName: 'Support', messageCount: CONVERSATION.length, iteration: 1, ...overrides };
+}
+
+/** `MockActivityEnvironment.run` with the activity's own result type. */
+function runActivity<TArgs extends unknown[], TResult>(
+  activity: (...args: TArgs) => Promise<TResult>,
+  ...args: TArgs
+): Promise<TResult> {
+  return environment.run(activity, ...args) as Promise<TResult>;
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    return error as ApplicationFailure;
+  }
+  throw new Error('expected the activity to fail');
+}
+
+describe('invokeModel activity', () => {
+  it('sends the conversation from the reader and the agent tools, and returns the answer', async () => {
+    server.enqueue(scripted.text('It is sunny in Paris.', { usage: { promptTokens: 42, completionTokens: 7 } }));
+
+    const result = await runActivity(activities.invokeModel, input());
+
+    expect(result).toEqual({
+      message: { role: 'assistant', content: 'It is sunny in Paris.' },
+      usage: { promptTokens: 42, completionTokens: 7 },
+      finishReason: 'stop',
+    });
+    expect(reader.reads).toEqual([{ workflowId: 'task-1', runId: 'run-1', count: 4 }]);
+
+    const [request] = server.requests;
+    expect(server.requests).toHaveLength(1);
+    expect(request?.headers.authorization).toBe('Bearer test-key');
+    expect(request?.body.model).toBe('gpt-4o-mini');
+    expect(request?.body.temperature).toBe(0.2);
+    expect(request?.body.max_tokens).toBe(256);
+    expect(request?.body.messages).toEqual(CONVERSATION);
+    expect(request?.body.tools).toEqual([
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'Current weather for a city',
+          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        },
+      },
+    ]);
+  });
+
+  it('sends only the first messageCount messages', async () => {
+    server.enqueue(scripted.text('Let me check.'));
+    await runActivity(activities.invokeModel, input({ messageCount: 2 }));
+    expect(server.requests[0]?.body.messages).toEqual(CONVERSATION.slice(0, 2));
+  });
+
+  it('sends no tools field for an agent without tools', async () => {
+    server.enqueue(scripted.text('Hello.'));
+    await runActivity(activities.invokeModel, input({ agentName: 'Plain' }));
+    expect(server.requests[0]?.body).not.toHaveProperty('tools');
+    expect(server.requests[0]?.body.model).toBe('gpt-4o');
+  });
+
+  it('never caches its own answer: the workflow may not record it (an attempt past its timeout)', async () => {
+    server.enqueue(scripted.text('Done.'));
+    await runActivity(activities.invokeModel, input({ messageCount: 4 }));
+    expect(reader.remembered).toEqual([]);
+  });
+
+  it('returns tool calls as tool_calls', async () => {
+    server.enqueue(
+      scripted.toolCalls([
+        { id: 'call_x', name: 'get_weather', arguments: { city: 'Rome' } },
+        { id: 'call_y', name: 'get_weather', arguments: '{"city":"Oslo"}' },
+      ]),
+    );
+    const result = await runActivity(activities.invokeModel, input({ messageCount: 2 }));
+    expect(result.finishReason).toBe('tool_calls');
+    expect(result.message).toEqual({
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id: 'call_x', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
+        { id: 'call_y', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+      ],
+    });
+  });
+
+  it('fails permanently on a 400 with the provider message', async () => {
+    server.enqueue(scripted.error(400, "This model's maximum context length is 8192 tokens", { code: 'context_length_exceeded' }));
+    const failure = await failureOf(runActivity(activities.invokeModel, input()));
+    expect(failure.type).toBe('LLM_PROVIDER');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain("This model's maximum context length is 8192 tokens");
+    expect(failure.message).toContain('400');
+    expect(failure.details).toEqual([{ status: 400 }]);
+    expect(reader.remembered).toEqual([]);
+  });
+
+  it('fails retryably on a 429 with the retry-after delay as the next retry delay', async () => {
+    server.enqueue(scripted.error(429, 'Rate limit reached', { retryAfterSeconds: 2 }));
+    const failure = await failureOf(runActivity(activities.invokeModel, input()));
+    expect(failure.type).toBe('LLM_PROVIDER');
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.nextRetryDelay).toBe(2000);
+    expect(failure.message).toContain('Rate limit reached');
+    // The OpenAI client's own retries are off: Temporal does the retrying.
+    expect(server.requestCount()).toBe(1);
+  });
+
+  it('fails retryably when the provider answers 500', async () => {
+    server.enqueue(scripted.error(500, 'upstream exploded'));
+    const failure = await failureOf(runActivity(activities.invokeModel, input()));
+    expect(failure).toMatchObject({ type: 'LLM_PROVIDER', nonRetryable: false });
+    expect(failure.nextRetryDelay).toBeUndefined();
+  });
+
+  it('fails permanently with AGENT_NOT_FOUND for an agent this worker does not know', async () => {
+    const failure = await failureOf(runActivity(activities.invokeModel, input({ agentName: 'Sales' })));
+    expect(failure).toMatchObject({ type: 'AGENT_NOT_FOUND', nonRetryable: true });
+    expect(server.requestCount()).toBe(0);
+  });
+
+  it('fails retryably when the conversation cannot be read', async () => {
+    const failing = createActivities({
+      agents,
+      toolbox: new AgentToolbox(agents, mcpPool),
+      mcpPool,
+      models: new ModelRegistry({ baseURL: server.baseURL, apiKey: 'test-key' }),
+      conversations: {
+        read: async () => {
+          throw new Error('query timed out');
+        },
+        remember: () => undefined,
+      } as unknown as ConversationReader,
+    });
+    const failure = await failureOf(runActivity(failing.invokeModel, input()));
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.message).toBe('query timed out');
+    expect(server.requestCount()).toBe(0);
+  });
+});

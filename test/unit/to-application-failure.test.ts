@@ -1,0 +1,76 @@
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  AgentNotFoundError,
+  LlmProviderError,
+  ToolExecutionError,
+  ZapValidationError,
+} from '../../src/core/errors';
+import { permanentFailure, toApplicationFailure } from '../../src/activities/to-application-failure';
+
+describe('toApplicationFailure', () => {
+  it('makes a retryable provider error a retryable LLM_PROVIDER failure with the provider delay', () => {
+    const failure = toApplicationFailure(
+      new LlmProviderError('endpoint answered 429: slow down', { status: 429, retryable: true, retryAfterMs: 2000 }),
+    );
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure.type).toBe('LLM_PROVIDER');
+    expect(failure.message).toBe('endpoint answered 429: slow down');
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.nextRetryDelay).toBe(2000);
+    expect(failure.details).toEqual([{ status: 429 }]);
+  });
+
+  it('makes a non-retryable provider error a non-retryable failure without a delay', () => {
+    const failure = toApplicationFailure(new LlmProviderError('answered 400: bad', { status: 400, retryable: false }));
+    expect(failure.type).toBe('LLM_PROVIDER');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.nextRetryDelay).toBeUndefined();
+  });
+
+  it('records a null status for network errors', () => {
+    const failure = toApplicationFailure(new LlmProviderError('unreachable', { retryable: true }));
+    expect(failure.details).toEqual([{ status: null }]);
+  });
+
+  it('caps the provider delay at five minutes', () => {
+    const failure = toApplicationFailure(
+      new LlmProviderError('busy', { status: 503, retryable: true, retryAfterMs: 60 * 60 * 1000 }),
+    );
+    expect(failure.nextRetryDelay).toBe(5 * 60 * 1000);
+  });
+
+  it('uses the code of other zap-agents errors as the type', () => {
+    expect(toApplicationFailure(new ZapValidationError('bad input')).type).toBe('ZAP_VALIDATION');
+    const notFound = toApplicationFailure(new AgentNotFoundError('Sales', ['Support']));
+    expect(notFound.type).toBe('AGENT_NOT_FOUND');
+    expect(notFound.message).toBe("Agent 'Sales' is not registered. Known agents: Support.");
+    expect(toApplicationFailure(new ToolExecutionError('tool broke')).type).toBe('TOOL_EXECUTION');
+  });
+
+  it('makes a plain Error a retryable TOOL_EXECUTION failure with the error as cause', () => {
+    const error = new Error('disk full');
+    const failure = toApplicationFailure(error);
+    expect(failure.type).toBe('TOOL_EXECUTION');
+    expect(failure.message).toBe('disk full');
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.cause).toBe(error);
+  });
+
+  it('converts thrown non-errors to text', () => {
+    const failure = toApplicationFailure('just a string');
+    expect(failure.type).toBe('TOOL_EXECUTION');
+    expect(failure.message).toBe('just a string');
+  });
+
+  it('returns ApplicationFailures unchanged', () => {
+    const original = ApplicationFailure.create({ type: 'CUSTOM', message: 'mine', nonRetryable: true });
+    expect(toApplicationFailure(original)).toBe(original);
+  });
+});
+
+describe('permanentFailure', () => {
+  it('is non-retryable with the given type and message', () => {
+    const failure = permanentFailure('TOOL_NOT_FOUND', 'no such tool');
+    expect(failure).toMatchObject({ type: 'TOOL_NOT_FOUND', message: 'no such tool', nonRetryable: true });
+  });
+});
