@@ -1,5 +1,6 @@
 import type { SideName } from './bench-side';
 import type { QueryProbeResult } from './query-probe';
+import type { HistoryTimings } from './history-timings';
 import type { ConfigRun, TaskSample } from './run-config';
 import { median, summarize, type Summary } from './statistics';
 
@@ -8,6 +9,14 @@ export interface SideSummary {
   latencyMs: Summary;
   phasesMs: { firstModelRequest: number; toolRound: number | undefined; answerRecorded: number; close: number };
   history: { events: number; bytes: number; workflowTasks: number } | undefined;
+  /** Server timestamps: mean per workflow task, activity, model call or tool call of a task (medians over tasks). */
+  perStepMs: {
+    workflowTaskWait: number;
+    workflowTaskRun: number;
+    activityWait: number;
+    modelActivityRun: number;
+    toolActivityRun: number | undefined;
+  };
 }
 
 /** The comparison for one configuration. */
@@ -32,8 +41,8 @@ export interface QueryProbeSummary {
 /** Summarizes what a configuration measured so far. */
 export function summarizeConfig(run: ConfigRun): ConfigSummary {
   const activitiesPerTask = 2 * run.rounds + 1;
-  const zap = summarizeSide(run.samples.zap);
-  const bare = summarizeSide(run.samples.bare);
+  const zap = summarizeSide(run.samples.zap, run.rounds);
+  const bare = summarizeSide(run.samples.bare, run.rounds);
   return {
     rounds: run.rounds,
     activitiesPerTask,
@@ -83,6 +92,25 @@ export function formatReport(configs: readonly ConfigSummary[], probe: QueryProb
       ),
     ),
     '',
+    'Server-side steps, mean ms per step (history timestamps; medians over tasks)',
+    formatTable(
+      ['tool rounds', 'side', 'workflow task wait', 'workflow task run', 'activity wait', 'model activity run', 'tool activity run'],
+      configs.flatMap((config) =>
+        sides.map((side) => {
+          const steps = config[side].perStepMs;
+          return [
+            String(config.rounds),
+            side,
+            milliseconds(steps.workflowTaskWait),
+            milliseconds(steps.workflowTaskRun),
+            milliseconds(steps.activityWait),
+            milliseconds(steps.modelActivityRun),
+            steps.toolActivityRun === undefined ? '–' : milliseconds(steps.toolActivityRun),
+          ];
+        }),
+      ),
+    ),
+    '',
     'History per task (medians)',
     formatTable(
       ['tool rounds', 'zap events', 'bare events', 'zap bytes', 'bare bytes', 'zap workflow tasks', 'bare workflow tasks'],
@@ -125,7 +153,13 @@ function probeRows(probe: QueryProbeSummary): [string, Summary][] {
   ];
 }
 
-function summarizeSide(samples: readonly TaskSample[]): SideSummary {
+function summarizeSide(samples: readonly TaskSample[], rounds: number): SideSummary {
+  const timings = samples.flatMap((sample) => (sample.timings ? [sample.timings] : []));
+  // In the measured window: the first workflow task, then one after each activity.
+  const workflowTasks = 2 * rounds + 2;
+  const activities = 2 * rounds + 1;
+  const perStep = (pick: (timing: HistoryTimings) => number, steps: number): number =>
+    median(timings.map((timing) => pick(timing) / steps));
   const histories = samples.flatMap((sample) => (sample.history ? [sample.history] : []));
   const toolRounds = samples.flatMap((sample) => (sample.toolRoundMs === undefined ? [] : [sample.toolRoundMs]));
   return {
@@ -144,6 +178,13 @@ function summarizeSide(samples: readonly TaskSample[]): SideSummary {
             workflowTasks: median(histories.map((history) => history.workflowTasks)),
           }
         : undefined,
+    perStepMs: {
+      workflowTaskWait: perStep((timing) => timing.workflowTaskWaitMs, workflowTasks),
+      workflowTaskRun: perStep((timing) => timing.workflowTaskRunMs, workflowTasks),
+      activityWait: perStep((timing) => timing.activityWaitMs, activities),
+      modelActivityRun: perStep((timing) => timing.modelActivityRunMs, rounds + 1),
+      toolActivityRun: rounds > 0 ? perStep((timing) => timing.toolActivityRunMs, rounds) : undefined,
+    },
   };
 }
 
