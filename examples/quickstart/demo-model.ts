@@ -1,15 +1,10 @@
 /**
- * When no model endpoint is configured, the quickstart serves this scripted OpenAI-compatible
- * model on 127.0.0.1 so it still runs end to end over real HTTP: it asks for `get_weather`,
- * then answers from the tool's result.
+ * The scripted stand-in for a model when no endpoint is configured: it asks for `get_weather`,
+ * then answers from the tool's result, over real OpenAI-compatible HTTP.
  */
-import { ScriptedLlmServer, scripted, type ScriptedRequest } from 'zap-agents/testing';
+import { scripted, type ScriptedRequest, type ScriptedResponse } from 'zap-agents/testing';
 
-export async function startDemoModel(): Promise<ScriptedLlmServer> {
-  return ScriptedLlmServer.start({ handler: answer });
-}
-
-function answer(request: ScriptedRequest) {
+export function demoWeatherModel(request: ScriptedRequest): ScriptedResponse {
   const messages = request.body.messages as Array<{ role: string; content: unknown }>;
   const last = messages[messages.length - 1];
   if (last?.role === 'tool') return scripted.text(`Here is the current weather. ${String(last.content)}.`);

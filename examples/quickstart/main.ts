@@ -1,48 +1,24 @@
 /**
- * Quickstart: one agent task end to end on Temporal.
+ * Quickstart: one agent task end to end on Temporal, with a tool from an MCP server.
  *
  *   npm run demo
  *
  * Uses the Temporal server at TEMPORAL_ADDRESS (default localhost:7233), or starts an embedded
  * dev server when none answers. Uses OPENAI_BASE_URL / OPENAI_API_KEY when set (OpenAI, a
- * LiteLLM proxy, …), else a scripted demo model on 127.0.0.1. Exits non-zero if the task did not
- * call its MCP tool and complete.
+ * LiteLLM proxy, …), else a scripted demo model on 127.0.0.1. Exits non-zero unless the task
+ * called its MCP tool and completed.
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { isTemporalReachable, TemporalDevServer, type ScriptedLlmServer } from 'zap-agents/testing';
-import { startDemoModel } from './demo-model';
+import { prepareExampleEnvironment, runExample } from '../shared/example-environment';
+import { demoWeatherModel } from './demo-model';
 import { createQuickstartZap } from './zap';
 
-// Worker lifecycle messages are INFO; keep the demo output to what matters.
-Runtime.install({ logger: new DefaultLogger('WARN') });
-
-async function main(): Promise<void> {
-  const address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
-  let embedded: TemporalDevServer | undefined;
-  if (await isTemporalReachable(address)) {
-    console.log(`Temporal: using the server at ${address}`);
-  } else {
-    console.log(`Temporal: nothing answers at ${address}; starting an embedded dev server…`);
-    embedded = await TemporalDevServer.start({ uiPort: false });
-    process.env.TEMPORAL_ADDRESS = embedded.address;
-    console.log(`Temporal: embedded dev server at ${embedded.address}`);
-  }
-
-  let demoModel: ScriptedLlmServer | undefined;
-  if (process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL) {
-    console.log(`Model: ${process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'} (from the environment)`);
-  } else {
-    demoModel = await startDemoModel();
-    process.env.OPENAI_BASE_URL = demoModel.baseURL;
-    console.log(`Model: no OPENAI_API_KEY or OPENAI_BASE_URL set; using the scripted demo model at ${demoModel.baseURL}`);
-  }
-
+runExample('Quickstart', async () => {
+  const environment = await prepareExampleEnvironment(demoWeatherModel);
   // Built after the environment is settled: the Zap reads TEMPORAL_ADDRESS at construction.
   const zap = createQuickstartZap();
   await zap.start();
   const worker = await zap.createWorker();
   const running = worker.run();
-  let ok = false;
   try {
     const started = await zap.executeTask({ agentName: 'WeatherAssistant', task: 'What is the weather in Paris right now?' });
     console.log(`Task ${started.id} started`);
@@ -56,19 +32,10 @@ async function main(): Promise<void> {
     console.log(`Status: ${task.status}`);
     console.log(`Answer: ${task.result ?? task.error}`);
     const calledWeather = task.getToolCalls().some((call) => call.name === 'get_weather' && call.result?.includes('Paris'));
-    ok = task.status === 'completed' && calledWeather;
-    if (!ok) console.error('FAILED: expected a completed task that called get_weather for Paris.');
+    return task.status === 'completed' && calledWeather;
   } finally {
     await zap.stop();
     await running;
-    await demoModel?.close();
-    await embedded?.stop();
+    await environment.close();
   }
-  console.log(ok ? 'Quickstart OK' : 'Quickstart FAILED');
-  process.exit(ok ? 0 : 1);
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
 });

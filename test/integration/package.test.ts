@@ -17,7 +17,7 @@ async function run(command: string, args: string[], options: Parameters<typeof e
   }
 }
 const REPOSITORY_ROOT = resolve(__dirname, '../..');
-const QUICKSTART = join(REPOSITORY_ROOT, 'examples/quickstart');
+const EXAMPLES = join(REPOSITORY_ROOT, 'examples');
 
 /** npm with the project's Node on PATH first, as `npm run` would set it up. */
 function npmEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -72,14 +72,17 @@ describe('the published package', () => {
     expect(entryPoints.trim()).toBe('function,function,function,function,function,function');
 
     // 4. The quickstart, copied verbatim, type-checks against the published declarations and runs.
-    const example = join(project, 'quickstart');
-    mkdirSync(example);
-    for (const file of readdirSync(QUICKSTART)) copyFileSync(join(QUICKSTART, file), join(example, file));
+    const examples = join(project, 'examples');
+    for (const folder of ['quickstart', 'shared']) {
+      mkdirSync(join(examples, folder), { recursive: true });
+      for (const file of readdirSync(join(EXAMPLES, folder))) copyFileSync(join(EXAMPLES, folder, file), join(examples, folder, file));
+    }
+    const example = join(examples, 'quickstart');
     writeFileSync(
       join(project, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
-        include: ['quickstart'],
+        include: ['examples'],
       }),
     );
     await run(join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: project });
