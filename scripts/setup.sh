@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the project needs on a fresh clone, idempotent and quiet when already done:
 # npm dependencies (which bring Node 24 as a devDependency) and a `temporal` CLI binary.
-# The README's two commands (`npm run demo`, `npm test`) run this first.
+# The README's two commands (`npm run demo`, `npm test`) run this first; `npm test` passes
+# --with-nats to also get a nats-server for the cross-process streaming tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,3 +20,9 @@ fi
 
 temporal_cli="$(bash scripts/ensure-temporal.sh)"
 echo "[setup] node $(node --version), temporal CLI $("$temporal_cli" --version | head -1 | awk '{print $3}') at $temporal_cli" >&2
+
+# The tests also need a NATS server (cross-process token streaming).
+if [ "${1:-}" = "--with-nats" ]; then
+  nats_server="$(bash scripts/ensure-nats.sh)"
+  echo "[setup] $("$nats_server" --version) at $nats_server" >&2
+fi

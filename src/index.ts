@@ -13,6 +13,12 @@
  * ```
  */
 export { Zap } from './client/zap';
+export type { StreamTaskOptions } from './client/zap';
+export type { TaskStreamOptions, TaskStreamStatistics } from './streaming/task-event-stream';
+export type { TokenTransport, TokenChunk, TokenSubscription } from './streaming/token-transport';
+export { InProcessTokenTransport } from './streaming/in-process-token-transport';
+export { NatsTokenTransport } from './streaming/nats-token-transport';
+export type { NatsTokenTransportOptions } from './streaming/nats-token-transport';
 export type { ZapOptions, TemporalConnectionOptions, ZapLogger } from './client/zap-options';
 export type { ExecuteTaskOptions } from './client/task-request';
 export { MAX_TASK_CONTENT_BYTES } from './client/task-request';

@@ -28,6 +28,9 @@ async function main(): Promise<void> {
       console.log(`[zap-worker] running (pid ${process.pid}) on task queue ${worker.options.taskQueue}`),
   });
   console.log('[zap-worker] stopped');
+  // Everything zap-agents opened is closed; handles left by user code must not keep a drained
+  // worker alive.
+  process.exit(0);
 }
 
 async function loadZap(path: string): Promise<WorkerHost> {

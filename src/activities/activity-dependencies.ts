@@ -2,6 +2,7 @@ import type { ZapAgent } from '../agent/zap-agent';
 import type { ModelRegistry } from '../llm/model-registry';
 import type { McpConnectionPool } from '../mcp/mcp-connection-pool';
 import type { AgentToolbox } from '../tools/agent-toolbox';
+import type { TokenTransport } from '../streaming/token-transport';
 import type { ConversationReader } from './conversation-reader';
 
 /** What zap-agents activities need, passed explicitly to {@link createActivities}. */
@@ -11,4 +12,6 @@ export interface ActivityDependencies {
   mcpPool: McpConnectionPool;
   models: ModelRegistry;
   conversations: ConversationReader;
+  /** Where streamed model tokens are published; undefined → the model is called without streaming. */
+  tokens?: TokenTransport;
 }

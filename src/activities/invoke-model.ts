@@ -26,6 +26,15 @@ export function createInvokeModel(dependencies: ActivityDependencies) {
     try {
       const tools = await dependencies.toolbox.definitions(agent.name);
       const model = dependencies.models.forAgent(agent);
+      const tokens = agent.streaming ? dependencies.tokens : undefined;
+      let index = 0;
+      const onDelta = tokens
+        ? (delta: string): void => {
+            tokens.publish({ taskId: input.taskId, callIndex: input.callIndex, attempt: context.info.attempt, index: index++, delta });
+            // Heartbeats let a cancellation reach a long generation.
+            context.heartbeat();
+          }
+        : undefined;
       const result = await model.complete({
         model: agent.model,
         messages,
@@ -34,6 +43,7 @@ export function createInvokeModel(dependencies: ActivityDependencies) {
         maxTokens: agent.maxTokens,
         signal: context.cancellationSignal,
         timeoutMs: agent.timeouts.llmMs,
+        onDelta,
       });
       return result;
     } catch (error) {

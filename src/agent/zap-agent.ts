@@ -45,6 +45,11 @@ export interface ZapAgentOptions<TContext = unknown> {
   maxTokens?: number;
   /** Overrides the built-in model capability table for images. @default undefined */
   supportsVision?: boolean;
+  /**
+   * Call the model with SSE streaming and publish its tokens to `streamTask` subscribers.
+   * Turn off for endpoints without streaming support. @default true
+   */
+  streaming?: boolean;
   /** Per-agent endpoint, overriding the `Zap`-level `llm`. @default undefined */
   llm?: LlmEndpointOptions;
   /**
@@ -78,6 +83,7 @@ export class ZapAgent<TContext = unknown> {
   readonly temperature: number;
   readonly maxTokens: number | undefined;
   readonly supportsVision: boolean | undefined;
+  readonly streaming: boolean;
   readonly llm: LlmEndpointOptions | undefined;
   readonly retry: { readonly llm: RetryPolicy; readonly tool: RetryPolicy };
   readonly timeouts: { readonly llmMs: number; readonly toolMs: number };
@@ -145,6 +151,7 @@ export class ZapAgent<TContext = unknown> {
       throw new ZapConfigurationError(`${where}: maxTokens must be a positive integer.`);
     }
     this.supportsVision = options.supportsVision;
+    this.streaming = options.streaming ?? true;
     this.llm = options.llm;
     this.retry = {
       llm: { ...DEFAULT_LLM_RETRY_POLICY, ...options.retry?.llm },

@@ -38,6 +38,8 @@ export class Task {
   /** Every approval of the task with its decision, approver and reason. */
   readonly approvals: readonly ApprovalLogEntry[];
   readonly parentTaskId: string | undefined;
+  /** `seq` of the newest durable event: pass it as `since` to stream only what comes next. */
+  readonly lastEventSeq: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 
@@ -55,6 +57,7 @@ export class Task {
     this.usage = snapshot.usage;
     this.approvals = snapshot.approvals;
     this.parentTaskId = snapshot.parentTaskId;
+    this.lastEventSeq = snapshot.lastEventSeq;
     this.createdAt = new Date(snapshot.createdAt);
     this.updatedAt = new Date(snapshot.updatedAt);
   }

@@ -12,6 +12,8 @@ import { ZapConfigurationError } from '../core/errors';
 import { stableStringify } from '../core/stable-stringify';
 import type { LlmEndpointOptions } from '../llm/llm-endpoint';
 import type { McpConnectionPoolOptions } from '../mcp/mcp-connection-pool';
+import { InProcessTokenTransport } from '../streaming/in-process-token-transport';
+import type { TokenTransport } from '../streaming/token-transport';
 
 /** How to reach Temporal. */
 export interface TemporalConnectionOptions {
@@ -52,6 +54,14 @@ export interface ZapOptions<TContext = unknown> {
   mcp?: McpConnectionPoolOptions;
   /** Where warnings go (e.g. approval patterns that match no tool). @default console */
   logger?: ZapLogger;
+  /**
+   * How live model tokens travel from workers to `streamTask` subscribers. The default only
+   * reaches subscribers in the worker's own process; give client and worker processes the same
+   * `NatsTokenTransport` to stream tokens across processes. Durable events need no transport.
+   * `zap.stop()` closes it.
+   * @default new InProcessTokenTransport()
+   */
+  tokens?: TokenTransport;
 }
 
 /** The logger `Zap` writes warnings to. */
@@ -72,6 +82,7 @@ export interface CompiledZapOptions<TContext> {
   continueAsNewAfterEvents: number | undefined;
   mcp: McpConnectionPoolOptions;
   logger: ZapLogger;
+  tokens: TokenTransport;
 }
 
 /** Validates {@link ZapOptions} once, at construction. */
@@ -129,6 +140,7 @@ export function compileZapOptions<TContext>(
     continueAsNewAfterEvents,
     mcp: options.mcp ?? {},
     logger: options.logger ?? console,
+    tokens: options.tokens ?? new InProcessTokenTransport(),
   };
 }
 

@@ -40,9 +40,18 @@ import {
   getTaskStateQuery,
 } from '../workflows/definitions';
 import { createZapWorker, type ZapWorkerOptions } from '../worker/create-worker';
+import type { TaskEvent } from '../core/events';
+import { streamTaskEvents, type TaskStreamOptions, type TaskStreamStatistics } from '../streaming/task-event-stream';
 import { Task, type TaskOperations } from './task';
 import { assertVisionSupported, validateTaskRequest, type ExecuteTaskOptions } from './task-request';
 import { compileZapOptions, type CompiledZapOptions, type ZapOptions } from './zap-options';
+
+/** Options of `zap.streamTask`: start (or follow up on) a task and stream it, or attach to one by id. */
+export type StreamTaskOptions<TContext = unknown> = (ExecuteTaskOptions<TContext> | { taskId: string }) &
+  TaskStreamOptions & {
+    /** Filled with the stream's query and history-request counts (benchmarks). @default undefined */
+    statistics?: TaskStreamStatistics;
+  };
 
 /**
  * The orchestrator: starts one Temporal workflow per task, sends follow-ups as signals, reads
@@ -88,12 +97,16 @@ export class Zap<TContext = unknown> implements TaskOperations {
     this.temporalClient = new Client({ connection: this.connection, namespace });
   }
 
-  /** Closes what this `Zap` opened: its Temporal connection, MCP connections, and worker resources. Running tasks go on. */
+  /**
+   * Closes what this `Zap` opened: its Temporal connection, MCP connections, worker resources and
+   * its token transport. Running tasks go on.
+   */
   async stop(): Promise<void> {
     await Promise.all([...this.workerResources].map((resource) => resource.close()));
     this.workerResources.clear();
     await this.clientToolbox?.pool.close();
     this.clientToolbox = undefined;
+    await this.options.tokens.close();
     await this.connection?.close();
     this.connection = undefined;
     this.temporalClient = undefined;
@@ -167,6 +180,41 @@ export class Zap<TContext = unknown> implements TaskOperations {
         updatedAt: createdAt,
       },
       this,
+    );
+  }
+
+  /**
+   * Streams a task's events. Give `agentName` and `task` to start a task and stream it,
+   * `followUpOnTask` to send a follow-up and stream its answer, or `taskId` (and `since`) to attach
+   * to any task, running or finished. The stream ends after the request's `completed`, `error`
+   * or `cancelled` event (or when the task closes, with `untilClosed`).
+   *
+   * @example
+   * ```ts
+   * for await (const event of zap.streamTask({ agentName: 'Support', task: 'Where is order 123?' })) {
+   *   if (event.type === 'token') process.stdout.write(event.delta);
+   *   if (event.type === 'tool_call') console.log(event.phrase);
+   * }
+   * ```
+   */
+  async *streamTask(options: StreamTaskOptions<TContext>): AsyncGenerator<TaskEvent, void, undefined> {
+    const { includeThinking, includeToolEvents, includeTokens, untilClosed, signal } = options;
+    let taskId: string;
+    let since = options.since;
+    if ('taskId' in options && options.taskId !== undefined && !('agentName' in options && options.agentName)) {
+      taskId = options.taskId;
+    } else if ('followUpOnTask' in options && options.followUpOnTask) {
+      since ??= (await this.getTask(options.followUpOnTask)).lastEventSeq;
+      taskId = (await this.executeTask(options as ExecuteTaskOptions<TContext>)).id;
+    } else {
+      const task = await this.executeTask(options as ExecuteTaskOptions<TContext>);
+      taskId = task.id;
+      since ??= 0;
+    }
+    yield* streamTaskEvents(
+      { client: this.client, namespace: this.options.temporal.namespace, tokens: this.options.tokens, statistics: options.statistics },
+      taskId,
+      { includeThinking, includeToolEvents, includeTokens, untilClosed, signal, since },
     );
   }
 

@@ -25,6 +25,8 @@ export interface InvokeModelInput {
   messageCount: number;
   /** Model calls so far in the current request, from 1. */
   iteration: number;
+  /** Model calls so far in the whole task, from 1 (tokens are published under it). */
+  callIndex: number;
 }
 
 /** Result of {@link ZapActivities.invokeModel}. */

@@ -12,12 +12,21 @@ export interface TaskEventBase {
 export interface ThinkingEvent extends TaskEventBase {
   type: 'thinking';
   iteration: number;
+  /** Model calls so far in the whole task, this one included; `token` events carry it too. */
+  callIndex: number;
 }
 
-/** A piece of text as the model produces it. Best effort: never recorded, never replayed. */
+/**
+ * A piece of text as the model produces it. Best effort: never recorded, never replayed.
+ * `seq` is that of the `thinking` event of its model call. If a call is retried, its tokens
+ * restart under a higher `attempt`: start over when `attempt` changes. Tokens of an older
+ * attempt never follow those of a newer one.
+ */
 export interface TokenEvent extends TaskEventBase {
   type: 'token';
   delta: string;
+  callIndex: number;
+  attempt: number;
 }
 
 /** The model asked for a tool. */

@@ -21,6 +21,11 @@ export interface ChatCompletionRequest {
   signal?: AbortSignal;
   /** Per-request HTTP timeout in milliseconds. */
   timeoutMs?: number;
+  /**
+   * When given, the call streams (SSE) and this receives each text delta as the model produces
+   * it. The result is the same as without streaming.
+   */
+  onDelta?: (delta: string) => void;
 }
 
 /** The assistant message of a completion, normalised to the conversation format. */
@@ -50,18 +55,26 @@ export class OpenAiChatModel {
   }
 
   async complete(request: ChatCompletionRequest): Promise<ChatCompletionResult> {
+    const body = {
+      model: request.model,
+      messages: request.messages as OpenAI.Chat.Completions.ChatCompletionMessageParam[],
+      ...(request.tools.length > 0 ? { tools: request.tools.map(toOpenAiTool) } : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+    };
+    const options = { signal: request.signal, timeout: request.timeoutMs };
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      completion = await this.client.chat.completions.create(
-        {
-          model: request.model,
-          messages: request.messages as OpenAI.Chat.Completions.ChatCompletionMessageParam[],
-          ...(request.tools.length > 0 ? { tools: request.tools.map(toOpenAiTool) } : {}),
-          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-          ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
-        },
-        { signal: request.signal, timeout: request.timeoutMs },
-      );
+      if (request.onDelta) {
+        const stream = this.client.chat.completions.stream({ ...body, stream_options: { include_usage: true } }, options);
+        for await (const chunk of stream) {
+          const delta = chunk.choices[0]?.delta?.content;
+          if (delta) request.onDelta(delta);
+        }
+        completion = await stream.finalChatCompletion();
+      } else {
+        completion = await this.client.chat.completions.create(body, options);
+      }
     } catch (error) {
       throw toLlmProviderError(error, this.description);
     }

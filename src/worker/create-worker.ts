@@ -62,6 +62,7 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
       mcpPool,
       models: new ModelRegistry(options.llm),
       conversations: new ConversationReader(client),
+      tokens: options.tokens,
     });
     const extra = workerOptions.worker ?? {};
     const worker = await Worker.create({

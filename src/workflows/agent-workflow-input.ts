@@ -51,6 +51,8 @@ export interface CarriedTaskState {
   runCount: number;
   /** Requests answered so far (reported to a parent task). */
   answerCount: number;
+  /** Model calls so far. */
+  modelCalls: number;
   approvals: ApprovalRecord[];
   delegation: DelegationState;
 }

@@ -79,6 +79,7 @@ class AgentTaskRun {
       updatedAt: input.createdAt,
       runCount: 1,
       answerCount: 0,
+      modelCalls: 0,
       approvals: [],
       delegation: { conversations: [], updates: {} },
     };
@@ -197,8 +198,9 @@ class AgentTaskRun {
       });
     }
     this.state.iteration += 1;
+    this.state.modelCalls += 1;
     this.setStatus(TaskStatus.Thinking);
-    this.emit({ type: 'thinking', iteration: this.state.iteration });
+    this.emit({ type: 'thinking', iteration: this.state.iteration, callIndex: this.state.modelCalls });
 
     const response = await this.invokeModel();
     this.state.usage = {
@@ -237,6 +239,7 @@ class AgentTaskRun {
         agentName: this.input.agent.agentName,
         messageCount: this.state.messages.length,
         iteration: this.state.iteration,
+        callIndex: this.state.modelCalls,
       });
     } catch (error) {
       if (error instanceof ActivityFailure) {

@@ -66,6 +66,16 @@ async function startParent(command: string, args: string[]): Promise<{ parent: C
   return { parent, childPid };
 }
 
+/** A port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise<number>((resolvePromise) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePromise(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
 async function killParent(parent: ChildProcess): Promise<void> {
   const exited = new Promise((resolvePromise) => parent.once('exit', resolvePromise));
   parent.kill('SIGKILL');
@@ -99,13 +109,7 @@ describe('findTemporalCli', () => {
 
 describe('isTemporalReachable', () => {
   it('is false when nothing listens', async () => {
-    const port = await new Promise<number>((resolvePromise) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolvePromise(typeof address === 'object' && address !== null ? address.port : 0));
-      });
-    });
-    expect(await isTemporalReachable(`127.0.0.1:${port}`, 1_000)).toBe(false);
+    expect(await isTemporalReachable(`127.0.0.1:${await freePort()}`, 1_000)).toBe(false);
   });
 
   it('is false for a TCP server that does not speak gRPC', async () => {
@@ -222,7 +226,8 @@ describe('TemporalDevServer', () => {
   });
 
   it('fails with the server output when the port is taken', async () => {
-    const blocker = createServer();
+    // Connections (from the readiness probe) are dropped at once so that close() can complete.
+    const blocker = createServer((socket) => socket.destroy());
     await new Promise<void>((resolvePromise) => blocker.listen(0, '127.0.0.1', resolvePromise));
     const address = blocker.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -241,7 +246,9 @@ describe('supervisor', () => {
   const childPids: number[] = [];
 
   afterEach(async () => {
-    for (const parent of parents.splice(0)) if (parent.exitCode === null) await killParent(parent);
+    for (const parent of parents.splice(0)) {
+      if (parent.exitCode === null && parent.signalCode === null) await killParent(parent);
+    }
     for (const pid of childPids.splice(0)) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
   });
 
@@ -257,10 +264,8 @@ describe('supervisor', () => {
 
   it('stops a temporal server whose parent is SIGKILLed', async () => {
     const executable = await findTemporalCli({ install: true });
-    const probe = await TemporalDevServer.start({ executable, uiPort: false });
-    // Borrow a known-free port: start and stop a server, then reuse its address.
-    const { address, port } = { address: probe.address, port: probe.options.port };
-    await probe.stop();
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
 
     const { parent, childPid } = await startParent(executable, [
       'server',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { TemporalDevServer } from '../../src/testing/temporal-dev-server';
+import { startNatsServer } from './nats-server';
 
 /**
  * One real Temporal dev server per test run (test files share it: each Temporal test
@@ -14,6 +15,10 @@ export default async function globalSetup(): Promise<void> {
   const server = await TemporalDevServer.start({ uiPort: false });
   (globalThis as Record<string, unknown>).__zapTemporalServer = server;
   process.env.ZAP_TEST_TEMPORAL_ADDRESS = server.address;
+  // A real broker for token streaming between processes.
+  const nats = await startNatsServer();
+  (globalThis as Record<string, unknown>).__zapNatsServer = nats;
+  process.env.ZAP_TEST_NATS_URL = nats.url;
 
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows/index'),

@@ -4,7 +4,7 @@ import type { TaskEvent } from '../../src/core/events';
 const NOW = new Date('2025-01-02T03:04:05.000Z');
 
 function appendThinking(log: EventLog, count: number): TaskEvent[] {
-  return Array.from({ length: count }, (_, index) => log.append({ type: 'thinking', iteration: index + 1 }, NOW));
+  return Array.from({ length: count }, (_, index) => log.append({ type: 'thinking', iteration: index + 1, callIndex: index + 1 }, NOW));
 }
 
 function seqs(events: readonly TaskEvent[]): number[] {
@@ -14,10 +14,10 @@ function seqs(events: readonly TaskEvent[]): number[] {
 describe('EventLog', () => {
   it('stamps each event with a strictly increasing seq, the time and the task id', () => {
     const log = new EventLog('task-1', 100);
-    const first = log.append({ type: 'thinking', iteration: 1 }, NOW);
+    const first = log.append({ type: 'thinking', iteration: 1, callIndex: 1 }, NOW);
     const second = log.append({ type: 'completed', result: 'done' }, NOW);
 
-    expect(first).toEqual({ type: 'thinking', iteration: 1, seq: 1, timestamp: NOW.toISOString(), taskId: 'task-1' });
+    expect(first).toEqual({ type: 'thinking', iteration: 1, callIndex: 1, seq: 1, timestamp: NOW.toISOString(), taskId: 'task-1' });
     expect(second).toMatchObject({ type: 'completed', result: 'done', seq: 2, taskId: 'task-1' });
     expect(log.latestSeq()).toBe(2);
   });
@@ -84,7 +84,7 @@ describe('EventLog', () => {
     const after = new EventLog('task-1', 10, { events: [], lastSeq: 7 });
     expect(after.firstRetainedSeq()).toBe(8);
     expect(after.since(0)).toEqual([]);
-    expect(after.append({ type: 'thinking', iteration: 1 }, NOW).seq).toBe(8);
+    expect(after.append({ type: 'thinking', iteration: 1, callIndex: 1 }, NOW).seq).toBe(8);
   });
 
   it('does not share its event array with the state it was given or the state it returns', () => {

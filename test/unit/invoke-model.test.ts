@@ -91,7 +91,7 @@ beforeEach(() => {
 });
 
 function input(overrides: Partial<InvokeModelInput> = {}): InvokeModelInput {
-  return { taskId: 'task-1', agentName: 'Support', messageCount: CONVERSATION.length, iteration: 1, ...overrides };
+  return { taskId: 'task-1', agentName: 'Support', messageCount: CONVERSATION.length, iteration: 1, callIndex: 1, ...overrides };
 }
 
 /** `MockActivityEnvironment.run` with the activity's own result type. */

@@ -1,0 +1,148 @@
+import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+
+/** History events per page; a shorter page means the watcher has read everything that exists. */
+const PAGE_SIZE = 1000;
+
+/** Counters of what a watcher cost, for benchmarks and tests. */
+export interface HistoryWatcherStatistics {
+  /** History RPCs made (each long-poll counts once). */
+  historyRequests: number;
+  /** Times the history changed and waiters were woken. */
+  changes: number;
+}
+
+/**
+ * Wakes a stream consumer when a task's workflow history grows, without polling the workflow:
+ * it long-polls `GetWorkflowExecutionHistory(waitNewEvent)`, which the server answers as soon as
+ * events are appended (or empty after its long-poll interval). It follows continue-as-new to the
+ * next run. Reading history never adds to it, so idle subscribers cost one pending RPC each.
+ */
+export class HistoryWatcher {
+  readonly statistics: HistoryWatcherStatistics = { historyRequests: 0, changes: 0 };
+  private readonly abort = new AbortController();
+  private version = 0;
+  private waiters: Array<() => void> = [];
+  private closed = false;
+  private finished = false;
+  private failure: unknown;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: Client,
+    private readonly namespace: string,
+    private readonly workflowId: string,
+  ) {}
+
+  /** Starts long-polling; resolves once the watcher has caught up with the existing history. */
+  async start(): Promise<void> {
+    let caughtUp!: () => void;
+    const ready = new Promise<void>((resolve) => (caughtUp = resolve));
+    this.loop = this.run(caughtUp).catch((error: unknown) => {
+      if (!this.closed) this.failure = error;
+    }).finally(() => {
+      this.finished = true;
+      caughtUp();
+      this.wake();
+    });
+    await ready;
+  }
+
+  /** A number that grows each time history changes. */
+  currentVersion(): number {
+    return this.version;
+  }
+
+  /**
+   * Resolves when history has changed since `version` (at once if it already has), when every
+   * run has closed, or when `signal` aborts.
+   */
+  async waitForChange(version: number, signal?: AbortSignal): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.version !== version || this.finished || signal?.aborted) return;
+    await new Promise<void>((resolve) => {
+      const onAbort = (): void => resolve();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+    if (this.failure) throw this.failure;
+  }
+
+  /** True once the workflow's last run has closed (nothing more will happen). */
+  hasFinished(): boolean {
+    return this.finished;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.abort.abort();
+    this.wake();
+    await this.loop;
+  }
+
+  private async run(caughtUp: () => void): Promise<void> {
+    let runId: string | undefined;
+    let nextPageToken: Uint8Array | undefined;
+    let isCaughtUp = false;
+    while (!this.closed) {
+      this.statistics.historyRequests += 1;
+      const response = await this.client.withAbortSignal(this.abort.signal, () =>
+        this.client.workflowService.getWorkflowExecutionHistory({
+          namespace: this.namespace,
+          execution: { workflowId: this.workflowId, runId },
+          waitNewEvent: true,
+          nextPageToken,
+          maximumPageSize: PAGE_SIZE,
+        }),
+      );
+      const events = response.history?.events ?? [];
+      if (isCaughtUp && events.length > 0) this.changed();
+      if (!isCaughtUp && events.length < PAGE_SIZE) {
+        // A page shorter than the page size is the end of what exists: from here on, responses
+        // come back only when something new happens.
+        isCaughtUp = true;
+        caughtUp();
+      }
+      if (response.nextPageToken && response.nextPageToken.length > 0) {
+        nextPageToken = response.nextPageToken;
+        continue;
+      }
+      // No token: this run has closed. Follow a continue-as-new to the next run.
+      const nextRunId = lastContinuedAsNewRun(events) ?? (await this.findNewerRun(runId));
+      if (nextRunId === undefined) return;
+      runId = nextRunId;
+      nextPageToken = undefined;
+      this.changed();
+    }
+  }
+
+  /** The latest run's id when it is still running and differs from `runId`. */
+  private async findNewerRun(runId: string | undefined): Promise<string | undefined> {
+    const description = await this.client.withAbortSignal(this.abort.signal, () =>
+      this.client.workflow.getHandle(this.workflowId).describe(),
+    );
+    if (description.status.name !== 'RUNNING' || description.runId === runId) return undefined;
+    return description.runId;
+  }
+
+  private changed(): void {
+    this.version += 1;
+    this.statistics.changes += 1;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}
+
+function lastContinuedAsNewRun(events: temporal.api.history.v1.IHistoryEvent[]): string | undefined {
+  const last = events[events.length - 1];
+  return last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+}
+
