@@ -7,8 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "[setup] installing npm dependencies (npm ci)…" >&2
-  npm ci --no-audit --no-fund >&2
+  echo "[setup] installing npm dependencies…" >&2
+  # `npm install` rather than `npm ci`: it installs exactly the lock file too, but tolerates a lock
+  # that lacks other platforms' optional binaries (registries that serve only this platform's
+  # packages produce such locks, and `npm ci` refuses them).
+  npm install --no-audit --no-fund >&2
 fi
 
 # npm run puts node_modules/.bin first on PATH, so `node` is the project's Node 24 from here on.

@@ -1,53 +1,63 @@
 import { Context } from '@temporalio/activity';
-import type { InvokeModelInput, InvokeModelResult } from '../core/activity-contracts';
+import type { InvokeModelInput, InvokeModelResult, ToolHint } from '../core/activity-contracts';
 import { FailureType } from '../core/activity-contracts';
 import type { ActivityDependencies } from './activity-dependencies';
+import { withKeepAlive } from './keep-alive';
 import { permanentFailure, toApplicationFailure } from './to-application-failure';
 
 /** Builds the model activity: reads the conversation, calls the endpoint, returns the answer. */
 export function createInvokeModel(dependencies: ActivityDependencies) {
   return async function invokeModel(input: InvokeModelInput): Promise<InvokeModelResult> {
-    const context = Context.current();
-    const execution = context.info.workflowExecution;
-    if (!execution) {
-      throw permanentFailure(FailureType.ConversationUnavailable, 'invokeModel must run as part of an agent workflow.');
-    }
-    const { workflowId, runId } = execution;
-    const agent = dependencies.agents.get(input.agentName);
-    if (!agent) {
-      throw permanentFailure(FailureType.AgentNotFound, `Agent '${input.agentName}' is not registered on this worker.`);
-    }
-    let messages;
-    try {
-      messages = await dependencies.conversations.read(workflowId, runId, input.messageCount);
-    } catch (error) {
-      throw toApplicationFailure(error);
-    }
-    try {
-      const tools = await dependencies.toolbox.definitions(agent.name);
-      const model = dependencies.models.forAgent(agent);
-      const tokens = agent.streaming ? dependencies.tokens : undefined;
-      let index = 0;
-      const onDelta = tokens
-        ? (delta: string): void => {
-            tokens.publish({ taskId: input.taskId, callIndex: input.callIndex, attempt: context.info.attempt, index: index++, delta });
-            // Heartbeats let a cancellation reach a long generation.
-            context.heartbeat();
-          }
-        : undefined;
-      const result = await model.complete({
-        model: agent.model,
-        messages,
-        tools,
-        temperature: agent.temperature,
-        maxTokens: agent.maxTokens,
-        signal: context.cancellationSignal,
-        timeoutMs: agent.timeouts.llmMs,
-        onDelta,
-      });
-      return result;
-    } catch (error) {
-      throw toApplicationFailure(error);
-    }
+    return withKeepAlive(() => invokeModelOnce(dependencies, input));
   };
+}
+
+async function invokeModelOnce(dependencies: ActivityDependencies, input: InvokeModelInput): Promise<InvokeModelResult> {
+  const context = Context.current();
+  const execution = context.info.workflowExecution;
+  if (!execution) {
+    throw permanentFailure(FailureType.ConversationUnavailable, 'invokeModel must run as part of an agent workflow.');
+  }
+  const { workflowId, runId } = execution;
+  const agent = dependencies.agents.get(input.agentName);
+  if (!agent) {
+    throw permanentFailure(FailureType.AgentNotFound, `Agent '${input.agentName}' is not registered on this worker.`);
+  }
+  let messages;
+  try {
+    messages = await dependencies.conversations.read(workflowId, runId, input.messageCount);
+  } catch (error) {
+    throw toApplicationFailure(error);
+  }
+  try {
+    const tools = await dependencies.toolbox.definitions(agent.name);
+    const model = dependencies.models.forAgent(agent);
+    const tokens = agent.streaming ? dependencies.tokens : undefined;
+    let index = 0;
+    const onDelta = tokens
+      ? (delta: string): void => {
+          tokens.publish({ taskId: input.taskId, callIndex: input.callIndex, attempt: context.info.attempt, index: index++, delta });
+          // Heartbeats let a cancellation reach a long generation.
+          context.heartbeat();
+        }
+      : undefined;
+    const result = await model.complete({
+      model: agent.model,
+      messages,
+      tools,
+      temperature: agent.temperature,
+      maxTokens: agent.maxTokens,
+      signal: context.cancellationSignal,
+      timeoutMs: agent.timeouts.llmMs,
+      onDelta,
+    });
+    const toolHints: Record<string, ToolHint> = {};
+    for (const call of result.message.tool_calls ?? []) {
+      const resolved = await dependencies.toolbox.resolve(agent.name, call.function.name);
+      toolHints[call.function.name] = { idempotent: resolved?.definition.idempotent === true };
+    }
+    return { ...result, toolHints };
+  } catch (error) {
+    throw toApplicationFailure(error);
+  }
 }

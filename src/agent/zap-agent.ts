@@ -9,6 +9,7 @@ import {
   DEFAULT_TEMPERATURE,
   DEFAULT_TOOL_RETRY_POLICY,
   DEFAULT_TOOL_TIMEOUT,
+  DEFAULT_HEARTBEAT_TIMEOUT,
   MAX_ITERATIONS_LIMIT,
 } from '../core/defaults';
 import { ZapConfigurationError, ZapValidationError } from '../core/errors';
@@ -56,9 +57,23 @@ export interface ZapAgentOptions<TContext = unknown> {
    * Temporal retry policies of the agent's activities; fields given replace the defaults.
    * @default llm: 10 attempts, 1 s → 30 s backoff; tool: 3 attempts, 1 s → 10 s backoff
    */
-  retry?: { llm?: RetryPolicy; tool?: RetryPolicy };
-  /** Start-to-close timeouts of one model call and one tool call. @default { llm: '2 minutes', tool: '1 minute' } */
-  timeouts?: { llm?: Duration; tool?: Duration };
+  retry?: {
+    llm?: RetryPolicy;
+    tool?: RetryPolicy;
+    /**
+     * Retry a tool call whose outcome is unknown (it timed out, or its worker or MCP server died
+     * mid-call) even when the tool is not declared idempotent. Off by default: the model is told
+     * the outcome is unknown instead, so a payment is never sent twice.
+     * @default false
+     */
+    unknownOutcomes?: boolean;
+  };
+  /**
+   * Start-to-close timeouts of one model call and one tool call, and the heartbeat timeout after
+   * which a call whose worker died moves to another worker.
+   * @default { llm: '2 minutes', tool: '1 minute', heartbeat: '20 seconds' }
+   */
+  timeouts?: { llm?: Duration; tool?: Duration; heartbeat?: Duration };
 }
 
 /**
@@ -85,8 +100,8 @@ export class ZapAgent<TContext = unknown> {
   readonly supportsVision: boolean | undefined;
   readonly streaming: boolean;
   readonly llm: LlmEndpointOptions | undefined;
-  readonly retry: { readonly llm: RetryPolicy; readonly tool: RetryPolicy };
-  readonly timeouts: { readonly llmMs: number; readonly toolMs: number };
+  readonly retry: { readonly llm: RetryPolicy; readonly tool: RetryPolicy; readonly unknownOutcomes: boolean };
+  readonly timeouts: { readonly llmMs: number; readonly toolMs: number; readonly heartbeatMs: number };
 
   constructor(options: ZapAgentOptions<TContext>) {
     validateAgentName(options?.name, 'ZapAgent');
@@ -156,10 +171,12 @@ export class ZapAgent<TContext = unknown> {
     this.retry = {
       llm: { ...DEFAULT_LLM_RETRY_POLICY, ...options.retry?.llm },
       tool: { ...DEFAULT_TOOL_RETRY_POLICY, ...options.retry?.tool },
+      unknownOutcomes: options.retry?.unknownOutcomes ?? false,
     };
     this.timeouts = {
       llmMs: parseDuration(options.timeouts?.llm ?? DEFAULT_LLM_TIMEOUT, `${where} timeouts.llm`),
       toolMs: parseDuration(options.timeouts?.tool ?? DEFAULT_TOOL_TIMEOUT, `${where} timeouts.tool`),
+      heartbeatMs: parseDuration(options.timeouts?.heartbeat ?? DEFAULT_HEARTBEAT_TIMEOUT, `${where} timeouts.heartbeat`),
     };
   }
 
@@ -192,6 +209,9 @@ export class ZapAgent<TContext = unknown> {
       toolRetry: this.retry.tool,
       llmTimeoutMs: this.timeouts.llmMs,
       toolTimeoutMs: this.timeouts.toolMs,
+      heartbeatTimeoutMs: this.timeouts.heartbeatMs,
+      toolBackoff: compileBackoff(this.retry.tool, `ZapAgent '${this.name}' retry.tool`),
+      retryUnknownOutcomes: this.retry.unknownOutcomes,
     };
   }
 }
@@ -208,4 +228,17 @@ export function parseDuration(value: Duration, where: string): number {
     throw new ZapConfigurationError(`${where}: ${JSON.stringify(value)} must be a positive duration.`);
   }
   return milliseconds;
+}
+
+/** The backoff numbers of a retry policy, for retries the workflow performs itself. */
+function compileBackoff(policy: RetryPolicy, where: string): AgentTaskSettings['toolBackoff'] {
+  const initialMs = parseDuration(policy.initialInterval ?? '1 second', `${where}.initialInterval`);
+  const coefficient = policy.backoffCoefficient ?? 2;
+  return {
+    initialMs,
+    coefficient,
+    maximumMs: policy.maximumInterval !== undefined ? parseDuration(policy.maximumInterval, `${where}.maximumInterval`) : initialMs * 100,
+    // 0 means unlimited in Temporal; the workflow's own loop keeps a bound.
+    maximumAttempts: policy.maximumAttempts && policy.maximumAttempts > 0 ? policy.maximumAttempts : 10,
+  };
 }

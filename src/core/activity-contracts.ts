@@ -34,6 +34,13 @@ export interface InvokeModelResult {
   message: AssistantMessage;
   usage: TokenUsage;
   finishReason: string | null;
+  /** For each tool the answer calls: whether it may be retried when a call's outcome is unknown. */
+  toolHints?: Record<string, ToolHint>;
+}
+
+/** What the workflow needs to know about a tool before it runs a call. */
+export interface ToolHint {
+  idempotent: boolean;
 }
 
 /** Input of {@link ZapActivities.callTool}. */
@@ -63,5 +70,6 @@ export const FailureType = {
   ToolArgumentsInvalid: 'TOOL_ARGUMENTS_INVALID',
   ToolExecution: 'TOOL_EXECUTION',
   ConversationUnavailable: 'CONVERSATION_UNAVAILABLE',
+  ToolOutcomeUnknown: 'TOOL_OUTCOME_UNKNOWN',
   MaxIterationsExceeded: 'MAX_ITERATIONS_EXCEEDED',
 } as const;

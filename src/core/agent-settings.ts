@@ -19,4 +19,13 @@ export interface AgentTaskSettings {
   llmTimeoutMs: number;
   /** Start-to-close timeout of one tool call, in milliseconds. */
   toolTimeoutMs: number;
+  /** Heartbeat timeout of model and tool calls: how soon a dead worker's call moves to another worker. */
+  heartbeatTimeoutMs: number;
+  /**
+   * Backoff of the workflow's own retries of tools that are not idempotent (they run one attempt
+   * per activity, so an ambiguous failure is never retried by Temporal behind our back).
+   */
+  toolBackoff: { initialMs: number; coefficient: number; maximumMs: number; maximumAttempts: number };
+  /** Retry tool calls whose outcome is unknown even when the tool is not declared idempotent. */
+  retryUnknownOutcomes: boolean;
 }

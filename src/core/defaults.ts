@@ -20,6 +20,8 @@ export const DEFAULT_IDLE_TIMEOUT = '24 hours';
 export const DEFAULT_LLM_TIMEOUT = '2 minutes';
 /** Start-to-close timeout of one tool call. */
 export const DEFAULT_TOOL_TIMEOUT = '1 minute';
+/** Heartbeat timeout of model and tool calls: how soon a call whose worker died is retried elsewhere. */
+export const DEFAULT_HEARTBEAT_TIMEOUT = '20 seconds';
 /** Durable events kept in workflow state for `streamTask` consumers that reconnect with `since`. */
 export const DEFAULT_EVENT_LOG_LIMIT = 1000;
 

@@ -6,6 +6,11 @@ export interface FunctionToolDefinition {
   name: string;
   description: string;
   parameters: Record<string, unknown>;
+  /**
+   * zap-agents metadata, not sent to the model: running the call twice has the same effect as
+   * once, so it may be retried after a failure whose outcome is unknown.
+   */
+  idempotent?: boolean;
 }
 
 /** What a tool call produced: text for the model, and whether it is an error. */

@@ -385,7 +385,7 @@ export class McpConnectionPool {
     if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
       return new ToolExecutionError(
         `MCP tool '${toolName}' on server '${serverName}' timed out after ${timeoutMs} ms.`,
-        { cause: error },
+        { cause: error, outcomeUnknown: true },
       );
     }
     const connectionDropped =
@@ -397,7 +397,7 @@ export class McpConnectionPool {
         `MCP server '${serverName}' (${describeTarget(entry.config)}) disconnected while tool '${toolName}' ` +
           `was running (${connection.lostReason ?? describeError(error)}); the call may or may not have taken effect.` +
           (await connection.stderrSuffix()),
-        { cause: error },
+        { cause: error, outcomeUnknown: true },
       );
     }
     return new ToolExecutionError(

@@ -7,6 +7,8 @@ export interface McpToolDescription {
   description?: string;
   /** JSON Schema of the arguments; MCP requires `type: 'object'` but servers are not always strict. */
   inputSchema?: Record<string, unknown>;
+  /** Behaviour hints; `idempotentHint` and `readOnlyHint` make a tool safe to retry. */
+  annotations?: { idempotentHint?: boolean; readOnlyHint?: boolean; [key: string]: unknown };
 }
 
 /** One entry of a `CallToolResult`'s `content` (text, image, audio, resource, resource_link, …). */
@@ -42,6 +44,7 @@ export function mcpToolToFunctionDefinition(tool: McpToolDescription): FunctionT
     name: tool.name,
     description: tool.description ?? tool.title ?? '',
     parameters,
+    idempotent: tool.annotations?.idempotentHint === true || tool.annotations?.readOnlyHint === true,
   };
 }
 

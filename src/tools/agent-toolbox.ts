@@ -78,7 +78,12 @@ export class AgentToolbox {
         {
           kind: 'local',
           tool: zapTool,
-          definition: { name: zapTool.name, description: zapTool.description, parameters: zapTool.jsonSchema },
+          definition: {
+            name: zapTool.name,
+            description: zapTool.description,
+            parameters: zapTool.jsonSchema,
+            idempotent: zapTool.idempotent,
+          },
         },
         'a local tool',
       );

@@ -9,14 +9,15 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { FailureType, type ZapActivities } from '../core/activity-contracts';
+import { FailureType, type CallToolInput, type InvokeModelResult, type ZapActivities } from '../core/activity-contracts';
 import { specMatches } from '../core/approval-rules';
 import { EventLog } from '../core/event-log';
 import type { DurableEventInput } from '../core/events';
 import { takeMessagePage } from '../core/message-pages';
-import type { AssistantMessage, ToolCall, ToolMessage } from '../core/messages';
+import type { ToolCall, ToolMessage } from '../core/messages';
 import type { ToolCallOutcome } from '../core/tool-definition';
 import { describeToolCall } from '../core/tool-phrase';
 import { TaskStatus } from '../core/task-status';
@@ -57,6 +58,8 @@ class AgentTaskRun {
   private readonly delegation: SubAgentDelegation;
   private readonly modelActivities: ZapActivities;
   private readonly toolActivities: ZapActivities;
+  /** One attempt per activity: for tools whose calls must not be repeated blindly. */
+  private readonly singleAttemptToolActivities: ZapActivities;
   /** Tool calls of the current turn still waiting for a human decision. */
   private awaitingApproval = 0;
   /** True once the task has ended for good; reported to streaming consumers. */
@@ -88,11 +91,18 @@ class AgentTaskRun {
     this.delegation = new SubAgentDelegation(this, this.state.delegation);
     this.modelActivities = proxyActivities<ZapActivities>({
       startToCloseTimeout: agent.llmTimeoutMs,
+      heartbeatTimeout: agent.heartbeatTimeoutMs,
       retry: agent.llmRetry,
     });
     this.toolActivities = proxyActivities<ZapActivities>({
       startToCloseTimeout: agent.toolTimeoutMs,
+      heartbeatTimeout: agent.heartbeatTimeoutMs,
       retry: agent.toolRetry,
+    });
+    this.singleAttemptToolActivities = proxyActivities<ZapActivities>({
+      startToCloseTimeout: agent.toolTimeoutMs,
+      heartbeatTimeout: agent.heartbeatTimeoutMs,
+      retry: { maximumAttempts: 1 },
     });
   }
 
@@ -217,7 +227,10 @@ class AgentTaskRun {
 
     this.setStatus(TaskStatus.AwaitingTool);
     // Independent calls run in parallel; their results enter the conversation in call order.
-    const toolMessages = await Promise.all(toolCalls.map((call) => this.runToolCall(call)));
+    const hints = response.toolHints ?? {};
+    const toolMessages = await Promise.all(
+      toolCalls.map((call) => this.runToolCall(call, hints[call.function.name]?.idempotent === true)),
+    );
     this.state.messages.push(...toolMessages);
     this.touch();
   }
@@ -232,7 +245,7 @@ class AgentTaskRun {
     await this.notifyParent({ status: 'completed', result: text });
   }
 
-  private async invokeModel(): Promise<{ message: AssistantMessage; usage: { promptTokens: number; completionTokens: number } }> {
+  private async invokeModel(): Promise<InvokeModelResult> {
     try {
       return await this.modelActivities.invokeModel({
         taskId: this.input.taskId,
@@ -254,7 +267,7 @@ class AgentTaskRun {
     }
   }
 
-  private async runToolCall(call: ToolCall): Promise<ToolMessage> {
+  private async runToolCall(call: ToolCall, idempotent: boolean): Promise<ToolMessage> {
     const { name } = call.function;
     const parsed = parseToolArguments(call.function.arguments);
     const args = parsed.ok ? parsed.value : {};
@@ -264,7 +277,7 @@ class AgentTaskRun {
       outcome = { content: `Error: the arguments of ${name} are not valid JSON (${parsed.error}).`, isError: true };
     } else {
       const rejection = await this.approveIfGated(name, args);
-      outcome = rejection ?? (await this.executeToolCall(call, args));
+      outcome = rejection ?? (await this.executeToolCall(call, args, idempotent));
     }
     this.emit({ type: 'tool_result', name, result: outcome.content, success: !outcome.isError, toolCallId: call.id });
     return { role: 'tool', tool_call_id: call.id, content: outcome.content };
@@ -302,24 +315,58 @@ class AgentTaskRun {
     }
   }
 
-  private async executeToolCall(call: ToolCall, args: Record<string, unknown>): Promise<ToolCallOutcome> {
+  private async executeToolCall(call: ToolCall, args: Record<string, unknown>, idempotent: boolean): Promise<ToolCallOutcome> {
     if (call.function.name === MESSAGE_AGENT_TOOL_NAME && this.input.agent.subAgents.length > 0) {
       return this.delegation.messageAgent(args);
     }
-    try {
-      return await this.toolActivities.callTool({
-        taskId: this.input.taskId,
-        agentName: this.input.agent.agentName,
-        toolCallId: call.id,
-        toolName: call.function.name,
-        arguments: args,
-        context: this.input.context,
-      });
-    } catch (error) {
-      if (error instanceof ActivityFailure) {
-        return { content: `Error: ${describeFailure(error)}`, isError: true };
+    const input: CallToolInput = {
+      taskId: this.input.taskId,
+      agentName: this.input.agent.agentName,
+      toolCallId: call.id,
+      toolName: call.function.name,
+      arguments: args,
+      context: this.input.context,
+    };
+    if (idempotent || this.input.agent.retryUnknownOutcomes) {
+      try {
+        return await this.toolActivities.callTool(input);
+      } catch (error) {
+        if (error instanceof ActivityFailure && !isCancellation(error)) {
+          return { content: `Error: ${describeFailure(error)}`, isError: true };
+        }
+        throw error;
       }
-      throw error;
+    }
+    return this.callToolAtMostOnceBlindly(input);
+  }
+
+  /**
+   * Runs a tool that is not idempotent: failures the tool reported are retried with the agent's
+   * tool backoff, but a failure whose outcome is unknown (a timeout, or the worker or MCP server
+   * dying mid-call) is not, since the call may already have taken effect. The model is told.
+   */
+  private async callToolAtMostOnceBlindly(input: CallToolInput): Promise<ToolCallOutcome> {
+    const backoff = this.input.agent.toolBackoff;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.singleAttemptToolActivities.callTool(input);
+      } catch (error) {
+        if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+        const cause = error.cause;
+        const reported = cause instanceof ApplicationFailure && cause.type !== FailureType.ToolOutcomeUnknown;
+        if (!reported) {
+          return {
+            content:
+              `[Tool call outcome unknown: ${describeFailure(error)}. It may or may not have taken effect; ` +
+              `${input.toolName} is not idempotent, so it was not retried. Check before calling it again.]`,
+            isError: true,
+          };
+        }
+        if (cause.nonRetryable || attempt >= backoff.maximumAttempts) {
+          return { content: `Error: ${describeFailure(error)}`, isError: true };
+        }
+        await sleep(Math.min(backoff.maximumMs, backoff.initialMs * backoff.coefficient ** (attempt - 1)));
+      }
     }
   }
 
