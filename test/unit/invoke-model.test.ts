@@ -122,6 +122,7 @@ describe('invokeModel activity', () => {
       message: { role: 'assistant', content: 'It is sunny in Paris.' },
       usage: { promptTokens: 42, completionTokens: 7 },
       finishReason: 'stop',
+      toolHints: {},
     });
     expect(reader.reads).toEqual([{ workflowId: 'task-1', runId: 'run-1', count: 4 }]);
 

@@ -16,6 +16,7 @@ describe('mcpToolToFunctionDefinition', () => {
     expect(definition).toEqual({
       name: 'get_weather',
       description: 'Current weather',
+      idempotent: false,
       parameters: {
         type: 'object',
         properties: { city: { type: 'string' } },
@@ -30,8 +31,15 @@ describe('mcpToolToFunctionDefinition', () => {
       name: 'ping',
       description: '',
       parameters: { type: 'object', properties: {} },
+      idempotent: false,
     });
     expect(mcpToolToFunctionDefinition({ name: 'ping', title: 'Ping it' }).description).toBe('Ping it');
+  });
+
+  it('treats idempotent and read-only tools as safe to retry', () => {
+    expect(mcpToolToFunctionDefinition({ name: 'a', annotations: { idempotentHint: true } }).idempotent).toBe(true);
+    expect(mcpToolToFunctionDefinition({ name: 'b', annotations: { readOnlyHint: true } }).idempotent).toBe(true);
+    expect(mcpToolToFunctionDefinition({ name: 'c', annotations: { destructiveHint: true } }).idempotent).toBe(false);
   });
 
   it('forces an object schema when the server sends something else', () => {
