@@ -16,8 +16,9 @@ function timestampToMs(timestamp: temporal.api.history.v1.IHistoryEvent['eventTi
   return Number(String(timestamp.seconds ?? 0)) * 1000 + (timestamp.nanos ?? 0) / 1e6;
 }
 
-/** One workflow task of a run: when it started (the workflow's clock) and when it completed. */
+/** One workflow task of a run: when it was scheduled, started (the workflow's clock) and completed. */
 export interface WorkflowTaskTimes {
+  scheduledMs: number;
   startedMs: number;
   completedMs: number;
 }
@@ -25,14 +26,17 @@ export interface WorkflowTaskTimes {
 /** When each workflow task of the task's workflow started and completed, in history order. */
 export async function readWorkflowTaskTimes(client: Client, taskId: string): Promise<WorkflowTaskTimes[]> {
   const history = await client.workflow.getHandle(taskId).fetchHistory();
-  const startedAt = new Map<string, number>();
+  const eventTimes = new Map<string, number>();
   const times: WorkflowTaskTimes[] = [];
   for (const event of history.events ?? []) {
-    if (event.workflowTaskStartedEventAttributes) startedAt.set(String(event.eventId), timestampToMs(event.eventTime));
+    eventTimes.set(String(event.eventId), timestampToMs(event.eventTime));
     const completed = event.workflowTaskCompletedEventAttributes;
     if (!completed) continue;
-    const startedMs = startedAt.get(String(completed.startedEventId));
-    if (startedMs !== undefined) times.push({ startedMs, completedMs: timestampToMs(event.eventTime) });
+    const scheduledMs = eventTimes.get(String(completed.scheduledEventId));
+    const startedMs = eventTimes.get(String(completed.startedEventId));
+    if (scheduledMs !== undefined && startedMs !== undefined) {
+      times.push({ scheduledMs, startedMs, completedMs: timestampToMs(event.eventTime) });
+    }
   }
   return times;
 }

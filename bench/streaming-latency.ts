@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskEvent } from 'zap-agents';
 import { formatStreamingTask } from './streaming-agent';
 import { collectArrivals, type Arrival, type StreamingBenchContext } from './streaming-context';
-import { findRecordedTime, probeHistoryWake, readWorkflowTaskTimes } from './streaming-history';
+import { findRecordedTime, probeHistoryWake, readWorkflowTaskTimes, type WorkflowTaskTimes } from './streaming-history';
 import { pollTaskEvents, type PollingStatistics } from './polling-subscriber';
 
 /** How long one task may take before the benchmark gives up on it. */
@@ -41,6 +41,14 @@ export interface LatencyTaskResult {
   recordOffsetMs: number[];
   /** Round trips of the baseline's `getEvents` queries during the task. */
   pollingQueryMs: number[];
+  /** `Date.now()` when each of those queries was sent. */
+  pollingQuerySentMs: number[];
+  /** `Date.now()` when both subscribers were started. */
+  subscribedMs: number;
+  /** How long after `subscribedMs` each design received its first event. */
+  firstArrivalAfterMs: { stream: number; polling: number };
+  /** The task's workflow tasks (scheduled, started, completed), from history. */
+  workflowTasks: WorkflowTaskTimes[];
   streamStatistics: { queries: number; historyRequests: number };
   pollingQueries: number;
 }
@@ -63,9 +71,10 @@ export async function measureLatencyTask(context: StreamingBenchContext, rounds:
   await Promise.race([caughtUp, probe]);
 
   const streamStatistics = { queries: 0, historyRequests: 0 };
-  const pollingStatistics: PollingStatistics = { queries: 0, queryMs: [] };
+  const pollingStatistics: PollingStatistics = { queries: 0, queryMs: [], querySentMs: [] };
   let streamArrivals: Arrival[];
   let pollingArrivals: Arrival[];
+  const subscribedMs = Date.now();
   try {
     [streamArrivals, pollingArrivals] = await Promise.all([
       collectArrivals(zap.streamTask({ taskId, since: 0, includeTokens: false, statistics: streamStatistics, signal: timeout })),
@@ -111,6 +120,13 @@ export async function measureLatencyTask(context: StreamingBenchContext, rounds:
     historyWakeMs,
     recordOffsetMs,
     pollingQueryMs: pollingStatistics.queryMs,
+    pollingQuerySentMs: pollingStatistics.querySentMs,
+    subscribedMs,
+    firstArrivalAfterMs: {
+      stream: (streamArrivals[0]?.arrivedMs ?? Number.NaN) - subscribedMs,
+      polling: (pollingArrivals[0]?.arrivedMs ?? Number.NaN) - subscribedMs,
+    },
+    workflowTasks,
     streamStatistics,
     pollingQueries: pollingStatistics.queries,
   };

@@ -49,6 +49,18 @@ export class ConversationReader {
     }
   }
 
+  /**
+   * The first `from + tail.length` messages, given the tail inline by the workflow: only the
+   * first `from` may need a query (none when this worker served the previous call).
+   */
+  async readWithTail(workflowId: string, runId: string, from: number, tail: readonly ChatMessage[]): Promise<ChatMessage[]> {
+    const prefix = await this.read(workflowId, runId, from);
+    const messages = [...prefix, ...tail];
+    // Both parts come from the workflow, so the combination is safe to cache.
+    this.store(cacheKey(workflowId, runId), messages);
+    return messages;
+  }
+
   /** Entries currently cached (for tests and metrics). */
   size(): number {
     return this.cache.size;

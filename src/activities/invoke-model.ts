@@ -25,7 +25,9 @@ async function invokeModelOnce(dependencies: ActivityDependencies, input: Invoke
   }
   let messages;
   try {
-    messages = await dependencies.conversations.read(workflowId, runId, input.messageCount);
+    messages = input.tail
+      ? await dependencies.conversations.readWithTail(workflowId, runId, input.tail.from, input.tail.messages)
+      : await dependencies.conversations.read(workflowId, runId, input.messageCount);
   } catch (error) {
     throw toApplicationFailure(error);
   }

@@ -3,6 +3,7 @@ import type { Duration } from '@temporalio/common';
 import { parseDuration, type ZapAgent } from '../agent/zap-agent';
 import {
   DEFAULT_EVENT_LOG_LIMIT,
+  DEFAULT_INLINE_MESSAGE_BYTES,
   DEFAULT_IDLE_TIMEOUT,
   DEFAULT_TASK_QUEUE,
   DEFAULT_TEMPORAL_ADDRESS,
@@ -46,6 +47,12 @@ export interface ZapOptions<TContext = unknown> {
   /** Durable events each task keeps for stream consumers. @default 1000 */
   eventLogLimit?: number;
   /**
+   * Model calls receive the newest messages inline when they total at most this many bytes, and
+   * read the rest of the conversation by query (cached per worker). 0 reads everything by query.
+   * @default 4096
+   */
+  inlineMessageBytes?: number;
+  /**
    * Continue-as-new after this many history events even before Temporal suggests it. Testing
    * aid; leave unset in production. @default undefined
    */
@@ -79,6 +86,7 @@ export interface CompiledZapOptions<TContext> {
   llm: LlmEndpointOptions | undefined;
   idleTimeoutMs: number;
   eventLogLimit: number;
+  inlineMessageBytes: number;
   continueAsNewAfterEvents: number | undefined;
   mcp: McpConnectionPoolOptions;
   logger: ZapLogger;
@@ -137,6 +145,7 @@ export function compileZapOptions<TContext>(
     llm: options.llm,
     idleTimeoutMs: parseDuration(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'idleTimeout'),
     eventLogLimit,
+    inlineMessageBytes: compileInlineBytes(options.inlineMessageBytes),
     continueAsNewAfterEvents,
     mcp: options.mcp ?? {},
     logger: options.logger ?? console,
@@ -174,6 +183,14 @@ function assertConsistentMcpServers(agents: ReadonlyMap<string, ZapAgent<any>>):
       seen.set(config.name, { agent: agent.name, config: serialized });
     }
   }
+}
+
+function compileInlineBytes(value: number | undefined): number {
+  const bytes = value ?? DEFAULT_INLINE_MESSAGE_BYTES;
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > 256 * 1024) {
+    throw new ZapConfigurationError('inlineMessageBytes must be an integer from 0 to 262144.');
+  }
+  return bytes;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

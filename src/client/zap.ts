@@ -143,6 +143,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
       approvalRules: approvalRules?.toSpec(),
       idleTimeoutMs: this.options.idleTimeoutMs,
       eventLogLimit: this.options.eventLogLimit,
+      inlineMessageBytes: this.options.inlineMessageBytes,
       continueAsNewAfterEvents: this.options.continueAsNewAfterEvents,
       createdAt,
     };

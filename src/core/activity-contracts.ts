@@ -1,6 +1,6 @@
 import type { AgentTaskSettings } from './agent-settings';
 import type { JsonValue } from './json';
-import type { AssistantMessage, TokenUsage } from './messages';
+import type { AssistantMessage, ChatMessage, TokenUsage } from './messages';
 import type { ToolCallOutcome } from './tool-definition';
 
 /**
@@ -27,6 +27,12 @@ export interface InvokeModelInput {
   iteration: number;
   /** Model calls so far in the whole task, from 1 (tokens are published under it). */
   callIndex: number;
+  /**
+   * The newest messages, inline, when they are small: messages [from, messageCount). The worker
+   * then needs no query when it already holds the first `from` (its cache from the previous
+   * call). Bounded by the workflow's inline budget, so history stays linear.
+   */
+  tail?: { from: number; messages: ChatMessage[] };
 }
 
 /** Result of {@link ZapActivities.invokeModel}. */

@@ -22,6 +22,12 @@ export const DEFAULT_LLM_TIMEOUT = '2 minutes';
 export const DEFAULT_TOOL_TIMEOUT = '1 minute';
 /** Heartbeat timeout of model and tool calls: how soon a call whose worker died is retried elsewhere. */
 export const DEFAULT_HEARTBEAT_TIMEOUT = '20 seconds';
+/**
+ * Largest total size (bytes of JSON) of the newest messages passed inline to a model call. Below
+ * it the worker needs no query to read the conversation; above it the messages are read by query,
+ * so each large message is stored in history once.
+ */
+export const DEFAULT_INLINE_MESSAGE_BYTES = 4 * 1024;
 /** Durable events kept in workflow state for `streamTask` consumers that reconnect with `since`. */
 export const DEFAULT_EVENT_LOG_LIMIT = 1000;
 

@@ -20,6 +20,8 @@ export interface AgentWorkflowInput {
   idleTimeoutMs: number;
   /** Durable events kept for streaming consumers. */
   eventLogLimit: number;
+  /** Budget for the newest messages passed inline to a model call (0 = always read by query). */
+  inlineMessageBytes?: number;
   /**
    * Continue-as-new once the run's history has this many events, even if Temporal has not
    * suggested it yet. Leave unset in production; tests use it to force continue-as-new.
@@ -53,6 +55,8 @@ export interface CarriedTaskState {
   answerCount: number;
   /** Model calls so far. */
   modelCalls: number;
+  /** `messageCount` of the previous model call of this run (0 before the first). */
+  previousModelCallCount: number;
   approvals: ApprovalRecord[];
   delegation: DelegationState;
 }

@@ -16,8 +16,8 @@ import { FailureType, type CallToolInput, type InvokeModelResult, type ZapActivi
 import { specMatches } from '../core/approval-rules';
 import { EventLog } from '../core/event-log';
 import type { DurableEventInput } from '../core/events';
-import { takeMessagePage } from '../core/message-pages';
-import type { ToolCall, ToolMessage } from '../core/messages';
+import { takeMessagePage, utf8ByteLength } from '../core/message-pages';
+import type { ChatMessage, ToolCall, ToolMessage } from '../core/messages';
 import type { ToolCallOutcome } from '../core/tool-definition';
 import { describeToolCall } from '../core/tool-phrase';
 import { TaskStatus } from '../core/task-status';
@@ -83,6 +83,7 @@ class AgentTaskRun {
       runCount: 1,
       answerCount: 0,
       modelCalls: 0,
+      previousModelCallCount: 0,
       approvals: [],
       delegation: { conversations: [], updates: {} },
     };
@@ -246,13 +247,17 @@ class AgentTaskRun {
   }
 
   private async invokeModel(): Promise<InvokeModelResult> {
+    const messageCount = this.state.messages.length;
+    const tail = this.inlineTail(messageCount);
+    this.state.previousModelCallCount = messageCount;
     try {
       return await this.modelActivities.invokeModel({
         taskId: this.input.taskId,
         agentName: this.input.agent.agentName,
-        messageCount: this.state.messages.length,
+        messageCount,
         iteration: this.state.iteration,
         callIndex: this.state.modelCalls,
+        ...(tail ? { tail } : {}),
       });
     } catch (error) {
       if (error instanceof ActivityFailure) {
@@ -265,6 +270,19 @@ class AgentTaskRun {
       }
       throw error;
     }
+  }
+
+  /**
+   * The messages added since the previous model call (its answer, tool results, follow-ups),
+   * when they fit the inline budget: the worker that served the previous call then reads nothing.
+   */
+  private inlineTail(messageCount: number): { from: number; messages: ChatMessage[] } | undefined {
+    const budget = this.input.inlineMessageBytes ?? 0;
+    const from = Math.min(this.state.previousModelCallCount, messageCount);
+    if (budget <= 0 || from >= messageCount) return undefined;
+    const messages = this.state.messages.slice(from, messageCount);
+    const bytes = messages.reduce((total, message) => total + utf8ByteLength(JSON.stringify(message)), 0);
+    return bytes <= budget ? { from, messages } : undefined;
   }
 
   private async runToolCall(call: ToolCall, idempotent: boolean): Promise<ToolMessage> {

@@ -124,6 +124,7 @@ export class SubAgentDelegation {
           approvalRules: input.approvalRules?.inherit === false ? undefined : input.approvalRules,
           idleTimeoutMs: input.idleTimeoutMs,
           eventLogLimit: input.eventLogLimit,
+          inlineMessageBytes: input.inlineMessageBytes,
           continueAsNewAfterEvents: input.continueAsNewAfterEvents,
           parentTaskId: input.taskId,
           createdAt: new Date().toISOString(),

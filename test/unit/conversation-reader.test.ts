@@ -45,6 +45,31 @@ class FakeTemporalClient {
 }
 
 describe('ConversationReader', () => {
+  it('needs no query when the inline tail continues what it already holds', async () => {
+    const client = new FakeTemporalClient();
+    const conversation = messages(5);
+    client.set('task-1', 'run-1', conversation);
+    const reader = new ConversationReader(client.asClient());
+
+    // First model call: the whole (small) conversation comes inline.
+    expect(await reader.readWithTail('task-1', 'run-1', 0, conversation.slice(0, 2))).toEqual(conversation.slice(0, 2));
+    // Next call: the answer and a tool result come inline; the prefix is cached.
+    expect(await reader.readWithTail('task-1', 'run-1', 2, conversation.slice(2, 4))).toEqual(conversation.slice(0, 4));
+    expect(client.queries).toEqual([]);
+  });
+
+  it('queries only the prefix it lacks when another worker served the previous call', async () => {
+    const client = new FakeTemporalClient();
+    const conversation = messages(6);
+    client.set('task-1', 'run-1', conversation);
+    const reader = new ConversationReader(client.asClient());
+
+    expect(await reader.readWithTail('task-1', 'run-1', 4, conversation.slice(4, 6))).toEqual(conversation);
+    expect(client.queries.map(({ from, to }) => [from, to])).toEqual([[0, 4]]);
+    expect(await reader.read('task-1', 'run-1', 6)).toEqual(conversation);
+    expect(client.queries).toHaveLength(1);
+  });
+
   it('queries the whole range with getMessagesQuery on the first read', async () => {
     const client = new FakeTemporalClient();
     const conversation = messages(5);

@@ -10,3 +10,4 @@ export { ApprovalNotFoundError } from './approval-not-found-error';
 export { VisionNotSupportedError } from './vision-not-supported-error';
 export { LlmProviderError } from './llm-provider-error';
 export { ToolExecutionError } from './tool-execution-error';
+export { PayloadEncryptionError } from './payload-encryption-error';

@@ -1,0 +1,22 @@
+import { ZapError } from './zap-error';
+
+const CODE = 'PAYLOAD_ENCRYPTION';
+
+/**
+ * A payload could not be encrypted or decrypted: its key id is not in the key ring, the key is
+ * wrong, the data was altered, or the keys themselves are invalid. Never retried silently: a
+ * process without the right key must fail, not read or write plaintext.
+ */
+export class PayloadEncryptionError extends ZapError {
+  /** Id of the key involved, when known. */
+  readonly keyId: string | undefined;
+
+  constructor(message: string, options?: { keyId?: string; cause?: unknown }) {
+    super(CODE, message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.keyId = options?.keyId;
+  }
+
+  static override isInstance(error: unknown): error is PayloadEncryptionError {
+    return ZapError.isInstance(error) && error.code === CODE;
+  }
+}
