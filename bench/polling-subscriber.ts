@@ -15,8 +15,6 @@ export interface PollingStatistics {
   queries: number;
   /** Round-trip time of each query, in milliseconds. */
   queryMs: number[];
-  /** `Date.now()` when each query was sent, in the order of `queryMs`. */
-  querySentMs: number[];
 }
 
 /** Options of {@link pollTaskEvents}. */
@@ -45,7 +43,6 @@ export async function* pollTaskEvents(options: PollingSubscriberOptions): AsyncG
   while (!signal.aborted) {
     const startedAt = performance.now();
     statistics.queries += 1;
-    statistics.querySentMs.push(Date.now());
     const result = await handle.query(getEventsQuery, since);
     statistics.queryMs.push(performance.now() - startedAt);
     for (const event of result.events) {

@@ -59,7 +59,7 @@ export async function measureIdleCost(context: StreamingBenchContext, options: I
     if (windowOpen) eventsDuringWindow[design] += 1;
   };
   const streamStatistics = streamTaskIds.map(() => ({ queries: 0, historyRequests: 0 }));
-  const pollingStatistics: PollingStatistics[] = pollingTaskIds.map(() => ({ queries: 0, queryMs: [], querySentMs: [] }));
+  const pollingStatistics: PollingStatistics[] = pollingTaskIds.map(() => ({ queries: 0, queryMs: [] }));
   const subscriptions: Array<Promise<Arrival[]>> = [
     ...streamTaskIds.map((taskId, index) =>
       collectArrivals(

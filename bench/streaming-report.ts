@@ -8,6 +8,8 @@ export interface LatencySummary {
   p99: number;
   max: number;
   mean: number;
+  /** Values above one second. */
+  overOneSecond: number;
 }
 
 /** One row of the latency tables. */
@@ -38,6 +40,7 @@ export function summarizeLatency(values: readonly number[]): LatencySummary {
     p99: percentile(values, 0.99),
     max: values.length === 0 ? Number.NaN : Math.max(...values),
     mean: values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length,
+    overOneSecond: values.filter((value) => value > 1000).length,
   };
 }
 
@@ -49,10 +52,10 @@ export function formatTable(header: readonly string[], rows: ReadonlyArray<reado
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
 
-/** A latency table: one row per label, p50/p90/p99/max in milliseconds and the sample size. */
+/** A latency table: one row per label, p50/p90/p99/max in milliseconds, the sample size and how many took over 1 s. */
 export function formatLatencyTable(firstColumn: string, rows: readonly LatencyRow[]): string {
   return formatTable(
-    [firstColumn, 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'samples'],
+    [firstColumn, 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'samples', '> 1 s'],
     rows.map(({ label, summary }) => [
       label,
       formatMs(summary.p50),
@@ -60,6 +63,36 @@ export function formatLatencyTable(firstColumn: string, rows: readonly LatencyRo
       formatMs(summary.p99),
       formatMs(summary.max),
       String(summary.count),
+      String(summary.overOneSecond),
+    ]),
+  );
+}
+
+/** What one design's queries looked like on the wire during the latency tasks of one mode. */
+export interface QueryLoadRow {
+  label: string;
+  tasks: number;
+  attempts: number;
+  /** Attempts sent while a workflow task was scheduled or running (no new event can be visible yet). */
+  sentDuringWorkflowTask: number;
+  /** Attempts refused with RESOURCE_EXHAUSTED (the workflow's consistent-query buffer was full). */
+  refused: number;
+  /** Round trips of the attempts that succeeded. */
+  roundTrip: LatencySummary;
+}
+
+/** The query-load table of the latency phase. */
+export function formatQueryLoadTable(rows: readonly QueryLoadRow[]): string {
+  return formatTable(
+    ['design', 'queries/task', 'sent during a workflow task', 'refused (buffer full)', 'OK p50 ms', 'OK p99 ms', 'OK max ms'],
+    rows.map((row) => [
+      row.label,
+      row.tasks === 0 ? '-' : (row.attempts / row.tasks).toFixed(1),
+      row.attempts === 0 ? '-' : `${row.sentDuringWorkflowTask} (${((100 * row.sentDuringWorkflowTask) / row.attempts).toFixed(0)}%)`,
+      String(row.refused),
+      formatMs(row.roundTrip.p50),
+      formatMs(row.roundTrip.p99),
+      formatMs(row.roundTrip.max),
     ]),
   );
 }

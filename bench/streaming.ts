@@ -37,8 +37,8 @@ import {
 } from './streaming-agent';
 import type { StreamingBenchContext } from './streaming-context';
 import { measureIdleCost, type IdleCostResult } from './streaming-idle';
-import { measureLatencyTask, type DeliverySample, type LatencyTaskResult } from './streaming-latency';
-import { formatIdleTable, formatLatencyTable, summarizeLatency, type LatencyRow } from './streaming-report';
+import { measureLatencyTask, type DeliverySample, type LatencyTaskResult, type WorkflowTaskState } from './streaming-latency';
+import { formatIdleTable, formatLatencyTable, summarizeLatency, type LatencyRow, type LatencySummary } from './streaming-report';
 import { startWorkerProcess } from './worker-process';
 
 const DEFAULT_TASKS = 10;
@@ -166,6 +166,7 @@ function summarizeRun() {
       historyWake: summarizeLatency(latencyTasks.flatMap((task) => task.historyWakeMs)),
       pollingQueryRoundTrip: summarizeLatency(latencyTasks.flatMap((task) => task.pollingQueryMs)),
     },
+    queriesByWorkflowState: summarizeQueries(),
     recordedTimeMatches: { exact: exactRecords, total: stream.length },
     perTask: {
       durableEvents: latencyTasks.map((task) => task.durableEvents),
@@ -175,6 +176,19 @@ function summarizeRun() {
       pollingQueries: latencyTasks.map((task) => task.pollingQueries),
     },
   };
+}
+
+/** Query round trips per design and per what the workflow was doing when the query was sent. */
+function summarizeQueries(): Array<{ design: string; state: WorkflowTaskState; summary: LatencySummary }> {
+  const states: WorkflowTaskState[] = ['no workflow task', 'workflow task scheduled', 'workflow task started'];
+  const queries = latencyTasks.flatMap((task) => task.queries);
+  return (['stream', 'polling'] as const).flatMap((design) =>
+    states.map((state) => ({
+      design,
+      state,
+      summary: summarizeLatency(queries.filter((query) => query.design === design && query.state === state).map((query) => query.durationMs)),
+    })),
+  );
 }
 
 /** Share of events (matched by task and seq) that reached the stream before the poller. */
@@ -225,6 +239,16 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
   );
   console.log('\nWhere the time goes');
   console.log(formatLatencyTable('part', partRows));
+  console.log('\ngetEvents query round trip, by what the workflow was doing when the query was sent (both designs, from the wire)');
+  console.log(
+    formatLatencyTable(
+      'design / workflow state',
+      summary.queriesByWorkflowState.map(({ design, state, summary: queries }) => ({
+        label: `${design === 'stream' ? 'long-poll stream' : 'polling baseline'} / ${state}`,
+        summary: queries,
+      })),
+    ),
+  );
   if (idle) {
     console.log(`\nIdle cost: subscribers attached at the end of answered tasks waiting for a follow-up (idle timeout ${STREAMING_IDLE_TIMEOUT})`);
     console.log(formatIdleTable(idle.rows));

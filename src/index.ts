@@ -88,7 +88,23 @@ export {
   VisionNotSupportedError,
   LlmProviderError,
   ToolExecutionError,
+  PayloadEncryptionError,
 } from './core/errors';
+export {
+  AesGcmPayloadCodec,
+  ENCRYPTED_PAYLOAD_ENCODING,
+  ENCRYPTION_KEY_ID_METADATA_KEY,
+} from './codec/aes-gcm-payload-codec';
+export type { AesGcmPayloadCodecOptions } from './codec/aes-gcm-payload-codec';
+export { ENCRYPTION_KEYS_VARIABLE, ENCRYPTION_KEY_ID_VARIABLE } from './codec/encryption-keys';
+export type { EncryptionKey } from './codec/encryption-keys';
+export {
+  startCodecServer,
+  DEFAULT_CODEC_SERVER_HOST,
+  DEFAULT_CODEC_SERVER_PORT,
+  DEFAULT_CODEC_SERVER_ORIGINS,
+} from './codec/codec-server';
+export type { CodecServer, CodecServerOptions } from './codec/codec-server';
 export {
   DEFAULT_TASK_QUEUE,
   DEFAULT_MODEL,

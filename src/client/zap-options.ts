@@ -1,5 +1,5 @@
 import type { Client, TLSConfig } from '@temporalio/client';
-import type { Duration } from '@temporalio/common';
+import type { Duration, PayloadCodec } from '@temporalio/common';
 import { parseDuration, type ZapAgent } from '../agent/zap-agent';
 import {
   DEFAULT_EVENT_LOG_LIMIT,
@@ -69,6 +69,15 @@ export interface ZapOptions<TContext = unknown> {
    * @default new InProcessTokenTransport()
    */
   tokens?: TokenTransport;
+  /**
+   * Encodes every payload this Zap's client and workers store in Temporal (task text, context,
+   * conversation, tool arguments and results), e.g. `AesGcmPayloadCodec.fromEnvironment()` to
+   * encrypt them. Clients and workers must share the keys. With a pre-built `temporalClient`, give
+   * that client the codec yourself (`dataConverter: { payloadCodecs: [codec] }`); this option
+   * then applies to workers only.
+   * @default undefined — payloads stored as plain JSON
+   */
+  payloadCodec?: PayloadCodec;
 }
 
 /** The logger `Zap` writes warnings to. */
@@ -91,6 +100,7 @@ export interface CompiledZapOptions<TContext> {
   mcp: McpConnectionPoolOptions;
   logger: ZapLogger;
   tokens: TokenTransport;
+  payloadCodec: PayloadCodec | undefined;
 }
 
 /** Validates {@link ZapOptions} once, at construction. */
@@ -150,6 +160,7 @@ export function compileZapOptions<TContext>(
     mcp: options.mcp ?? {},
     logger: options.logger ?? console,
     tokens: options.tokens ?? new InProcessTokenTransport(),
+    payloadCodec: compilePayloadCodec(options.payloadCodec),
   };
 }
 
@@ -191,6 +202,13 @@ function compileInlineBytes(value: number | undefined): number {
     throw new ZapConfigurationError('inlineMessageBytes must be an integer from 0 to 262144.');
   }
   return bytes;
+}
+
+function compilePayloadCodec(codec: PayloadCodec | undefined): PayloadCodec | undefined {
+  if (codec !== undefined && (typeof codec?.encode !== 'function' || typeof codec?.decode !== 'function')) {
+    throw new ZapConfigurationError('payloadCodec must be a PayloadCodec with encode() and decode().');
+  }
+  return codec;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -94,7 +94,12 @@ export class Zap<TContext = unknown> implements TaskOperations {
         { cause: error },
       );
     }
-    this.temporalClient = new Client({ connection: this.connection, namespace });
+    const { payloadCodec } = this.options;
+    this.temporalClient = new Client({
+      connection: this.connection,
+      namespace,
+      ...(payloadCodec ? { dataConverter: { payloadCodecs: [payloadCodec] } } : {}),
+    });
   }
 
   /**

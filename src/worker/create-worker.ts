@@ -3,7 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { ConversationReader } from '../activities/conversation-reader';
 import { createActivities } from '../activities/create-activities';
 import type { CompiledZapOptions } from '../client/zap-options';
-import { ZapConnectionError } from '../core/errors';
+import { ZapConfigurationError, ZapConnectionError } from '../core/errors';
 import { ModelRegistry } from '../llm/model-registry';
 import { McpConnectionPool } from '../mcp/mcp-connection-pool';
 import { AgentToolbox } from '../tools/agent-toolbox';
@@ -65,6 +65,10 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
       tokens: options.tokens,
     });
     const extra = workerOptions.worker ?? {};
+    const { payloadCodec } = options;
+    if (payloadCodec && extra.dataConverter?.payloadCodecs?.length) {
+      throw new ZapConfigurationError('Give the payload codec either as Zap `payloadCodec` or in worker `dataConverter`, not both.');
+    }
     const worker = await Worker.create({
       shutdownGraceTime: DEFAULT_SHUTDOWN_GRACE_TIME,
       ...(extra.workflowBundle ? {} : { workflowsPath: workflowsPath() }),
@@ -73,6 +77,7 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
       namespace: options.temporal.namespace,
       taskQueue: options.taskQueue,
       activities,
+      ...(payloadCodec ? { dataConverter: { ...extra.dataConverter, payloadCodecs: [payloadCodec] } } : {}),
     });
     const openConnection = connection;
     let closed = false;
