@@ -36,3 +36,33 @@ export function summarize(values: readonly number[]): Summary {
     mean: values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length,
   };
 }
+
+/** A least-squares line through points, and how well it fits. */
+export interface LinearFit {
+  slope: number;
+  intercept: number;
+  /** Coefficient of determination: 1 is a perfect line. */
+  rSquared: number;
+}
+
+/** Fits y = slope · x + intercept by least squares; NaN fields for fewer than two points. */
+export function fitLine(xs: readonly number[], ys: readonly number[]): LinearFit {
+  const count = Math.min(xs.length, ys.length);
+  if (count < 2) return { slope: Number.NaN, intercept: Number.NaN, rSquared: Number.NaN };
+  const meanX = xs.slice(0, count).reduce((sum, x) => sum + x, 0) / count;
+  const meanY = ys.slice(0, count).reduce((sum, y) => sum + y, 0) / count;
+  let covariance = 0;
+  let varianceX = 0;
+  let varianceY = 0;
+  for (let index = 0; index < count; index += 1) {
+    const dx = xs[index]! - meanX;
+    const dy = ys[index]! - meanY;
+    covariance += dx * dy;
+    varianceX += dx * dx;
+    varianceY += dy * dy;
+  }
+  const slope = covariance / varianceX;
+  const intercept = meanY - slope * meanX;
+  const rSquared = varianceY === 0 ? 1 : (covariance * covariance) / (varianceX * varianceY);
+  return { slope, intercept, rSquared };
+}

@@ -9,7 +9,7 @@ import { collectArrivals, type Arrival, type StreamingBenchContext } from './str
 import { readHistoryLength } from './streaming-history';
 import { pollTaskEvents, type PollingStatistics } from './polling-subscriber';
 import { HISTORY_RPC, QUERY_RPC } from './rpc-counter';
-import type { IdleRow } from './streaming-report';
+import { summarizeLatency, type IdleRow, type LatencySummary } from './streaming-report';
 
 /** Tool rounds of the tasks started only to be idle. */
 const IDLE_TASK_ROUNDS = 1;
@@ -36,6 +36,8 @@ export interface IdleCostResult {
   /** The long-poll design's wire counts of the window, as a check of its statistics. */
   streamWindowWireCounts: { queries: number; historyRequests: number };
   pollingWindowWireCounts: { queries: number; historyRequests: number };
+  /** Round trips of the polling subscribers' queries in the window: what their load did to a query. */
+  pollingQueryRoundTrip: LatencySummary;
 }
 
 /**
@@ -97,6 +99,7 @@ export async function measureIdleCost(context: StreamingBenchContext, options: I
     await sleep(SETTLE_MS);
 
     const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);
+    const queriesBefore = pollingStatistics.map((entry) => entry.queryMs.length);
     const before = {
       streamQueries: sum(streamStatistics.map((entry) => entry.queries)),
       pollingQueries: sum(pollingStatistics.map((entry) => entry.queries)),
@@ -157,6 +160,7 @@ export async function measureIdleCost(context: StreamingBenchContext, options: I
       },
       streamWindowWireCounts,
       pollingWindowWireCounts,
+      pollingQueryRoundTrip: summarizeLatency(pollingStatistics.flatMap((entry, index) => entry.queryMs.slice(queriesBefore[index]))),
     };
   } finally {
     stop.abort();

@@ -4,8 +4,8 @@
  * query for the new events) against a baseline that queries the workflow every 100 ms, in the
  * same run, on the same dev server and worker.
  *
- *   npx tsx bench/streaming.ts   # BENCH_STREAM_TASKS=10 BENCH_STREAM_ROUNDS=10 BENCH_IDLE_SUBSCRIBERS=20
- *                                # BENCH_IDLE_SECONDS=60 BENCH_WAIT_STEP_MS=150
+ *   npx tsx bench/streaming.ts   # BENCH_STREAM_TASKS=10 BENCH_STREAM_ALONE_TASKS=5 BENCH_STREAM_ROUNDS=10
+ *                                # BENCH_IDLE_SUBSCRIBERS=20 BENCH_IDLE_SECONDS=60 BENCH_WAIT_STEP_MS=150
  *
  * The worker runs in its own process (`workers/zap-worker.ts` with `streaming-worker.ts`); this
  * process is the subscriber side. Latency of an event = its arrival in the subscriber
@@ -13,6 +13,17 @@
  * workflow task that emitted it. "Since recorded" measures from the completion of that workflow
  * task instead (from history), the moment the event became durable and queryable. Both clocks
  * are this machine's.
+ *
+ * Latency is measured twice: "together", both designs subscribed to the same task at the same
+ * time, and "alone", each design on its own tasks. The two differ because Temporal buffers only
+ * one query per workflow while a workflow task runs (`history.maxBufferedQueryCount`); a second
+ * one is refused with RESOURCE_EXHAUSTED, which the client retries after about 1.7 s. Every
+ * query attempt is read off the wire (see `rpc-counter.ts`) with what the workflow was doing
+ * when it was sent.
+ *
+ * Idle cost: subscribers of each design attach to answered tasks that wait for a follow-up, at
+ * their last seq; over the window the benchmark counts queries and history RPCs per subscriber
+ * and checks that the tasks' histories did not grow.
  *
  * Prints tables, writes `bench/results/streaming.json`, and exits 0; after HARD_TIMEOUT_MS it
  * prints what was measured so far and exits 1.
@@ -37,11 +48,19 @@ import {
 } from './streaming-agent';
 import type { StreamingBenchContext } from './streaming-context';
 import { measureIdleCost, type IdleCostResult } from './streaming-idle';
-import { measureLatencyTask, type DeliverySample, type LatencyTaskResult, type WorkflowTaskState } from './streaming-latency';
-import { formatIdleTable, formatLatencyTable, summarizeLatency, type LatencyRow, type LatencySummary } from './streaming-report';
+import { measureLatencyTask, type DeliverySample, type Design, type LatencyTaskResult } from './streaming-latency';
+import {
+  formatIdleTable,
+  formatLatencyTable,
+  formatQueryLoadTable,
+  summarizeLatency,
+  type LatencyRow,
+  type QueryLoadRow,
+} from './streaming-report';
 import { startWorkerProcess } from './worker-process';
 
 const DEFAULT_TASKS = 10;
+const DEFAULT_ALONE_TASKS = 5;
 const DEFAULT_ROUNDS = 10;
 const DEFAULT_IDLE_SUBSCRIBERS = 20;
 const DEFAULT_IDLE_SECONDS = 60;
@@ -56,8 +75,22 @@ const NAMESPACE = 'default';
 const RESULTS_PATH = join(__dirname, 'results', 'streaming.json');
 const WORKER_MODULE = 'bench/streaming-worker.ts';
 
+/** Both designs subscribed to the same task at the same time, or each design alone on its own tasks. */
+type Mode = 'together' | 'alone';
+const MODES: readonly Mode[] = ['together', 'alone'];
+const DESIGNS: readonly Design[] = ['stream', 'polling'];
+const DESIGN_LABELS: Record<Design, string> = {
+  stream: 'long-poll stream (zap.streamTask)',
+  polling: `query polling every ${POLLING_INTERVAL_MS} ms`,
+};
+/** gRPC status RESOURCE_EXHAUSTED: what a query gets when the workflow's query buffer is full. */
+const RESOURCE_EXHAUSTED = 8;
+
 interface Settings {
+  /** Tasks with both designs subscribed at once. */
   tasks: number;
+  /** Tasks per design with that design subscribed alone. */
+  aloneTasks: number;
   rounds: number;
   idleSubscribers: number;
   idleSeconds: number;
@@ -99,10 +132,15 @@ async function main(settings: Settings): Promise<void> {
   console.error(`worker process ${worker.pid} is polling ${taskQueue}`);
 
   const context = await connectClientSide(temporal.address, taskQueue);
-  for (let index = 0; index < WARM_UP_TASKS; index += 1) await measureLatencyTask(context, WARM_UP_ROUNDS);
+  for (let index = 0; index < WARM_UP_TASKS; index += 1) await measureLatencyTask(context, WARM_UP_ROUNDS, DESIGNS);
   const startedAt = Date.now();
-  for (let index = 0; index < settings.tasks; index += 1) latencyTasks.push(await measureLatencyTask(context, settings.rounds));
-  console.error(`latency: ${settings.tasks} tasks in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  // Interleaved, so that noise from a shared machine falls on every mode alike.
+  for (let index = 0; index < Math.max(settings.tasks, settings.aloneTasks); index += 1) {
+    if (index < settings.tasks) latencyTasks.push(await measureLatencyTask(context, settings.rounds, DESIGNS));
+    if (index >= settings.aloneTasks) continue;
+    for (const design of DESIGNS) latencyTasks.push(await measureLatencyTask(context, settings.rounds, [design]));
+  }
+  console.error(`latency: ${latencyTasks.length} tasks in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 
   console.error(`idle: ${settings.idleSubscribers} subscribers per design for ${settings.idleSeconds} s`);
   idle = await measureIdleCost(context, {
@@ -147,115 +185,117 @@ async function closeAll(): Promise<void> {
   }
 }
 
+/** The latency tasks of one mode: both designs on each task, or one design alone. */
+function tasksOf(mode: Mode): LatencyTaskResult[] {
+  return latencyTasks.filter((task) => (mode === 'together') === (task.designs.length > 1));
+}
+
 function summarizeRun() {
-  const samples = (design: 'stream' | 'polling'): DeliverySample[] => latencyTasks.flatMap((task) => task[design]);
-  const latency = (values: DeliverySample[]) => summarizeLatency(values.map((sample) => sample.latencyMs));
-  const sinceRecorded = (values: DeliverySample[]) =>
-    summarizeLatency(values.flatMap((sample) => (sample.sinceRecordedMs === undefined ? [] : [sample.sinceRecordedMs])));
-  const stream = samples('stream');
-  const polling = samples('polling');
-  const exactRecords = stream.filter((sample) => sample.exactRecord).length;
+  const samples = (mode: Mode, design: Design): DeliverySample[] => tasksOf(mode).flatMap((task) => task.samples[design] ?? []);
+  const delivery = (mode: Mode, design: Design) => {
+    const values = samples(mode, design);
+    return {
+      sinceTimestamp: summarizeLatency(values.map((sample) => sample.latencyMs)),
+      sinceRecorded: summarizeLatency(values.flatMap((sample) => (sample.sinceRecordedMs === undefined ? [] : [sample.sinceRecordedMs]))),
+    };
+  };
+  const all = latencyTasks.flatMap((task) => DESIGNS.flatMap((design) => task.samples[design] ?? []));
   return {
-    delivery: {
-      stream: { sinceTimestamp: latency(stream), sinceRecorded: sinceRecorded(stream) },
-      polling: { sinceTimestamp: latency(polling), sinceRecorded: sinceRecorded(polling) },
-      streamBeatPollingShare: shareFaster(stream, polling),
-    },
+    delivery: Object.fromEntries(MODES.map((mode) => [mode, { stream: delivery(mode, 'stream'), polling: delivery(mode, 'polling') }])) as Record<
+      Mode,
+      Record<Design, ReturnType<typeof delivery>>
+    >,
+    streamFirstShare: shareFaster(tasksOf('together')),
     parts: {
       recordOffset: summarizeLatency(latencyTasks.flatMap((task) => task.recordOffsetMs)),
       historyWake: summarizeLatency(latencyTasks.flatMap((task) => task.historyWakeMs)),
-      pollingQueryRoundTrip: summarizeLatency(latencyTasks.flatMap((task) => task.pollingQueryMs)),
+      queryRoundTripWithoutWorkflowTask: summarizeLatency(
+        latencyTasks.flatMap((task) => task.queries.filter((query) => query.code === 0 && query.state === 'no workflow task').map((query) => query.durationMs)),
+      ),
     },
-    queriesByWorkflowState: summarizeQueries(),
-    recordedTimeMatches: { exact: exactRecords, total: stream.length },
-    perTask: {
-      durableEvents: latencyTasks.map((task) => task.durableEvents),
-      catchUpEvents: latencyTasks.map((task) => task.catchUpEvents),
-      streamQueries: latencyTasks.map((task) => task.streamStatistics.queries),
-      streamHistoryRequests: latencyTasks.map((task) => task.streamStatistics.historyRequests),
-      pollingQueries: latencyTasks.map((task) => task.pollingQueries),
-    },
+    queryLoad: MODES.flatMap((mode) => DESIGNS.map((design) => summarizeQueryLoad(mode, design))),
+    recordedTimeMatches: { exact: all.filter((sample) => sample.exactRecord).length, total: all.length },
+    perTask: latencyTasks.map((task) => ({
+      taskId: task.taskId,
+      designs: task.designs,
+      durableEvents: task.durableEvents,
+      catchUpEvents: task.catchUpEvents,
+      firstArrivalAfterMs: task.firstArrivalAfterMs,
+      streamStatistics: task.streamStatistics,
+      pollingQueries: task.pollingQueries,
+    })),
   };
 }
 
-/** Query round trips per design and per what the workflow was doing when the query was sent. */
-function summarizeQueries(): Array<{ design: string; state: WorkflowTaskState; summary: LatencySummary }> {
-  const states: WorkflowTaskState[] = ['no workflow task', 'workflow task scheduled', 'workflow task started'];
-  const queries = latencyTasks.flatMap((task) => task.queries);
-  return (['stream', 'polling'] as const).flatMap((design) =>
-    states.map((state) => ({
-      design,
-      state,
-      summary: summarizeLatency(queries.filter((query) => query.design === design && query.state === state).map((query) => query.durationMs)),
-    })),
-  );
+function summarizeQueryLoad(mode: Mode, design: Design): QueryLoadRow & { mode: Mode; design: Design } {
+  const tasks = tasksOf(mode).filter((task) => task.designs.includes(design));
+  const queries = tasks.flatMap((task) => task.queries.filter((query) => query.design === design));
+  return {
+    mode,
+    design,
+    label: `${DESIGN_LABELS[design]}, ${mode}`,
+    tasks: tasks.length,
+    attempts: queries.length,
+    sentDuringWorkflowTask: queries.filter((query) => query.state !== 'no workflow task').length,
+    refused: queries.filter((query) => query.code === RESOURCE_EXHAUSTED).length,
+    roundTrip: summarizeLatency(queries.filter((query) => query.code === 0).map((query) => query.durationMs)),
+  };
 }
 
 /** Share of events (matched by task and seq) that reached the stream before the poller. */
-function shareFaster(stream: DeliverySample[], polling: DeliverySample[]): number {
+function shareFaster(tasks: readonly LatencyTaskResult[]): number {
   let faster = 0;
   let compared = 0;
-  for (const task of latencyTasks) {
-    const pollingBySeq = new Map(task.polling.map((sample) => [sample.seq, sample.latencyMs]));
-    for (const sample of task.stream) {
+  for (const task of tasks) {
+    const pollingBySeq = new Map((task.samples.polling ?? []).map((sample) => [sample.seq, sample.latencyMs]));
+    for (const sample of task.samples.stream ?? []) {
       const other = pollingBySeq.get(sample.seq);
       if (other === undefined) continue;
       compared += 1;
       if (sample.latencyMs < other) faster += 1;
     }
   }
-  return compared === 0 || stream.length === 0 || polling.length === 0 ? Number.NaN : faster / compared;
+  return compared === 0 ? Number.NaN : faster / compared;
 }
 
 /** Prints the tables and writes the JSON; `complete` is false when the run was cut short. */
 async function report(settings: Settings, complete: boolean): Promise<void> {
   const summary = summarizeRun();
-  const rows: LatencyRow[] = [
-    { label: 'long-poll stream (zap.streamTask)', summary: summary.delivery.stream.sinceTimestamp },
-    { label: `query polling every ${POLLING_INTERVAL_MS} ms (baseline)`, summary: summary.delivery.polling.sinceTimestamp },
-  ];
-  const recordedRows: LatencyRow[] = [
-    { label: 'long-poll stream (zap.streamTask)', summary: summary.delivery.stream.sinceRecorded },
-    { label: `query polling every ${POLLING_INTERVAL_MS} ms (baseline)`, summary: summary.delivery.polling.sinceRecorded },
-  ];
+  const deliveryRows = (field: 'sinceTimestamp' | 'sinceRecorded'): LatencyRow[] =>
+    MODES.flatMap((mode) =>
+      DESIGNS.map((design) => ({ label: `${DESIGN_LABELS[design]}, ${mode}`, summary: summary.delivery[mode][design][field] })),
+    );
   const partRows: LatencyRow[] = [
     { label: 'event timestamp → recorded (workflow task start → completed)', summary: summary.parts.recordOffset },
-    { label: 'recorded → history long-poll returns (bare wake-up)', summary: summary.parts.historyWake },
-    { label: 'getEvents query round trip (baseline queries)', summary: summary.parts.pollingQueryRoundTrip },
+    { label: 'recorded → bare history long-poll returns (the wake-up alone)', summary: summary.parts.historyWake },
+    { label: 'getEvents query round trip, no workflow task pending', summary: summary.parts.queryRoundTripWithoutWorkflowTask },
   ];
-  const events = summary.perTask.durableEvents;
+  const events = latencyTasks[0]?.durableEvents;
   console.log(
-    `\nDelivery latency: ${latencyTasks.length} tasks × ${settings.rounds} tool rounds (${events[0] ?? '?'} durable events each; ` +
-      `wait_step ${settings.waitStepMs} ms); both designs subscribed to the same task at the same time; ` +
-      `events recorded before both had caught up are left out.\n`,
+    `\nDelivery latency: tasks of ${settings.rounds} tool rounds (${events ?? '?'} durable events each; wait_step ${settings.waitStepMs} ms), ` +
+      `worker in another process. "together": ${tasksOf('together').length} tasks, both designs subscribed to each at the same time; ` +
+      `"alone": ${tasksOf('alone').length} tasks, one design each (alternating). Events recorded before the subscribers had caught up are left out.\n`,
   );
-  console.log('Arrival − event timestamp (workflow clock)');
-  console.log(formatLatencyTable('design', rows));
-  console.log('\nArrival − recorded (WorkflowTaskCompleted of the workflow task that emitted the event)');
-  console.log(formatLatencyTable('design', recordedRows));
+  console.log('Arrival − event timestamp (the workflow clock: start of the workflow task that emitted the event)');
+  console.log(formatLatencyTable('design', deliveryRows('sinceTimestamp')));
+  console.log('\nArrival − recorded (WorkflowTaskCompleted of that workflow task, from history)');
+  console.log(formatLatencyTable('design', deliveryRows('sinceRecorded')));
   console.log(
     `(recording workflow task found exactly for ${summary.recordedTimeMatches.exact}/${summary.recordedTimeMatches.total} events; ` +
-      `the stream delivered first for ${(summary.delivery.streamBeatPollingShare * 100).toFixed(0)}% of events)`,
+      `together, the stream delivered first for ${(summary.streamFirstShare * 100).toFixed(0)}% of events)`,
   );
   console.log('\nWhere the time goes');
   console.log(formatLatencyTable('part', partRows));
-  console.log('\ngetEvents query round trip, by what the workflow was doing when the query was sent (both designs, from the wire)');
-  console.log(
-    formatLatencyTable(
-      'design / workflow state',
-      summary.queriesByWorkflowState.map(({ design, state, summary: queries }) => ({
-        label: `${design === 'stream' ? 'long-poll stream' : 'polling baseline'} / ${state}`,
-        summary: queries,
-      })),
-    ),
-  );
+  console.log('\ngetEvents queries on the wire during the latency tasks (every attempt; refused ones are retried by the client after ~1.7 s)');
+  console.log(formatQueryLoadTable(summary.queryLoad));
   if (idle) {
     console.log(`\nIdle cost: subscribers attached at the end of answered tasks waiting for a follow-up (idle timeout ${STREAMING_IDLE_TIMEOUT})`);
     console.log(formatIdleTable(idle.rows));
     console.log(
       `(long-poll window on the wire: ${idle.streamWindowWireCounts.queries} queries, ${idle.streamWindowWireCounts.historyRequests} history RPCs; ` +
         `its statistics over the subscriptions' whole lives, setup included: ${idle.streamLifetimeStatistics.queries} queries, ` +
-        `${idle.streamLifetimeStatistics.historyRequests} history RPCs)`,
+        `${idle.streamLifetimeStatistics.historyRequests} history RPCs; polling query round trip under its own load: ` +
+        `p50 ${idle.pollingQueryRoundTrip.p50.toFixed(1)} ms, p99 ${idle.pollingQueryRoundTrip.p99.toFixed(1)} ms)`,
     );
   }
 
@@ -290,6 +330,7 @@ function readSettings(environment: NodeJS.ProcessEnv): Settings {
   if (!Number.isFinite(idleSeconds) || idleSeconds <= 0) throw new Error(`BENCH_IDLE_SECONDS must be a positive number, not ${environment.BENCH_IDLE_SECONDS}.`);
   return {
     tasks: integer('BENCH_STREAM_TASKS', DEFAULT_TASKS, 1),
+    aloneTasks: integer('BENCH_STREAM_ALONE_TASKS', DEFAULT_ALONE_TASKS, 0),
     rounds: integer('BENCH_STREAM_ROUNDS', DEFAULT_ROUNDS, 1),
     idleSubscribers: integer('BENCH_IDLE_SUBSCRIBERS', DEFAULT_IDLE_SUBSCRIBERS, 1),
     idleSeconds,

@@ -1,0 +1,298 @@
+/**
+ * Memory of open tasks: worker RSS per task left open, answered and waiting for a follow-up
+ * (`idleTimeout: '1 hour'`), or waiting for a human approval, with the worker's sticky cache at
+ * its default size and at a small one; against the bare workflow left sleeping after its answer,
+ * in the same run.
+ *
+ *   npx tsx bench/memory.ts     # BENCH_OPEN_TASKS=1000 BENCH_SMALL_CACHE=100 BENCH_PROBES=10
+ *
+ * Each configuration gets a fresh worker process (`workers/zap-worker.ts` with `load-worker.ts`,
+ * or `bare-worker.ts`). After a warm-up of 20 tasks left open, the worker's RSS is read (median of
+ * five readings), N more tasks are started (50 at a time) and each waited for until its timer
+ * started (the idle wait, or the approval's timeout); the RSS is read again after a pause, and the
+ * difference divided by N. The Temporal server's RSS is read alike. Then a few open tasks get a
+ * follow-up (or an approval), timed until the next answer is recorded: what a small cache costs
+ * when a task wakes up (its workflow is replayed from history instead of found in memory). Every
+ * task is terminated at the end of its configuration.
+ *
+ * Prints tables, writes `bench/results/memory.json`, and exits 0; after the hard timeout it prints
+ * what was measured so far and exits 1.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getHeapStatistics } from 'node:v8';
+import { Client, Connection } from '@temporalio/client';
+import { ApprovalRules } from 'zap-agents';
+import { TemporalDevServer } from 'zap-agents/testing';
+import type { bareAgentWorkflow } from './bare-workflow';
+import { BENCH_SYSTEM_PROMPT } from './bench-task';
+import { isQuick, mapConcurrently, mebibytes, readInteger, runBenchmark, writeResults, type Cleanups } from './bench-harness';
+import { HistoryFollower } from './history-follower';
+import { createLoadZap, LOAD_AGENT, OPERATOR_AGENT, TRANSFER_TOOL } from './load-agent';
+import { LoadModel } from './load-model';
+import { formatLoadMessage, type LoadScenario } from './load-task';
+import { readProcess } from './process-usage';
+import { formatTable } from './report';
+import { median, summarize, type Summary } from './statistics';
+import { writeWorkflowBundles } from './worker-bundles';
+import { startWorkerProcess } from './worker-process';
+
+const WARM_UP_TASKS = 20;
+/** Tasks started at once. */
+const START_CONCURRENCY = 50;
+/** Pause before reading RSS, so the work of the last starts is done. */
+const SETTLE_MS = 3_000;
+const RSS_READINGS = 5;
+const RSS_READING_INTERVAL_MS = 250;
+/** The bare workflow's sleep after answering: as long as the zap tasks' idle timeout. */
+const IDLE_MS = 60 * 60 * 1000;
+
+type Side = 'zap' | 'bare';
+type Wait = 'follow-up' | 'approval';
+
+interface Settings {
+  openTasks: number;
+  smallCache: number;
+  probes: number;
+}
+
+interface MemoryConfig {
+  side: Side;
+  wait: Wait;
+  /** `maxCachedWorkflows`, or undefined for the SDK's default. */
+  cache: number | undefined;
+}
+
+interface ConfigResult extends MemoryConfig {
+  label: string;
+  tasks: number;
+  worker: { beforeBytes: number; afterBytes: number; perTaskBytes: number };
+  server: { beforeBytes: number; afterBytes: number; perTaskBytes: number };
+  /** Wall time to start the N tasks and see each one waiting. */
+  startSeconds: number;
+  /** Follow-up (or approval) → next answer recorded, on tasks open since the measurement. */
+  wakeUpMs: Summary | undefined;
+}
+
+const results: ConfigResult[] = [];
+const defaultCache = sdkDefaultCacheSize();
+
+async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
+  const temporal = await TemporalDevServer.start({ uiPort: false });
+  cleanups.push(() => temporal.stop());
+  const model = await LoadModel.start();
+  cleanups.push(() => model.close());
+  const bundles = await writeWorkflowBundles();
+  cleanups.push(() => bundles.remove());
+  const connection = await Connection.connect({ address: temporal.address });
+  cleanups.push(() => connection.close());
+  const client = new Client({ connection });
+
+  const configs: MemoryConfig[] = [
+    { side: 'zap', wait: 'follow-up', cache: undefined },
+    { side: 'zap', wait: 'approval', cache: undefined },
+    { side: 'zap', wait: 'follow-up', cache: settings.smallCache },
+    { side: 'zap', wait: 'approval', cache: settings.smallCache },
+    { side: 'bare', wait: 'follow-up', cache: undefined },
+  ];
+  for (const config of configs) {
+    const startedAt = Date.now();
+    const result = await measureConfig({ config, settings, client, model, temporal, bundles });
+    results.push(result);
+    console.error(
+      `${result.label}: ${(result.worker.perTaskBytes / 1024).toFixed(1)} KiB/task in the worker ` +
+        `(${((Date.now() - startedAt) / 1000).toFixed(0)} s)`,
+    );
+  }
+}
+
+interface MeasureConfigOptions {
+  config: MemoryConfig;
+  settings: Settings;
+  client: Client;
+  model: LoadModel;
+  temporal: TemporalDevServer;
+  bundles: { zap: string; bare: string };
+}
+
+async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResult> {
+  const { config, settings, client, model, temporal } = options;
+  const label = `${config.side}, ${config.wait === 'approval' ? 'awaiting approval' : 'idle'}, cache ${config.cache ?? `default (${defaultCache})`}`;
+  const taskQueue = `bench-memory-${randomBytes(4).toString('hex')}`;
+  const worker = await startWorkerProcess({
+    modulePath: config.side === 'zap' ? 'bench/load-worker.ts' : 'bench/bare-worker.ts',
+    environment: {
+      ZAP_TASK_QUEUE: taskQueue,
+      TEMPORAL_ADDRESS: temporal.address,
+      OPENAI_BASE_URL: model.baseURL,
+      OPENAI_API_KEY: 'bench',
+      ZAP_WORKFLOW_BUNDLE: config.side === 'zap' ? options.bundles.zap : options.bundles.bare,
+      BENCH_WORKER_OPTIONS: JSON.stringify(config.cache === undefined ? {} : { maxCachedWorkflows: config.cache }),
+    },
+  });
+  const zap = createLoadZap({ taskQueue, temporalAddress: temporal.address, temporalClient: client, idleTimeout: IDLE_MS });
+  await zap.start();
+  const workflowIds: string[] = [];
+  const scenario: LoadScenario = config.wait === 'approval' ? 'approval' : 'answer';
+  const approvalRules = new ApprovalRules({ patterns: [TRANSFER_TOOL] });
+
+  /** Starts one task and resolves once it waits (its first timer started). */
+  const openTask = async (taskKey: string): Promise<void> => {
+    const message = formatLoadMessage({ taskKey, scenario });
+    let workflowId: string;
+    if (config.side === 'bare') {
+      workflowId = `bare-${taskKey}`;
+      await client.workflow.start<typeof bareAgentWorkflow>('bareAgentWorkflow', {
+        taskQueue,
+        workflowId,
+        args: [{ systemPrompt: BENCH_SYSTEM_PROMPT, message, maxIterations: 50, finalWaitMs: IDLE_MS }],
+      });
+    } else {
+      const task = await zap.executeTask({
+        agentName: config.wait === 'approval' ? OPERATOR_AGENT : LOAD_AGENT,
+        task: message,
+        ...(config.wait === 'approval' ? { approvalRules } : {}),
+      });
+      workflowId = task.id;
+    }
+    workflowIds.push(workflowId);
+    await new HistoryFollower(client, workflowId).waitForTimers(1);
+    model.forget(taskKey);
+  };
+
+  try {
+    const prefix = `${config.side}-${config.wait}-${config.cache ?? 'default'}`;
+    await mapConcurrently(range(WARM_UP_TASKS), 10, (index) => openTask(`${prefix}-warm-${index}`));
+    await sleep(SETTLE_MS);
+    const before = await readRss([worker.pid, temporal.pid]);
+    const startedAt = performance.now();
+    await mapConcurrently(range(settings.openTasks), START_CONCURRENCY, (index) => openTask(`${prefix}-${index}`));
+    const startSeconds = (performance.now() - startedAt) / 1000;
+    await sleep(SETTLE_MS);
+    const after = await readRss([worker.pid, temporal.pid]);
+    const wakeUpMs = config.side === 'zap' ? await probeWakeUps(zap, client, config.wait, workflowIds.slice(WARM_UP_TASKS), settings.probes) : undefined;
+    const perTask = (index: number): { beforeBytes: number; afterBytes: number; perTaskBytes: number } => ({
+      beforeBytes: before[index]!,
+      afterBytes: after[index]!,
+      perTaskBytes: (after[index]! - before[index]!) / settings.openTasks,
+    });
+    return { ...config, label, tasks: settings.openTasks, worker: perTask(0), server: perTask(1), startSeconds, wakeUpMs };
+  } finally {
+    await worker.stop();
+    await zap.stop();
+    await mapConcurrently(workflowIds, START_CONCURRENCY, (workflowId) =>
+      client.workflow
+        .getHandle(workflowId)
+        .terminate('memory benchmark done')
+        .catch(() => undefined),
+    );
+  }
+}
+
+/**
+ * Wakes up `count` tasks spread over the open ones, one at a time, and times each until its next
+ * answer is recorded: a follow-up, or an approval of the pending tool call.
+ */
+async function probeWakeUps(
+  zap: ReturnType<typeof createLoadZap>,
+  client: Client,
+  wait: Wait,
+  workflowIds: readonly string[],
+  count: number,
+): Promise<Summary> {
+  const step = Math.max(1, Math.floor(workflowIds.length / count));
+  const durations: number[] = [];
+  for (let index = 0; index < workflowIds.length && durations.length < count; index += step) {
+    const workflowId = workflowIds[index]!;
+    const follower = new HistoryFollower(client, workflowId);
+    await follower.waitForTimers(1);
+    if (wait === 'approval') {
+      // Reading the pending approval is not timed; deciding it, running the tool and answering is.
+      const [pending] = await zap.getPendingApprovals(workflowId);
+      if (!pending) throw new Error(`Task ${workflowId} has no pending approval.`);
+      const startedAt = performance.now();
+      await zap.approve(workflowId, pending.id, { approvedBy: 'bench' });
+      await follower.waitForTimers(2);
+      durations.push(performance.now() - startedAt);
+    } else {
+      const startedAt = performance.now();
+      await zap.executeTask({ followUpOnTask: workflowId, task: 'And one more thing?' });
+      await follower.waitForTimers(2);
+      durations.push(performance.now() - startedAt);
+    }
+  }
+  return summarize(durations);
+}
+
+/** Median of a few RSS readings of each process, in bytes. */
+async function readRss(pids: ReadonlyArray<number | undefined>): Promise<number[]> {
+  const readings: number[][] = pids.map(() => []);
+  for (let reading = 0; reading < RSS_READINGS; reading += 1) {
+    pids.forEach((pid, index) => readings[index]!.push(pid === undefined ? Number.NaN : (readProcess(pid)?.rssBytes ?? Number.NaN)));
+    await sleep(RSS_READING_INTERVAL_MS);
+  }
+  return readings.map((values) => median(values));
+}
+
+/** The SDK's default `maxCachedWorkflows` for a worker with this process's heap limit (see `@temporalio/worker` worker-options). */
+function sdkDefaultCacheSize(): number {
+  const heapMiB = getHeapStatistics().heap_size_limit / (1024 * 1024);
+  return Math.max(Math.floor((Math.max(heapMiB - 200, 0) * 600) / 1024), 10);
+}
+
+function range(count: number): number[] {
+  return Array.from({ length: count }, (_, index) => index);
+}
+
+async function report(settings: Settings, complete: boolean): Promise<void> {
+  const baseline = results.find((result) => result.side === 'bare');
+  const kib = (bytes: number): string => (Number.isNaN(bytes) ? '–' : (bytes / 1024).toFixed(1));
+  const fixed = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(0));
+  console.log(
+    `\nMemory: ${settings.openTasks} tasks left open per configuration (after ${WARM_UP_TASKS} warm-up tasks), ` +
+      'each in a fresh worker process; RSS = median of 5 readings.',
+  );
+  console.log(
+    formatTable(
+      ['configuration', 'worker RSS before MiB', 'after MiB', 'worker KiB/task', 'vs bare', 'server KiB/task', 'start s', 'wake-up p50 ms', 'p95 ms'],
+      results.map((result) => [
+        result.label,
+        mebibytes(result.worker.beforeBytes),
+        mebibytes(result.worker.afterBytes),
+        kib(result.worker.perTaskBytes),
+        baseline && result !== baseline ? `${(result.worker.perTaskBytes / baseline.worker.perTaskBytes).toFixed(1)}x` : '',
+        kib(result.server.perTaskBytes),
+        result.startSeconds.toFixed(1),
+        fixed(result.wakeUpMs?.median),
+        fixed(result.wakeUpMs?.p95),
+      ]),
+    ),
+  );
+  console.log(
+    `(wake-up: a follow-up, or an approval, sent to ${settings.probes} open tasks one at a time, until the next answer is recorded; ` +
+      'with a small cache most of them were evicted and are replayed from history)',
+  );
+  const path = await writeResults('memory', complete, {
+    settings: { ...settings, warmUpTasks: WARM_UP_TASKS, defaultMaxCachedWorkflows: defaultCache },
+    configs: results,
+  });
+  console.log(`\nJSON: ${path}`);
+}
+
+function readSettings(environment: NodeJS.ProcessEnv): Settings {
+  const quick = isQuick(environment);
+  return {
+    openTasks: readInteger(environment, 'BENCH_OPEN_TASKS', quick ? 100 : 1000),
+    smallCache: readInteger(environment, 'BENCH_SMALL_CACHE', quick ? 50 : 100, 2),
+    probes: readInteger(environment, 'BENCH_PROBES', quick ? 3 : 10),
+  };
+}
+
+runBenchmark({
+  readSettings,
+  // Five configurations; starting 1,000 tasks takes well under a minute on an idle machine.
+  hardTimeoutMs: (settings) => 120_000 + 5 * (60_000 + settings.openTasks * 200),
+  main,
+  report,
+});
