@@ -363,13 +363,10 @@ export class Zap<TContext = unknown> implements TaskOperations {
     return this.getTask(taskId);
   }
 
+  /** The existing task with this id, or undefined. Existence is checked with the server alone. */
   private async findTask(taskId: string): Promise<Task | undefined> {
-    try {
-      return await this.getTask(taskId);
-    } catch (error) {
-      if (TaskNotFoundError.isInstance(error)) return undefined;
-      throw error;
-    }
+    if ((await this.describeStatus(this.client.workflow.getHandle(taskId))) === undefined) return undefined;
+    return this.getTask(taskId);
   }
 
   private async querySnapshot(taskId: string): Promise<TaskSnapshot> {

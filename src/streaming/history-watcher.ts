@@ -99,7 +99,10 @@ export class HistoryWatcher {
         }),
       );
       const events = response.history?.events ?? [];
-      if (isCaughtUp && events.length > 0) this.changed();
+      // Workflow state (and so the event log) changes only when a workflow task completes: waking
+      // on other events (a task scheduled or started, an activity started) would query the
+      // workflow mid-step, where Temporal holds one query per workflow and refuses the next.
+      if (isCaughtUp && events.some(changesWorkflowState)) this.changed();
       if (!isCaughtUp && events.length < PAGE_SIZE) {
         // A page shorter than the page size is the end of what exists: from here on, responses
         // come back only when something new happens.
@@ -139,6 +142,18 @@ export class HistoryWatcher {
     this.waiters = [];
     for (const waiter of waiters) waiter();
   }
+}
+
+function changesWorkflowState(event: temporal.api.history.v1.IHistoryEvent): boolean {
+  return Boolean(
+    event.workflowTaskCompletedEventAttributes ||
+      event.workflowExecutionCompletedEventAttributes ||
+      event.workflowExecutionFailedEventAttributes ||
+      event.workflowExecutionCanceledEventAttributes ||
+      event.workflowExecutionTerminatedEventAttributes ||
+      event.workflowExecutionTimedOutEventAttributes ||
+      event.workflowExecutionContinuedAsNewEventAttributes,
+  );
 }
 
 function lastContinuedAsNewRun(events: temporal.api.history.v1.IHistoryEvent[]): string | undefined {

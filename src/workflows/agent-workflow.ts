@@ -191,7 +191,8 @@ class AgentTaskRun {
       const idleSince = Date.parse(this.state.idleSince ?? this.state.updatedAt);
       const remainingMs = Math.max(0, idleSince + this.input.idleTimeoutMs - Date.now());
       const hasMessage = await condition(() => this.state.pendingMessages.length > 0, remainingMs);
-      if (!hasMessage) return;
+      // A follow-up that arrived together with the timeout still counts.
+      if (!hasMessage && this.state.pendingMessages.length === 0) return;
       this.state.iteration = 0;
     }
   }
