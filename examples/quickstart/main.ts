@@ -13,9 +13,10 @@ import { demoWeatherModel } from './demo-model';
 import { createQuickstartZap } from './zap';
 
 runExample('Quickstart', async () => {
-  const environment = await prepareExampleEnvironment(demoWeatherModel);
+  const environment = await prepareExampleEnvironment(demoWeatherModel, { localModel: true });
   // Built after the environment is settled: the Zap reads TEMPORAL_ADDRESS at construction.
   const zap = createQuickstartZap();
+  const taskStarted = Date.now();
   await zap.start();
   const worker = await zap.createWorker();
   const running = worker.run();
@@ -29,7 +30,7 @@ runExample('Quickstart', async () => {
       task = await zap.getTask(started.id);
     }
     for (const call of task.getToolCalls()) console.log(`  tool ${call.name}(${JSON.stringify(call.arguments)}) → ${call.result}`);
-    console.log(`Status: ${task.status}`);
+    console.log(`Status: ${task.status} (${((Date.now() - taskStarted) / 1000).toFixed(1)} s)`);
     console.log(`Answer: ${task.result ?? task.error}`);
     const calledWeather = task.getToolCalls().some((call) => call.name === 'get_weather' && call.result?.includes('Paris'));
     return task.status === 'completed' && calledWeather;

@@ -43,10 +43,11 @@ export class Task {
   readonly createdAt: Date;
   readonly updatedAt: Date;
 
-  constructor(
-    snapshot: TaskSnapshot,
-    private readonly operations: TaskOperations,
-  ) {
+  /** Held in a private field so that logging or serializing a Task never exposes the Zap (and its keys). */
+  readonly #operations: TaskOperations;
+
+  constructor(snapshot: TaskSnapshot, operations: TaskOperations) {
+    this.#operations = operations;
     this.id = snapshot.taskId;
     this.agentName = snapshot.agentName;
     this.status = snapshot.status;
@@ -111,21 +112,21 @@ export class Task {
 
   /** Fresh snapshots of this task's sub-agent tasks. */
   async getSubTasks(): Promise<Task[]> {
-    return Promise.all(this.subTasks.map((taskId) => this.operations.getTask(taskId)));
+    return Promise.all(this.subTasks.map((taskId) => this.#operations.getTask(taskId)));
   }
 
   /** Tool calls of this task waiting for a decision. */
   async getPendingApprovals(): Promise<ApprovalRequest[]> {
-    return this.operations.getPendingApprovals(this.id);
+    return this.#operations.getPendingApprovals(this.id);
   }
 
   /** Lets a pending tool call run. `ApprovalNotFoundError` for an unknown id. */
   async approve(approvalId: string, options?: { approvedBy?: string; reason?: string }): Promise<void> {
-    await this.operations.approve(this.id, approvalId, options);
+    await this.#operations.approve(this.id, approvalId, options);
   }
 
   /** Refuses a pending tool call; the model is told `[Tool call rejected: <reason>]`. */
   async reject(approvalId: string, reason?: string, options?: { rejectedBy?: string }): Promise<void> {
-    await this.operations.reject(this.id, approvalId, reason, options);
+    await this.#operations.reject(this.id, approvalId, reason, options);
   }
 }

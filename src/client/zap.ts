@@ -77,6 +77,20 @@ export class Zap<TContext = unknown> implements TaskOperations {
     this.options = compileZapOptions(options);
   }
 
+  /** What `console.log(zap)` and `JSON.stringify(zap)` show: never keys or clients. */
+  toJSON(): Record<string, unknown> {
+    return {
+      agents: [...this.options.agents.keys()],
+      taskQueue: this.options.taskQueue,
+      temporal: { address: this.options.temporal.address, namespace: this.options.temporal.namespace },
+      started: this.temporalClient !== undefined,
+    };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Zap ${JSON.stringify(this.toJSON())}`;
+  }
+
   /** Connects to Temporal. Unreachable server → `ZapConnectionError` naming the address. */
   async start(): Promise<void> {
     if (this.temporalClient) return;

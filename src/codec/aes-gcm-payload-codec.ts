@@ -68,6 +68,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     return [...this.#keys.keys()];
   }
 
+  /** Encrypts each payload with the current key (a fresh random IV each time). */
   async encode(payloads: Payload[]): Promise<Payload[]> {
     const keyId = this.currentKeyId;
     const key = this.#keys.get(keyId) as Buffer;
@@ -86,6 +87,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     });
   }
 
+  /** Decrypts encrypted payloads with the key their metadata names; others pass through. */
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => this.decodeOne(payload));
   }

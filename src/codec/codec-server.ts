@@ -40,7 +40,9 @@ export interface CodecServerOptions {
 export interface CodecServer {
   /** `http://<host>:<port>`: the "remote codec endpoint" to give the Web UI. */
   url: string;
+  /** The address bound. */
   host: string;
+  /** The port bound (the real one when 0 was asked for). */
   port: number;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;

@@ -19,6 +19,12 @@ type LlamaGrammar = Awaited<ReturnType<Llama['createGrammar']>>;
 type ChatHistoryItem = Parameters<LlamaChat['generateResponse']>[0][number];
 type JsonSchemaGrammarInput = Parameters<Llama['createGrammarForJsonSchema']>[0];
 
+/**
+ * Tokens less likely than this fraction of the likeliest are never sampled (with a temperature above
+ * 0): it keeps a tiny model's sampled answers on topic far more often.
+ */
+const MIN_P = 0.1;
+
 /** Grammars kept per engine (one per distinct tool set); the oldest is dropped past this. */
 const GRAMMAR_CACHE_SIZE = 32;
 
@@ -27,6 +33,8 @@ export interface LocalModelEngineOptions {
   modelPath: string;
   contextSize: number;
   threads: number;
+  /** Overrides every request's temperature for answers when set. */
+  temperature: number | undefined;
   toolCallTemperature: number;
   toolCallMaxTokens: number;
   maxTokens: number;
@@ -108,6 +116,7 @@ export class LocalModelEngine {
     return run;
   }
 
+  /** Load time, tokens and throughput so far. */
   statistics(): LocalModelStatistics {
     return this.recorder.snapshot();
   }
@@ -161,7 +170,7 @@ export class LocalModelEngine {
     const answerHistory: PromptHistoryItem[] =
       request.tools.length > 0 ? [...history.conversation, { type: 'system', text: ANSWER_INSTRUCTION }] : history.conversation;
     const answerRun = await this.generate(answerHistory, {
-      temperature: request.temperature,
+      temperature: this.options.temperature ?? request.temperature,
       maxTokens: request.maxTokens ?? this.options.maxTokens,
       seed: request.seed,
       signal: options.signal,
@@ -197,7 +206,7 @@ export class LocalModelEngine {
     try {
       const response = await this.chat.generateResponse(history as ChatHistoryItem[], {
         ...(options.grammar ? { grammar: options.grammar } : {}),
-        ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+        ...(options.temperature !== undefined ? { temperature: options.temperature, minP: MIN_P } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
         maxTokens: options.maxTokens,
         // JSON repeats quotes and braces by nature: no repetition penalty on decisions.
@@ -246,7 +255,7 @@ export class LocalModelEngine {
  * `import('node-llama-cpp')`, kept a real dynamic import in the CommonJS build (TypeScript's node16
  * module mode does) because the package is ESM with top-level await: `require` cannot load it.
  */
-async function importNodeLlamaCpp(): Promise<NodeLlamaCpp> {
+export async function importNodeLlamaCpp(): Promise<NodeLlamaCpp> {
   try {
     return await import('node-llama-cpp');
   } catch (error) {

@@ -13,8 +13,9 @@ import {
   roleDelta,
   toolCallsDelta,
   type CompletionIdentity,
+  type LocalCompletion,
 } from './chat-completion-response';
-import { LocalModelEngine } from './local-model-engine';
+import { importNodeLlamaCpp, LocalModelEngine } from './local-model-engine';
 import type { LocalModelStatistics } from './local-model-statistics';
 
 export type { LocalModelStatistics } from './local-model-statistics';
@@ -54,10 +55,19 @@ export interface LocalModelServerOptions {
    */
   contextSize?: number;
   /**
-   * CPU threads llama.cpp computes with.
-   * @default os.availableParallelism()
+   * CPU threads llama.cpp computes with. Half the cores leaves the rest to Temporal, the worker and
+   * the tools; a small model's generation gains little from more threads and collapses when they
+   * compete for cores (on 2 busy cores: 60 tokens/s with 1 thread, 5 to 50 with 2).
+   * @default half of os.availableParallelism(), at least 1
    */
   threads?: number;
+  /**
+   * Sampling temperature of answers, instead of each request's `temperature`. A 135M model sampled
+   * at 0.7 (zap-agents' default) wanders off the tool results in about a third of its answers; 0
+   * keeps it on them.
+   * @default undefined (the request's temperature; greedy when it sets none)
+   */
+  temperature?: number;
   /**
    * Sampling temperature of the grammar-constrained decision between calling a tool and answering
    * (and of the call's arguments). The request's `temperature` applies to answers only.
@@ -86,7 +96,9 @@ export interface LocalModelServerOptions {
  * `stream_options.include_usage`), and answers as JSON or server-sent events. The tools are not run
  * here: a tool call comes back to the client with `finish_reason: "tool_calls"`. Tool calls are
  * decoded under a grammar made from the tools' JSON schemas, so they are always well formed, name an
- * offered tool and carry the tool's required arguments; one call per answer. Requests are served one
+ * offered tool and carry the tool's required arguments; one call per answer. A tiny model tends to
+ * repeat a call after getting its result: with `tool_choice: "auto"`, a call identical to one already
+ * answered since the last user message is taken as the decision to answer. Requests are served one
  * at a time. Also `GET /v1/models`, `GET /health` and `GET /statistics` (the figures of
  * {@link LocalModelServer.statistics}).
  *
@@ -118,6 +130,14 @@ export class LocalModelServer {
   }
 
   /**
+   * Resolves when node-llama-cpp can be loaded here; otherwise rejects with the
+   * `ZapConfigurationError` that `start()` would throw. Check it before fetching a model.
+   */
+  static async assertAvailable(): Promise<void> {
+    await importNodeLlamaCpp();
+  }
+
+  /**
    * Loads the model and resolves once the server listens. Throws a `ZapConfigurationError` when
    * node-llama-cpp is not installed or the model cannot be loaded.
    */
@@ -125,8 +145,10 @@ export class LocalModelServer {
     const engine = await LocalModelEngine.load({
       modelPath: options.modelPath,
       contextSize: positiveInteger(options.contextSize, DEFAULT_LOCAL_MODEL_CONTEXT_SIZE, 'contextSize'),
-      threads: positiveInteger(options.threads, availableParallelism(), 'threads'),
-      toolCallTemperature: options.toolCallTemperature ?? DEFAULT_TOOL_CALL_TEMPERATURE,
+      threads: positiveInteger(options.threads, defaultThreads(), 'threads'),
+      temperature: options.temperature === undefined ? undefined : validTemperature(options.temperature, 'temperature'),
+      toolCallTemperature:
+        options.toolCallTemperature === undefined ? DEFAULT_TOOL_CALL_TEMPERATURE : validTemperature(options.toolCallTemperature, 'toolCallTemperature'),
       toolCallMaxTokens: positiveInteger(options.toolCallMaxTokens, DEFAULT_TOOL_CALL_MAX_TOKENS, 'toolCallMaxTokens'),
       maxTokens: positiveInteger(options.maxTokens, DEFAULT_LOCAL_MODEL_MAX_TOKENS, 'maxTokens'),
     });
@@ -248,7 +270,7 @@ export class LocalModelServer {
     signal: AbortSignal,
     response: ServerResponse,
   ): Promise<void> {
-    let completion;
+    let completion: LocalCompletion;
     try {
       completion = await this.engine.complete(request, { signal });
     } catch (error) {
@@ -338,10 +360,21 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(text);
 }
 
+function defaultThreads(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 2));
+}
+
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
     throw new ZapConfigurationError(`LocalModelServer: ${name} must be a positive integer, got ${value}.`);
+  }
+  return value;
+}
+
+function validTemperature(value: number, name: string): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 2)) {
+    throw new ZapConfigurationError(`LocalModelServer: ${name} must be a number from 0 to 2, got ${value}.`);
   }
   return value;
 }

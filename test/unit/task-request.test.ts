@@ -152,3 +152,23 @@ describe('validateTaskRequest: options', () => {
     );
   });
 });
+
+describe('secrets stay out of logs', () => {
+  it('neither a Zap nor a Task shows the API key when logged or serialized', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Zap, ZapAgent, Task } = require('../../src') as typeof import('../../src');
+    const { inspect } = require('node:util') as typeof import('node:util');
+    const zap = new Zap({ agents: [new ZapAgent({ name: 'A', prompt: 'p' })], llm: { apiKey: 'sk-never-logged' } });
+    const task = new Task(
+      {
+        taskId: 'A-1', agentName: 'A', status: 'completed', history: [], messageCount: 0, subTasks: [],
+        usage: { promptTokens: 0, completionTokens: 0 }, pendingApprovals: [], approvals: [], lastEventSeq: 0,
+        createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(),
+      },
+      zap,
+    );
+    for (const text of [inspect(zap), JSON.stringify(zap), inspect(task, { depth: 5 }), JSON.stringify(task)]) {
+      expect(text).not.toContain('sk-never-logged');
+    }
+  });
+});
