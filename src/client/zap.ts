@@ -121,14 +121,16 @@ export class Zap<TContext = unknown> implements TaskOperations {
    * its token transport. Running tasks go on.
    */
   async stop(): Promise<void> {
-    await Promise.all([...this.workerResources].map((resource) => resource.close()));
+    // Close everything even if one part fails, then report the first failure.
+    const results = await Promise.allSettled([...this.workerResources].map((resource) => resource.close()));
     this.workerResources.clear();
-    await this.clientToolbox?.pool.close();
+    results.push(...(await Promise.allSettled([this.clientToolbox?.pool.close(), this.options.tokens.close()])));
     this.clientToolbox = undefined;
-    await this.options.tokens.close();
-    await this.connection?.close();
+    results.push(...(await Promise.allSettled([this.connection?.close()])));
     this.connection = undefined;
     this.temporalClient = undefined;
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   /** The Temporal client (after `start()`). */

@@ -91,7 +91,7 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
         }
         await waitForWorkerStop(worker);
         await mcpPool.close();
-        await openConnection.close();
+        await closeWhenReleased(openConnection);
       },
     };
   } catch (error) {
@@ -108,5 +108,26 @@ async function waitForWorkerStop(worker: Worker): Promise<void> {
     const state = worker.getState();
     if (state === 'STOPPED' || state === 'FAILED') return;
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Longest wait for a stopped worker to let go of its connection. */
+const CONNECTION_RELEASE_TIMEOUT_MS = 30_000;
+
+/**
+ * Closes the worker's connection. The worker reports STOPPED slightly before it drops its
+ * reference to the connection, and closing earlier throws, so this retries until it is released.
+ */
+async function closeWhenReleased(connection: NativeConnection): Promise<void> {
+  const deadline = Date.now() + CONNECTION_RELEASE_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await connection.close();
+      return;
+    } catch (error) {
+      const stillReferenced = error instanceof Error && /Workers hold a reference/.test(error.message);
+      if (!stillReferenced || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }

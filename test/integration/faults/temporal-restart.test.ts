@@ -6,14 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import type { Zap } from '../../../src';
 import { scripted, ScriptedLlmServer } from '../../../src/testing/scripted-llm-server';
 import { TemporalDevServer } from '../../../src/testing/temporal-dev-server';
 import { activityExecutions, waitUntil } from '../../fixtures/faults/activity-history';
 import { openGate, readEffects } from '../../fixtures/faults/effects';
 import { createFaultZap, FAULT_AGENT } from '../../fixtures/faults/fault-zap';
-import { testWorkerOptions, uniqueTaskQueue, waitForCompletion } from '../../support/harness';
+import { runInProcessWorker, type InProcessWorker } from '../../fixtures/faults/in-process-worker';
+import { uniqueTaskQueue, waitForCompletion } from '../../support/harness';
 
 jest.setTimeout(180_000);
 
@@ -22,25 +22,23 @@ describe('the Temporal server restarted mid-task', () => {
   let server: TemporalDevServer | undefined;
   let llm: ScriptedLlmServer | undefined;
   let zap: Zap | undefined;
-  let running: Promise<void> | undefined;
-  let workerError: unknown;
+  let worker: InProcessWorker | undefined;
 
   beforeEach(async () => {
     directory = mkdtempSync(join(tmpdir(), 'zap-temporal-restart-'));
     // Our own server, so stopping it does not disturb the other test files' shared server.
     server = await TemporalDevServer.start({ uiPort: false, dbFilename: join(directory, 'temporal.db') });
     llm = await ScriptedLlmServer.start();
-    workerError = undefined;
   });
 
   afterEach(async () => {
-    await zap?.stop();
-    await running;
+    // Not zap.stop() alone: it can race the worker's release of its connection (see in-process-worker).
+    await (worker ? worker.stop() : zap?.stop());
     await llm?.close();
     await server?.stop();
     rmSync(directory, { recursive: true, force: true });
     zap = undefined;
-    running = undefined;
+    worker = undefined;
   });
 
   const released = (effectsFile: string) =>
@@ -88,10 +86,7 @@ describe('the Temporal server restarted mid-task', () => {
       scripted.toolCalls([{ id: 'call_pay', name: 'send_payment', arguments: { amount: 5, gate: 'release' } }]),
       scripted.text('Paid 5.'),
     );
-    const worker: Worker = await zap.createWorker(testWorkerOptions());
-    running = worker.run().catch((error: unknown) => {
-      workerError = error;
-    });
+    worker = await runInProcessWorker(zap);
 
     const started = await zap.executeTask({ agentName: FAULT_AGENT, task: 'Pay 5' });
     await waitUntil('the tool to start', () => (readEffects(effectsFile).length > 0 ? true : undefined));
@@ -103,8 +98,8 @@ describe('the Temporal server restarted mid-task', () => {
     expect(server!.pid).not.toBe(pidBefore);
 
     const task = await waitForCompletion(zap, started.id, 90_000);
-    expect(workerError).toBeUndefined();
-    expect(worker.getState()).toBe('RUNNING');
+    expect(worker.error).toBeUndefined();
+    expect(worker.worker.getState()).toBe('RUNNING');
     expect(task.result).toBe('Paid 5.');
     // The tool's own answer, delivered to the restarted server: not an unknown outcome.
     expect(task.getToolCalls()[0]?.result).toBe('sent 5');
