@@ -4,8 +4,8 @@ import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { ZapConfigurationError } from '../core/errors';
+import type { AssistantCompletion } from '../openai-wire/chat-completion-body';
 import type { LocalChatRequest } from './chat-completion-request';
-import type { LocalCompletion } from './chat-completion-response';
 import { LocalModelStatisticsRecorder, type LocalModelStatistics } from './local-model-statistics';
 import { ANSWER_INSTRUCTION, buildPromptHistory, DECISION_INSTRUCTION, toolCallKey, type PromptHistoryItem } from './prompt-history';
 import { buildDecisionSchema, parseDecision, type GrammarSchema } from './tool-call-grammar';
@@ -110,7 +110,7 @@ export class LocalModelEngine {
   }
 
   /** Answers one request, after the requests before it. */
-  complete(request: LocalChatRequest, options: LocalCompletionOptions): Promise<LocalCompletion> {
+  complete(request: LocalChatRequest, options: LocalCompletionOptions): Promise<AssistantCompletion> {
     const run = this.tail.then(() => this.completeNow(request, options));
     this.tail = run.catch(() => undefined);
     return run;
@@ -129,7 +129,7 @@ export class LocalModelEngine {
     await this.llama.dispose();
   }
 
-  private async completeNow(request: LocalChatRequest, options: LocalCompletionOptions): Promise<LocalCompletion> {
+  private async completeNow(request: LocalChatRequest, options: LocalCompletionOptions): Promise<AssistantCompletion> {
     options.signal.throwIfAborted();
     if (this.disposed) throw new Error('LocalModelServer is closed');
     this.recorder.recordRequest();

@@ -4,17 +4,20 @@ import { availableParallelism } from 'node:os';
 import type { AddressInfo, Socket } from 'node:net';
 
 import { ZapConfigurationError } from '../core/errors';
-import { parseChatCompletionRequest, type LocalChatRequest } from './chat-completion-request';
+import { buildChatCompletionBody, type AssistantCompletion, type CompletionIdentity } from '../openai-wire/chat-completion-body';
 import {
-  buildChunk,
-  buildCompletionBody,
+  buildChatCompletionChunk,
+  buildRoleDelta,
+  buildToolCallsDelta,
   buildUsageChunk,
-  errorBody,
-  roleDelta,
-  toolCallsDelta,
-  type CompletionIdentity,
-  type LocalCompletion,
-} from './chat-completion-response';
+} from '../openai-wire/chat-completion-chunks';
+import { CHAT_COMPLETIONS_PATHS, HEALTH_PATH, MODELS_PATHS, normalizeRequestPath } from '../openai-wire/endpoint-paths';
+import { buildErrorBody } from '../openai-wire/error-body';
+import { formatServerUrl, listenHttp } from '../openai-wire/http-listener';
+import { readRequestText, sendJson } from '../openai-wire/json-http';
+import { buildModelListBody } from '../openai-wire/model-list-body';
+import { DONE_EVENT_DATA, formatEvent, startEventStream } from '../openai-wire/server-sent-events';
+import { parseChatCompletionRequest, type LocalChatRequest } from './chat-completion-request';
 import { importNodeLlamaCpp, LocalModelEngine } from './local-model-engine';
 import type { LocalModelStatistics } from './local-model-statistics';
 
@@ -35,9 +38,7 @@ export const DEFAULT_LOCAL_MODEL_MAX_TOKENS = 1024;
 /** Largest request body accepted, in bytes. */
 const MAX_REQUEST_BODY_BYTES = 32 * 1024 * 1024;
 
-const CHAT_COMPLETIONS_PATHS = new Set(['/v1/chat/completions', '/chat/completions']);
-const MODELS_PATHS = new Set(['/v1/models', '/models']);
-const HEALTH_PATH = '/health';
+/** `GET`: the figures of {@link LocalModelServer.statistics}. */
 const STATISTICS_PATH = '/statistics';
 
 /** Options of {@link LocalModelServer.start}. */
@@ -165,8 +166,7 @@ export class LocalModelServer {
   /** Root URL, e.g. `http://127.0.0.1:41234`. */
   get url(): string {
     if (!this.address) throw new Error('LocalModelServer is not listening');
-    const host = this.address.address.includes(':') ? `[${this.address.address}]` : this.address.address;
-    return `http://${host}:${this.address.port}`;
+    return formatServerUrl(this.address);
   }
 
   /** `url` + `/v1`: what the OpenAI client (and zap-agents' `llm.baseURL`) takes. */
@@ -199,21 +199,13 @@ export class LocalModelServer {
     await this.engine.dispose();
   }
 
-  private listen(host: string, port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        this.address = this.server.address() as AddressInfo;
-        resolve();
-      });
-    });
+  private async listen(host: string, port: number): Promise<void> {
+    this.address = await listenHttp(this.server, host, port);
   }
 
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
-    const path = normalizePath(request.url);
+    const path = normalizeRequestPath(request.url);
     if (CHAT_COMPLETIONS_PATHS.has(path) && method === 'POST') {
       await this.handleChatCompletion(request, response);
       return;
@@ -224,24 +216,21 @@ export class LocalModelServer {
     } else if (path === STATISTICS_PATH && method === 'GET') {
       sendJson(response, 200, this.statistics());
     } else if (MODELS_PATHS.has(path) && method === 'GET') {
-      sendJson(response, 200, {
-        object: 'list',
-        data: [{ id: this.modelName, object: 'model', created: 0, owned_by: 'zap-agents' }],
-      });
+      sendJson(response, 200, buildModelListBody(this.modelName));
     } else {
-      sendJson(response, 404, errorBody(404, `Not found: ${method} ${path}`));
+      sendJson(response, 404, buildErrorBody(404, `Not found: ${method} ${path}`));
     }
   }
 
   private async handleChatCompletion(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readJsonBody(request);
     if (!body.ok) {
-      sendJson(response, body.status, errorBody(body.status, body.message));
+      sendJson(response, body.status, buildErrorBody(body.status, body.message));
       return;
     }
     const parsed = parseChatCompletionRequest(body.value);
     if (!parsed.ok) {
-      sendJson(response, 400, errorBody(400, parsed.message));
+      sendJson(response, 400, buildErrorBody(400, parsed.message));
       return;
     }
     const chatRequest = parsed.request;
@@ -270,14 +259,14 @@ export class LocalModelServer {
     signal: AbortSignal,
     response: ServerResponse,
   ): Promise<void> {
-    let completion: LocalCompletion;
+    let completion: AssistantCompletion;
     try {
       completion = await this.engine.complete(request, { signal });
     } catch (error) {
-      if (!signal.aborted) sendJson(response, 500, errorBody(500, `Local model error: ${describeError(error)}`));
+      if (!signal.aborted) sendJson(response, 500, buildErrorBody(500, `Local model error: ${describeError(error)}`));
       return;
     }
-    sendJson(response, 200, buildCompletionBody(completion, identity));
+    sendJson(response, 200, buildChatCompletionBody(completion, identity));
   }
 
   /**
@@ -291,35 +280,34 @@ export class LocalModelServer {
     signal: AbortSignal,
     response: ServerResponse,
   ): Promise<void> {
-    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-    response.flushHeaders();
+    startEventStream(response);
     const write = (data: unknown) => {
-      if (!response.destroyed && !response.writableEnded) response.write(`data: ${JSON.stringify(data)}\n\n`);
+      if (!response.destroyed && !response.writableEnded) response.write(formatEvent(JSON.stringify(data)));
     };
     let started = false;
     const startAnswer = (hasContent: boolean) => {
       if (started) return;
       started = true;
-      write(buildChunk(identity, roleDelta(hasContent), null, request.includeUsage));
+      write(buildChatCompletionChunk(identity, buildRoleDelta(hasContent), null, request.includeUsage));
     };
     try {
       const completion = await this.engine.complete(request, {
         signal,
         onText: (text) => {
           startAnswer(true);
-          write(buildChunk(identity, { content: text }, null, request.includeUsage));
+          write(buildChatCompletionChunk(identity, { content: text }, null, request.includeUsage));
         },
       });
       startAnswer(completion.content !== null);
       if (completion.toolCalls.length > 0) {
-        write(buildChunk(identity, toolCallsDelta(completion.toolCalls), null, request.includeUsage));
+        write(buildChatCompletionChunk(identity, buildToolCallsDelta(completion.toolCalls), null, request.includeUsage));
       }
-      write(buildChunk(identity, {}, completion.finishReason, request.includeUsage));
+      write(buildChatCompletionChunk(identity, {}, completion.finishReason, request.includeUsage));
       if (request.includeUsage) write(buildUsageChunk(identity, completion.usage));
-      if (!response.destroyed) response.end('data: [DONE]\n\n');
+      if (!response.destroyed) response.end(formatEvent(DONE_EVENT_DATA));
     } catch (error) {
       // Headers are sent: the OpenAI client turns an `error` event into an APIError.
-      if (!signal.aborted) write(errorBody(500, `Local model error: ${describeError(error)}`));
+      if (!signal.aborted) write(buildErrorBody(500, `Local model error: ${describeError(error)}`));
       if (!response.destroyed) response.end();
     }
   }
@@ -329,35 +317,22 @@ export class LocalModelServer {
       response.destroy();
       return;
     }
-    sendJson(response, 500, errorBody(500, `LocalModelServer internal error: ${describeError(error)}`));
+    sendJson(response, 500, buildErrorBody(500, `LocalModelServer internal error: ${describeError(error)}`));
   }
 }
 
 type JsonBody = { ok: true; value: unknown } | { ok: false; status: number; message: string };
 
 async function readJsonBody(request: IncomingMessage): Promise<JsonBody> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BODY_BYTES) {
-      request.resume();
-      return { ok: false, status: 413, message: `Request body larger than ${MAX_REQUEST_BODY_BYTES} bytes` };
-    }
-    chunks.push(chunk as Buffer);
+  const text = await readRequestText(request, MAX_REQUEST_BODY_BYTES);
+  if (text === undefined) {
+    return { ok: false, status: 413, message: `Request body larger than ${MAX_REQUEST_BODY_BYTES} bytes` };
   }
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+    return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false, status: 400, message: 'Request body must be JSON' };
   }
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  if (response.headersSent || response.destroyed) return;
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  response.end(text);
 }
 
 function defaultThreads(): number {
@@ -377,11 +352,6 @@ function validTemperature(value: number, name: string): number {
     throw new ZapConfigurationError(`LocalModelServer: ${name} must be a number from 0 to 2, got ${value}.`);
   }
   return value;
-}
-
-function normalizePath(url: string | undefined): string {
-  const path = (url ?? '/').split('?')[0] ?? '/';
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
 function describeError(error: unknown): string {

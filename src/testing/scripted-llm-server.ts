@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-import { buildChatCompletion } from './scripted-llm/chat-completion';
-import { buildChatCompletionChunks } from './scripted-llm/chat-completion-chunks';
+import { buildChatCompletionBody } from '../openai-wire/chat-completion-body';
+import { CHAT_COMPLETIONS_PATHS, HEALTH_PATH, MODELS_PATHS, normalizeRequestPath } from '../openai-wire/endpoint-paths';
+import { buildErrorBody } from '../openai-wire/error-body';
+import { formatServerUrl, listenHttp } from '../openai-wire/http-listener';
+import { buildModelListBody } from '../openai-wire/model-list-body';
+import { DONE_EVENT_DATA } from '../openai-wire/server-sent-events';
 import { HttpExchange } from './scripted-llm/http-exchange';
-import { openAiErrorBody } from './scripted-llm/openai-error-body';
+import { buildMessageChunks } from './scripted-llm/message-chunks';
 import { resolveMessage } from './scripted-llm/resolved-message';
 import type {
   ScriptedError,
@@ -40,10 +44,6 @@ export const DEFAULT_SCRIPTED_MODEL = 'scripted-model';
 /** Milliseconds `waitForRequests` waits unless told otherwise. */
 export const DEFAULT_WAIT_FOR_REQUESTS_TIMEOUT_MS = 10_000;
 const DEFAULT_CHUNK_DELAY_MS = 0;
-
-const CHAT_COMPLETIONS_PATHS = new Set(['/v1/chat/completions', '/chat/completions']);
-const MODELS_PATHS = new Set(['/v1/models', '/models']);
-const HEALTH_PATH = '/health';
 
 /** Options of `ScriptedLlmServer.start`. */
 export interface ScriptedLlmServerOptions {
@@ -152,8 +152,7 @@ export class ScriptedLlmServer {
   /** Root URL, e.g. `http://127.0.0.1:41234`. */
   get url(): string {
     if (!this.address) throw new Error('ScriptedLlmServer is not listening');
-    const host = this.address.address.includes(':') ? `[${this.address.address}]` : this.address.address;
-    return `http://${host}:${this.address.port}`;
+    return formatServerUrl(this.address);
   }
 
   /** `url` + `/v1`: what the OpenAI client takes as `baseURL`. */
@@ -247,21 +246,13 @@ export class ScriptedLlmServer {
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
 
-  private listen(host: string, port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        this.address = this.server.address() as AddressInfo;
-        resolve();
-      });
-    });
+  private async listen(host: string, port: number): Promise<void> {
+    this.address = await listenHttp(this.server, host, port);
   }
 
   private async route(exchange: HttpExchange): Promise<void> {
     const method = exchange.request.method ?? 'GET';
-    const path = normalizePath(exchange.request.url);
+    const path = normalizeRequestPath(exchange.request.url);
     if (CHAT_COMPLETIONS_PATHS.has(path) && method === 'POST') {
       await this.handleChatCompletion(exchange, method, path);
       return;
@@ -274,12 +265,9 @@ export class ScriptedLlmServer {
         this.sendError(exchange, unauthorizedError());
         return;
       }
-      exchange.sendJson(200, {
-        object: 'list',
-        data: [{ id: DEFAULT_SCRIPTED_MODEL, object: 'model', created: 0, owned_by: 'zap-agents' }],
-      });
+      exchange.sendJson(200, buildModelListBody(DEFAULT_SCRIPTED_MODEL));
     } else {
-      exchange.sendJson(404, openAiErrorBody(404, `Not found: ${method} ${path}`));
+      exchange.sendJson(404, buildErrorBody(404, `Not found: ${method} ${path}`));
     }
   }
 
@@ -371,7 +359,7 @@ export class ScriptedLlmServer {
 
     if (body['stream'] !== true) {
       if (disconnectAfterChunks !== undefined) exchange.destroy();
-      else exchange.sendJson(200, buildChatCompletion(resolved, identity));
+      else exchange.sendJson(200, buildChatCompletionBody(resolved, identity));
       return;
     }
 
@@ -380,7 +368,7 @@ export class ScriptedLlmServer {
       typeof streamOptions === 'object' &&
       streamOptions !== null &&
       (streamOptions as Record<string, unknown>)['include_usage'] === true;
-    const chunks = buildChatCompletionChunks(resolved, identity, includeUsage);
+    const chunks = buildMessageChunks(resolved, identity, includeUsage);
     const chunkDelayMs = message.chunkDelayMs ?? this.chunkDelayMs;
     exchange.startEventStream();
     for (const [position, chunk] of chunks.entries()) {
@@ -392,7 +380,7 @@ export class ScriptedLlmServer {
       exchange.writeEvent(JSON.stringify(chunk));
     }
     if (!(await exchange.wait(chunkDelayMs))) return;
-    exchange.writeEvent('[DONE]');
+    exchange.writeEvent(DONE_EVENT_DATA);
     exchange.endResponse();
   }
 
@@ -403,7 +391,7 @@ export class ScriptedLlmServer {
       headers['retry-after-ms'] = String(Math.round(error.retryAfterSeconds * 1000));
     }
     const message = error.message ?? `Scripted error (HTTP ${error.status})`;
-    exchange.sendJson(error.status, openAiErrorBody(error.status, message, error.type, error.code), headers);
+    exchange.sendJson(error.status, buildErrorBody(error.status, message, error.type, error.code), headers);
   }
 
   /** Answers 500 (or drops the connection if the answer had started) when serving itself failed. */
@@ -457,11 +445,6 @@ function unauthorizedError(): ScriptedError {
     type: 'invalid_request_error',
     code: 'invalid_api_key',
   };
-}
-
-function normalizePath(url: string | undefined): string {
-  const path = (url ?? '/').split('?')[0] ?? '/';
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {

@@ -1,15 +1,11 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
+import type { MockActivityEnvironment } from '@temporalio/testing';
 import { z } from 'zod';
-import type { ConversationReader } from '../../src/activities/conversation-reader';
-import { createActivities } from '../../src/activities/create-activities';
 import { tool, type ToolExecutionContext } from '../../src/agent/tool';
 import { ZapAgent } from '../../src/agent/zap-agent';
 import type { CallToolInput, ZapActivities } from '../../src/core/activity-contracts';
 import { ModelRegistry } from '../../src/llm/model-registry';
 import { McpConnectionPool } from '../../src/mcp/mcp-connection-pool';
-import { AgentToolbox } from '../../src/tools/agent-toolbox';
+import { createActivityEnvironment, createTestActivities, failingConversationReader, failureOf, runActivity } from '../support/activity-test-kit';
 
 interface RecordedCall {
   args: unknown;
@@ -59,37 +55,23 @@ const support = new ZapAgent({
   subAgents: ['Billing'],
 });
 const billing = new ZapAgent({ name: 'Billing', prompt: 'You handle invoices.' });
-const agents = new Map<string, ZapAgent<any>>([
-  [support.name, support],
-  [billing.name, billing],
-]);
 
 const mcpPool = new McpConnectionPool();
 let activities: ZapActivities;
 let environment: MockActivityEnvironment;
 
 beforeAll(() => {
-  const conversations = {
-    read: async () => {
-      throw new Error('callTool must not read the conversation');
-    },
-    remember: () => undefined,
-  } as unknown as ConversationReader;
-  activities = createActivities({
-    agents,
-    toolbox: new AgentToolbox(agents, mcpPool),
+  activities = createTestActivities({
+    agents: [support, billing],
     mcpPool,
     models: new ModelRegistry({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'unused' }),
-    conversations,
+    conversations: failingConversationReader('callTool must not read the conversation'),
   });
 });
 
 beforeEach(() => {
   calls.length = 0;
-  environment = new MockActivityEnvironment(
-    { workflowExecution: { workflowId: 'task-1', runId: 'run-1' } },
-    { logger: new DefaultLogger('ERROR') },
-  );
+  environment = createActivityEnvironment();
 });
 
 afterAll(async () => {
@@ -107,27 +89,10 @@ function callInput(overrides: Partial<CallToolInput>): CallToolInput {
   };
 }
 
-/** `MockActivityEnvironment.run` with the activity's own result type. */
-function runActivity<TArgs extends unknown[], TResult>(
-  activity: (...args: TArgs) => Promise<TResult>,
-  ...args: TArgs
-): Promise<TResult> {
-  return environment.run(activity, ...args) as Promise<TResult>;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    return error as ApplicationFailure;
-  }
-  throw new Error('expected the activity to fail');
-}
-
 describe('callTool activity', () => {
   it('runs a local tool with parsed arguments and the call context', async () => {
     const outcome = await runActivity(
+      environment,
       activities.callTool,
       callInput({ toolCallId: 'call_42', arguments: { city: 'Paris' }, context: { customerId: 'c-7' } }),
     );
@@ -147,17 +112,17 @@ describe('callTool activity', () => {
   });
 
   it('JSON-stringifies object results and gives an empty string for undefined', async () => {
-    const order = await runActivity(activities.callTool, callInput({ toolName: 'lookup_order', arguments: { orderId: 'o-1' } }));
+    const order = await runActivity(environment, activities.callTool, callInput({ toolName: 'lookup_order', arguments: { orderId: 'o-1' } }));
     expect(order.isError).toBe(false);
     expect(JSON.parse(order.content)).toEqual({ orderId: 'o-1', status: 'shipped', items: [{ sku: 'A1', quantity: 2 }] });
 
-    const nothing = await runActivity(activities.callTool, callInput({ toolName: 'do_nothing', arguments: {} }));
+    const nothing = await runActivity(environment, activities.callTool, callInput({ toolName: 'do_nothing', arguments: {} }));
     expect(nothing).toEqual({ content: '', isError: false });
   });
 
   it('fails permanently with TOOL_ARGUMENTS_INVALID when the arguments do not match the schema', async () => {
     const failure = await failureOf(
-      runActivity(activities.callTool, callInput({ arguments: { city: 42, days: -1 } })),
+      runActivity(environment, activities.callTool, callInput({ arguments: { city: 42, days: -1 } })),
     );
     expect(failure.type).toBe('TOOL_ARGUMENTS_INVALID');
     expect(failure.nonRetryable).toBe(true);
@@ -168,7 +133,7 @@ describe('callTool activity', () => {
   });
 
   it('fails permanently with TOOL_NOT_FOUND listing the agent tools for an unknown tool', async () => {
-    const failure = await failureOf(runActivity(activities.callTool, callInput({ toolName: 'send_email' })));
+    const failure = await failureOf(runActivity(environment, activities.callTool, callInput({ toolName: 'send_email' })));
     expect(failure.type).toBe('TOOL_NOT_FOUND');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toBe(
@@ -178,7 +143,7 @@ describe('callTool activity', () => {
 
   it('says "none" when the agent has no tools', async () => {
     const failure = await failureOf(
-      runActivity(activities.callTool, callInput({ agentName: 'Billing', toolName: 'get_weather' })),
+      runActivity(environment, activities.callTool, callInput({ agentName: 'Billing', toolName: 'get_weather' })),
     );
     expect(failure.type).toBe('TOOL_NOT_FOUND');
     expect(failure.message).toBe("Unknown tool 'get_weather'. Available tools: none.");
@@ -186,7 +151,7 @@ describe('callTool activity', () => {
 
   it('refuses message_agent, which the workflow runs itself', async () => {
     const failure = await failureOf(
-      runActivity(activities.callTool, callInput({ toolName: 'message_agent', arguments: { agent: 'Billing' } })),
+      runActivity(environment, activities.callTool, callInput({ toolName: 'message_agent', arguments: { agent: 'Billing' } })),
     );
     expect(failure.type).toBe('TOOL_NOT_FOUND');
     expect(failure.nonRetryable).toBe(true);
@@ -194,7 +159,7 @@ describe('callTool activity', () => {
 
   it('turns an error thrown by the tool into a retryable TOOL_EXECUTION failure', async () => {
     const failure = await failureOf(
-      runActivity(activities.callTool, callInput({ toolName: 'charge_card', arguments: { amount: 10 } })),
+      runActivity(environment, activities.callTool, callInput({ toolName: 'charge_card', arguments: { amount: 10 } })),
     );
     expect(failure.type).toBe('TOOL_EXECUTION');
     expect(failure.nonRetryable).toBe(false);

@@ -1,14 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
-import type { ConversationReader } from '../../src/activities/conversation-reader';
-import { createActivities } from '../../src/activities/create-activities';
 import { ZapAgent } from '../../src/agent/zap-agent';
 import type { DescribeAgentInput } from '../../src/core/activity-contracts';
 import type { AgentTaskSettings } from '../../src/core/agent-settings';
 import { ModelRegistry } from '../../src/llm/model-registry';
 import { McpConnectionPool } from '../../src/mcp/mcp-connection-pool';
-import { AgentToolbox } from '../../src/tools/agent-toolbox';
+import { createActivityEnvironment, createTestActivities, failureOf, runActivity } from '../support/activity-test-kit';
 
 const billing = new ZapAgent({ name: 'Billing', prompt: 'You handle invoices.', subAgents: ['Ledger'] });
 const ledger = new ZapAgent({ name: 'Ledger', prompt: 'You keep the books.' });
@@ -19,37 +14,21 @@ const dynamic = new ZapAgent<{ tier?: string } | undefined>({
     return `Tier ${context.tier}`;
   },
 });
-const agents = new Map<string, ZapAgent<any>>([billing, ledger, dynamic].map((agent) => [agent.name, agent]));
 
 const mcpPool = new McpConnectionPool();
-const activities = createActivities({
-  agents,
-  toolbox: new AgentToolbox(agents, mcpPool),
+const activities = createTestActivities({
+  agents: [billing, ledger, dynamic],
   mcpPool,
   models: new ModelRegistry(undefined),
-  conversations: {} as ConversationReader,
 });
-const environment = new MockActivityEnvironment(
-  { workflowExecution: { workflowId: 'parent-task', runId: 'run-1' } },
-  { logger: new DefaultLogger('ERROR') },
-);
+const environment = createActivityEnvironment('parent-task');
 
 afterAll(async () => {
   await mcpPool.close();
 });
 
 function describeAgent(input: DescribeAgentInput): Promise<AgentTaskSettings> {
-  return environment.run(activities.describeAgent, input) as Promise<AgentTaskSettings>;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    return error as ApplicationFailure;
-  }
-  throw new Error('expected the activity to fail');
+  return runActivity(environment, activities.describeAgent, input);
 }
 
 describe('describeAgent activity', () => {

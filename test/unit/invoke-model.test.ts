@@ -1,9 +1,6 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
+import type { MockActivityEnvironment } from '@temporalio/testing';
 import { z } from 'zod';
 import type { ConversationReader } from '../../src/activities/conversation-reader';
-import { createActivities } from '../../src/activities/create-activities';
 import { tool } from '../../src/agent/tool';
 import { ZapAgent } from '../../src/agent/zap-agent';
 import type { InvokeModelInput, ZapActivities } from '../../src/core/activity-contracts';
@@ -11,7 +8,7 @@ import type { ChatMessage } from '../../src/core/messages';
 import { ModelRegistry } from '../../src/llm/model-registry';
 import { McpConnectionPool } from '../../src/mcp/mcp-connection-pool';
 import { scripted, ScriptedLlmServer } from '../../src/testing/scripted-llm-server';
-import { AgentToolbox } from '../../src/tools/agent-toolbox';
+import { createActivityEnvironment, createTestActivities, failingConversationReader, failureOf, runActivity } from '../support/activity-test-kit';
 
 const CONVERSATION: ChatMessage[] = [
   { role: 'system', content: 'You help customers.' },
@@ -54,10 +51,6 @@ const support = new ZapAgent({
   tools: [getWeather],
 });
 const plain = new ZapAgent({ name: 'Plain', prompt: 'No tools here.' });
-const agents = new Map<string, ZapAgent<any>>([
-  [support.name, support],
-  [plain.name, plain],
-]);
 
 let server: ScriptedLlmServer;
 let reader: FakeConversationReader;
@@ -77,46 +70,24 @@ afterAll(async () => {
 beforeEach(() => {
   server.reset();
   reader = new FakeConversationReader();
-  activities = createActivities({
-    agents,
-    toolbox: new AgentToolbox(agents, mcpPool),
+  activities = createTestActivities({
+    agents: [support, plain],
     mcpPool,
     models: new ModelRegistry({ baseURL: server.baseURL, apiKey: 'test-key' }),
     conversations: reader as unknown as ConversationReader,
   });
-  environment = new MockActivityEnvironment(
-    { workflowExecution: { workflowId: 'task-1', runId: 'run-1' } },
-    { logger: new DefaultLogger('ERROR') },
-  );
+  environment = createActivityEnvironment();
 });
 
 function input(overrides: Partial<InvokeModelInput> = {}): InvokeModelInput {
   return { taskId: 'task-1', agentName: 'Support', messageCount: CONVERSATION.length, iteration: 1, callIndex: 1, ...overrides };
 }
 
-/** `MockActivityEnvironment.run` with the activity's own result type. */
-function runActivity<TArgs extends unknown[], TResult>(
-  activity: (...args: TArgs) => Promise<TResult>,
-  ...args: TArgs
-): Promise<TResult> {
-  return environment.run(activity, ...args) as Promise<TResult>;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    return error as ApplicationFailure;
-  }
-  throw new Error('expected the activity to fail');
-}
-
 describe('invokeModel activity', () => {
   it('sends the conversation from the reader and the agent tools, and returns the answer', async () => {
     server.enqueue(scripted.text('It is sunny in Paris.', { usage: { promptTokens: 42, completionTokens: 7 } }));
 
-    const result = await runActivity(activities.invokeModel, input());
+    const result = await runActivity(environment, activities.invokeModel, input());
 
     expect(result).toEqual({
       message: { role: 'assistant', content: 'It is sunny in Paris.' },
@@ -147,20 +118,20 @@ describe('invokeModel activity', () => {
 
   it('sends only the first messageCount messages', async () => {
     server.enqueue(scripted.text('Let me check.'));
-    await runActivity(activities.invokeModel, input({ messageCount: 2 }));
+    await runActivity(environment, activities.invokeModel, input({ messageCount: 2 }));
     expect(server.requests[0]?.body.messages).toEqual(CONVERSATION.slice(0, 2));
   });
 
   it('sends no tools field for an agent without tools', async () => {
     server.enqueue(scripted.text('Hello.'));
-    await runActivity(activities.invokeModel, input({ agentName: 'Plain' }));
+    await runActivity(environment, activities.invokeModel, input({ agentName: 'Plain' }));
     expect(server.requests[0]?.body).not.toHaveProperty('tools');
     expect(server.requests[0]?.body.model).toBe('gpt-4o');
   });
 
   it('never caches its own answer: the workflow may not record it (an attempt past its timeout)', async () => {
     server.enqueue(scripted.text('Done.'));
-    await runActivity(activities.invokeModel, input({ messageCount: 4 }));
+    await runActivity(environment, activities.invokeModel, input({ messageCount: 4 }));
     expect(reader.remembered).toEqual([]);
   });
 
@@ -171,7 +142,7 @@ describe('invokeModel activity', () => {
         { id: 'call_y', name: 'get_weather', arguments: '{"city":"Oslo"}' },
       ]),
     );
-    const result = await runActivity(activities.invokeModel, input({ messageCount: 2 }));
+    const result = await runActivity(environment, activities.invokeModel, input({ messageCount: 2 }));
     expect(result.finishReason).toBe('tool_calls');
     expect(result.message).toEqual({
       role: 'assistant',
@@ -185,7 +156,7 @@ describe('invokeModel activity', () => {
 
   it('fails permanently on a 400 with the provider message', async () => {
     server.enqueue(scripted.error(400, "This model's maximum context length is 8192 tokens", { code: 'context_length_exceeded' }));
-    const failure = await failureOf(runActivity(activities.invokeModel, input()));
+    const failure = await failureOf(runActivity(environment, activities.invokeModel, input()));
     expect(failure.type).toBe('LLM_PROVIDER');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain("This model's maximum context length is 8192 tokens");
@@ -196,7 +167,7 @@ describe('invokeModel activity', () => {
 
   it('fails retryably on a 429 with the retry-after delay as the next retry delay', async () => {
     server.enqueue(scripted.error(429, 'Rate limit reached', { retryAfterSeconds: 2 }));
-    const failure = await failureOf(runActivity(activities.invokeModel, input()));
+    const failure = await failureOf(runActivity(environment, activities.invokeModel, input()));
     expect(failure.type).toBe('LLM_PROVIDER');
     expect(failure.nonRetryable).toBe(false);
     expect(failure.nextRetryDelay).toBe(2000);
@@ -207,31 +178,25 @@ describe('invokeModel activity', () => {
 
   it('fails retryably when the provider answers 500', async () => {
     server.enqueue(scripted.error(500, 'upstream exploded'));
-    const failure = await failureOf(runActivity(activities.invokeModel, input()));
+    const failure = await failureOf(runActivity(environment, activities.invokeModel, input()));
     expect(failure).toMatchObject({ type: 'LLM_PROVIDER', nonRetryable: false });
     expect(failure.nextRetryDelay).toBeUndefined();
   });
 
   it('fails permanently with AGENT_NOT_FOUND for an agent this worker does not know', async () => {
-    const failure = await failureOf(runActivity(activities.invokeModel, input({ agentName: 'Sales' })));
+    const failure = await failureOf(runActivity(environment, activities.invokeModel, input({ agentName: 'Sales' })));
     expect(failure).toMatchObject({ type: 'AGENT_NOT_FOUND', nonRetryable: true });
     expect(server.requestCount()).toBe(0);
   });
 
   it('fails retryably when the conversation cannot be read', async () => {
-    const failing = createActivities({
-      agents,
-      toolbox: new AgentToolbox(agents, mcpPool),
+    const failing = createTestActivities({
+      agents: [support, plain],
       mcpPool,
       models: new ModelRegistry({ baseURL: server.baseURL, apiKey: 'test-key' }),
-      conversations: {
-        read: async () => {
-          throw new Error('query timed out');
-        },
-        remember: () => undefined,
-      } as unknown as ConversationReader,
+      conversations: failingConversationReader('query timed out'),
     });
-    const failure = await failureOf(runActivity(failing.invokeModel, input()));
+    const failure = await failureOf(runActivity(environment, failing.invokeModel, input()));
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toBe('query timed out');
     expect(server.requestCount()).toBe(0);

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
+import { readRequestText, sendJson } from '../../openai-wire/json-http';
+import { formatEvent, startEventStream } from '../../openai-wire/server-sent-events';
+
 /**
  * One HTTP request/response pair of the scripted server, with the waits it is running. When the client
  * goes away (or the server closes) every wait resolves `false` at once and its timer is cleared, so the
@@ -45,40 +48,26 @@ export class HttpExchange {
 
   /** The whole request body as UTF-8 text; undefined when the client went away before sending it all. */
   async readBody(): Promise<string | undefined> {
-    const chunks: Buffer[] = [];
     try {
-      for await (const chunk of this.request) chunks.push(chunk as Buffer);
+      return await readRequestText(this.request);
     } catch {
       return undefined;
     }
-    return Buffer.concat(chunks).toString('utf8');
   }
 
   /** Answers with a JSON body. Does nothing when the exchange is no longer open. */
   sendJson(status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
-    if (!this.isOpen || this.response.headersSent) return;
-    const text = JSON.stringify(body);
-    this.response.writeHead(status, {
-      ...headers,
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-    });
-    this.response.end(text);
+    if (this.isOpen) sendJson(this.response, status, body, headers);
   }
 
   /** Sends the headers of a server-sent-events answer. */
   startEventStream(): void {
-    if (!this.isOpen || this.response.headersSent) return;
-    this.response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-    });
-    this.response.flushHeaders();
+    if (this.isOpen && !this.response.headersSent) startEventStream(this.response);
   }
 
   /** Writes one `data: ...` event. */
   writeEvent(data: string): void {
-    if (this.isOpen) this.response.write(`data: ${data}\n\n`);
+    if (this.isOpen) this.response.write(formatEvent(data));
   }
 
   /** Ends the answer normally. */

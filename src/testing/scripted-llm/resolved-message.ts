@@ -1,19 +1,13 @@
+import type { AssistantCompletion } from '../../openai-wire/chat-completion-body';
 import { countMessageCharacters, estimateTokens } from './token-estimate';
-import type { ScriptedTextMessage, ScriptedToolCallMessage, ScriptedUsage } from './scripted-response';
+import type { ScriptedTextMessage, ScriptedToolCallMessage } from './scripted-response';
 
-/** A tool call with its id assigned and its arguments serialized. */
-export interface ResolvedToolCall {
-  id: string;
-  name: string;
-  arguments: string;
-}
-
-/** An assistant message ready to be written as a chat completion or a stream of chunks. */
-export interface ResolvedMessage {
-  content: string | null;
-  toolCalls: ResolvedToolCall[];
+/**
+ * An assistant message ready to be written as a chat completion or a stream of chunks: tool calls with
+ * their ids assigned and their arguments serialized. A scripted answer is never cut at a token limit.
+ */
+export interface ResolvedMessage extends AssistantCompletion {
   finishReason: 'stop' | 'tool_calls';
-  usage: ScriptedUsage;
 }
 
 /**

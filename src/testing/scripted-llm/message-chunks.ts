@@ -1,4 +1,11 @@
-import { usageBody, type CompletionIdentity } from './chat-completion';
+import type { CompletionIdentity } from '../../openai-wire/chat-completion-body';
+import {
+  buildChatCompletionChunk,
+  buildRoleDelta,
+  buildToolCallArgumentsDelta,
+  buildToolCallsDelta,
+  buildUsageChunk,
+} from '../../openai-wire/chat-completion-chunks';
 import type { ResolvedMessage } from './resolved-message';
 
 /** Code points per `function.arguments` fragment when tool calls are streamed. */
@@ -11,49 +18,26 @@ export const DEFAULT_ARGUMENTS_FRAGMENT_LENGTH = 8;
  * more `function.arguments`), a chunk with `finish_reason`, and with `includeUsage` a last chunk with
  * `choices: []` and `usage`.
  */
-export function buildChatCompletionChunks(
+export function buildMessageChunks(
   message: ResolvedMessage,
   identity: CompletionIdentity,
   includeUsage: boolean,
 ): Record<string, unknown>[] {
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
-    id: identity.id,
-    object: 'chat.completion.chunk',
-    created: identity.created,
-    model: identity.model,
-    choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
-    ...(includeUsage ? { usage: null } : {}),
-  });
+  const chunk = (delta: Record<string, unknown>, finishReason: ResolvedMessage['finishReason'] | null = null) =>
+    buildChatCompletionChunk(identity, delta, finishReason, includeUsage);
 
-  const chunks: Record<string, unknown>[] = [
-    chunk({ role: 'assistant', content: message.content === null ? null : '', refusal: null }),
-  ];
+  const chunks: Record<string, unknown>[] = [chunk(buildRoleDelta(message.content !== null))];
   for (const piece of splitIntoWords(message.content ?? '')) {
     chunks.push(chunk({ content: piece }));
   }
   message.toolCalls.forEach((toolCall, index) => {
-    chunks.push(
-      chunk({
-        tool_calls: [
-          { index, id: toolCall.id, type: 'function', function: { name: toolCall.name, arguments: '' } },
-        ],
-      }),
-    );
+    chunks.push(chunk(buildToolCallsDelta([{ ...toolCall, arguments: '' }], index)));
     for (const fragment of splitIntoFragments(toolCall.arguments, DEFAULT_ARGUMENTS_FRAGMENT_LENGTH)) {
-      chunks.push(chunk({ tool_calls: [{ index, function: { arguments: fragment } }] }));
+      chunks.push(chunk(buildToolCallArgumentsDelta(index, fragment)));
     }
   });
   chunks.push(chunk({}, message.finishReason));
-  if (includeUsage) {
-    chunks.push({
-      id: identity.id,
-      object: 'chat.completion.chunk',
-      created: identity.created,
-      model: identity.model,
-      choices: [],
-      usage: usageBody(message.usage),
-    });
-  }
+  if (includeUsage) chunks.push(buildUsageChunk(identity, message.usage));
   return chunks;
 }
 

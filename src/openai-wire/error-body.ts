@@ -9,7 +9,7 @@ export function defaultErrorType(status: number): string {
 }
 
 /** An OpenAI-style error body: `{ error: { message, type, code, param } }`. */
-export function openAiErrorBody(
+export function buildErrorBody(
   status: number,
   message: string,
   type?: string,
