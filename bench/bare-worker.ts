@@ -1,8 +1,9 @@
 /**
  * The baseline's worker process: `workers/zap-worker.ts` loads this module like a Zap module, so
  * both sides run under the same process entry (tsx, a pre-built bundle from ZAP_WORKFLOW_BUNDLE,
- * drain on SIGTERM). It serves `bareAgentWorkflow` and its activities on ZAP_TASK_QUEUE, calling
- * the model at OPENAI_BASE_URL; BENCH_WORKER_OPTIONS adds worker options as for `load-worker.ts`.
+ * drain on SIGTERM). It serves the baseline workflows (`bare-workflows.ts`) and their activities
+ * on ZAP_TASK_QUEUE, calling the model at OPENAI_BASE_URL; BENCH_WORKER_OPTIONS adds worker
+ * options as for `load-worker.ts`.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { runWorker } from 'zap-agents';
@@ -30,7 +31,7 @@ export const zap: WorkerHost = {
   async createWorker(options = {}) {
     connection = await NativeConnection.connect({ address: required('TEMPORAL_ADDRESS') });
     return Worker.create({
-      ...(options.worker?.workflowBundle ? {} : { workflowsPath: require.resolve('./bare-workflow') }),
+      ...(options.worker?.workflowBundle ? {} : { workflowsPath: require.resolve('./bare-workflows') }),
       ...options.worker,
       ...workerOptions,
       connection,

@@ -24,6 +24,12 @@ export class HistoryFollower {
   bytes = 0;
   /** Set once the run has continued as new: the next run's id. */
   continuedAsNewRunId: string | undefined;
+  /** The server's own count of the history's size, from the latest `WorkflowTaskStarted`. */
+  serverHistoryBytes = 0;
+  /** Message of the latest `WorkflowTaskFailed` read (a workflow task the worker could not complete). */
+  workflowTaskFailure: string | undefined;
+  /** Events read when a `WorkflowTaskStarted` first carried Temporal's suggestion to continue as new. */
+  continueAsNewSuggestedAtEvent: number | undefined;
   private readonly counts = new Map<number, number>();
   private nextPageToken: Uint8Array | undefined;
   private closed = false;
@@ -37,6 +43,11 @@ export class HistoryFollower {
   /** How many events of this type have been read. */
   count(type: temporal.api.enums.v1.EventType): number {
     return this.counts.get(type) ?? 0;
+  }
+
+  /** Whether the run has closed (continued as new, completed, failed, terminated …). */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Resolves once `count` `TimerStarted` events have been read (a zap-agents task starts one per answer, waiting for a follow-up). */
@@ -74,6 +85,14 @@ export class HistoryFollower {
     this.events += 1;
     const type = event.eventType ?? 0;
     this.counts.set(type, (this.counts.get(type) ?? 0) + 1);
+    if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) {
+      const attributes = event.workflowTaskStartedEventAttributes;
+      this.serverHistoryBytes = Number(attributes?.historySizeBytes ?? 0);
+      if (attributes?.suggestContinueAsNew && this.continueAsNewSuggestedAtEvent === undefined) this.continueAsNewSuggestedAtEvent = this.events;
+    }
+    if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
+      this.workflowTaskFailure = event.workflowTaskFailedEventAttributes?.failure?.message ?? 'workflow task failed';
+    }
     if (type === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW) {
       this.continuedAsNewRunId = event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }

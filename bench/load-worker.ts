@@ -28,3 +28,4 @@ export const zap: WorkerHost = {
   createWorker: (options = {}) => loadZap.createWorker({ ...options, worker: { ...options.worker, ...workerOptions } }),
   stop: () => loadZap.stop(),
 };
+

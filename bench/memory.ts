@@ -8,9 +8,10 @@
  *
  * Each configuration gets a fresh worker process (`workers/zap-worker.ts` with `load-worker.ts`,
  * or `bare-worker.ts`). After a warm-up of 20 tasks left open, the worker's RSS is read (median of
- * five readings), N more tasks are started (50 at a time) and each waited for until its timer
- * started (the idle wait, or the approval's timeout); the RSS is read again after a pause, and the
- * difference divided by N. The Temporal server's RSS is read alike. Then a few open tasks get a
+ * five readings once it has settled: V8 frees the garbage of a burst of work a few seconds after
+ * it), N more tasks are started (50 at a time) and each waited for until its timer started (the
+ * idle wait, or the approval's timeout); the settled RSS is read again, and the difference divided
+ * by N. The Temporal server's RSS is read alike. Then a few open tasks get a
  * follow-up (or an approval), timed until the next answer is recorded: what a small cache costs
  * when a task wakes up (its workflow is replayed from history instead of found in memory). Every
  * task is terminated at the end of its configuration.
@@ -41,10 +42,12 @@ import { startWorkerProcess } from './worker-process';
 const WARM_UP_TASKS = 20;
 /** Tasks started at once. */
 const START_CONCURRENCY = 50;
-/** Pause before reading RSS, so the work of the last starts is done. */
-const SETTLE_MS = 3_000;
+/** Settling before RSS is read (see readSettledRss). */
+const MIN_SETTLE_MS = 12_000;
+const MAX_SETTLE_MS = 45_000;
+const SETTLED_SPREAD_BYTES = 2 * 1024 * 1024;
 const RSS_READINGS = 5;
-const RSS_READING_INTERVAL_MS = 250;
+const RSS_READING_INTERVAL_MS = 1_000;
 /** The bare workflow's sleep after answering: as long as the zap tasks' idle timeout. */
 const IDLE_MS = 60 * 60 * 1000;
 
@@ -164,13 +167,11 @@ async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResul
   try {
     const prefix = `${config.side}-${config.wait}-${config.cache ?? 'default'}`;
     await mapConcurrently(range(WARM_UP_TASKS), 10, (index) => openTask(`${prefix}-warm-${index}`));
-    await sleep(SETTLE_MS);
-    const before = await readRss([worker.pid, temporal.pid]);
+    const before = await readSettledRss([worker.pid, temporal.pid]);
     const startedAt = performance.now();
     await mapConcurrently(range(settings.openTasks), START_CONCURRENCY, (index) => openTask(`${prefix}-${index}`));
     const startSeconds = (performance.now() - startedAt) / 1000;
-    await sleep(SETTLE_MS);
-    const after = await readRss([worker.pid, temporal.pid]);
+    const after = await readSettledRss([worker.pid, temporal.pid]);
     const wakeUpMs = config.side === 'zap' ? await probeWakeUps(zap, client, config.wait, workflowIds.slice(WARM_UP_TASKS), settings.probes) : undefined;
     const perTask = (index: number): { beforeBytes: number; afterBytes: number; perTaskBytes: number } => ({
       beforeBytes: before[index]!,
@@ -225,14 +226,25 @@ async function probeWakeUps(
   return summarize(durations);
 }
 
-/** Median of a few RSS readings of each process, in bytes. */
-async function readRss(pids: ReadonlyArray<number | undefined>): Promise<number[]> {
+/**
+ * RSS of each process once the worker's has settled, in bytes: V8 keeps garbage until its memory
+ * reducer runs a few seconds after allocation calms down (1,000 task starts leave a few hundred MB
+ * that are freed ~8 s later), so a reading right after the starts would count garbage as tasks.
+ * Reads every second until the worker's last readings agree within SETTLED_SPREAD_BYTES (at least
+ * MIN_SETTLE_MS, at most MAX_SETTLE_MS), and returns the median of the last readings.
+ */
+async function readSettledRss(pids: ReadonlyArray<number | undefined>): Promise<number[]> {
   const readings: number[][] = pids.map(() => []);
-  for (let reading = 0; reading < RSS_READINGS; reading += 1) {
+  const startedAt = Date.now();
+  for (;;) {
     pids.forEach((pid, index) => readings[index]!.push(pid === undefined ? Number.NaN : (readProcess(pid)?.rssBytes ?? Number.NaN)));
+    const recent = readings[0]!.slice(-RSS_READINGS);
+    const elapsed = Date.now() - startedAt;
+    const settled = recent.length === RSS_READINGS && Math.max(...recent) - Math.min(...recent) <= SETTLED_SPREAD_BYTES;
+    if ((elapsed >= MIN_SETTLE_MS && settled) || elapsed >= MAX_SETTLE_MS) break;
     await sleep(RSS_READING_INTERVAL_MS);
   }
-  return readings.map((values) => median(values));
+  return readings.map((values) => median(values.slice(-RSS_READINGS)));
 }
 
 /** The SDK's default `maxCachedWorkflows` for a worker with this process's heap limit (see `@temporalio/worker` worker-options). */
@@ -251,7 +263,7 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
   const fixed = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(0));
   console.log(
     `\nMemory: ${settings.openTasks} tasks left open per configuration (after ${WARM_UP_TASKS} warm-up tasks), ` +
-      'each in a fresh worker process; RSS = median of 5 readings.',
+      'each in a fresh worker process; RSS = median of 5 readings once settled.',
   );
   console.log(
     formatTable(
@@ -261,7 +273,7 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
         mebibytes(result.worker.beforeBytes),
         mebibytes(result.worker.afterBytes),
         kib(result.worker.perTaskBytes),
-        baseline && result !== baseline ? `${(result.worker.perTaskBytes / baseline.worker.perTaskBytes).toFixed(1)}x` : '',
+        baseline && result !== baseline && baseline.worker.perTaskBytes > 0 ? `${(result.worker.perTaskBytes / baseline.worker.perTaskBytes).toFixed(1)}x` : '',
         kib(result.server.perTaskBytes),
         result.startSeconds.toFixed(1),
         fixed(result.wakeUpMs?.median),
@@ -292,7 +304,7 @@ function readSettings(environment: NodeJS.ProcessEnv): Settings {
 runBenchmark({
   readSettings,
   // Five configurations; starting 1,000 tasks takes well under a minute on an idle machine.
-  hardTimeoutMs: (settings) => 120_000 + 5 * (60_000 + settings.openTasks * 200),
+  hardTimeoutMs: (settings) => 120_000 + 5 * (2 * MAX_SETTLE_MS + 60_000 + settings.openTasks * 200),
   main,
   report,
 });

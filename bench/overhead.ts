@@ -72,7 +72,10 @@ async function main(settings: Settings): Promise<void> {
   cleanups.push(() => temporal.stop());
   const model = await BenchModel.start();
   cleanups.push(() => model.close());
-  const agent = new ZapAgent({ name: BENCH_AGENT_NAME, prompt: BENCH_SYSTEM_PROMPT, model: BENCH_MODEL, tools: [echoTool] });
+  // The bare side makes plain (non-streaming) completions, so by default zap-agents does too: same
+  // requests, same payloads. BENCH_STREAMING=1 measures zap-agents with SSE streaming instead.
+  const streaming = process.env.BENCH_STREAMING === '1';
+  const agent = new ZapAgent({ name: BENCH_AGENT_NAME, prompt: BENCH_SYSTEM_PROMPT, model: BENCH_MODEL, tools: [echoTool], streaming });
 
   // Bundled before anything is timed: neither side pays for webpack.
   const [zapCode, bareCode] = await Promise.all([

@@ -188,11 +188,11 @@ function summarizeSide(samples: readonly TaskSample[], rounds: number): SideSumm
   };
 }
 
-/** A plain-text table: the first column left-aligned, the others right-aligned. */
-export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A plain-text table: the first `leftAligned` columns (text) left-aligned, the others right-aligned. */
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[], leftAligned = 1): string {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+    cells.map((cell, column) => (column < leftAligned ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   return [line(headers), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
 

@@ -4,13 +4,14 @@
  * with the same HTTP calls, on the same dev server in the same run.
  *
  *   npx tsx bench/throughput.ts     # BENCH_CONCURRENCY=1,10,100,500 BENCH_SLICES=5 BENCH_SLICE_SECONDS=4
- *                                   # BENCH_TUNED_WORKER_OPTIONS='{"…":…}' adds a third, tuned side ('' to skip)
+ *                                   # BENCH_TUNED_WORKER_OPTIONS='{"…":…}' BENCH_TUNED_FROM=100 ('' to skip that side)
  *
  * Each task is one tool round: model call → `echo` → model call → answer, with a zero-latency
  * scripted model. Closed loop: C lanes each start a task, wait until its answer is recorded in
  * history (the `TimerStarted` that follows it; see `answer-recorded.ts`), and start the next.
- * After a warm-up of max(C, 20) tasks, the window is cut into slices; tasks/s is counted per slice
- * (median, min–max over slices), latency over the tasks finished in the window.
+ * After a warm-up of max(C, 20) tasks, the window (20 s, or two task latencies when longer, at most
+ * 90 s) is cut into 4 s slices; tasks/s is counted per slice (median, min–max over slices),
+ * latency over the tasks finished in the window.
  *
  * The worker runs in its own process (`workers/zap-worker.ts` with `load-worker.ts`, or with
  * `bare-worker.ts`), so its CPU (utime + stime of all its threads) and RSS come from /proc, as do
@@ -54,7 +55,18 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process';
  * Worker options of the tuned side unless BENCH_TUNED_WORKER_OPTIONS says otherwise: see the
  * README's Benchmarks section for why these.
  */
-const DEFAULT_TUNED_WORKER_OPTIONS = '';
+const DEFAULT_TUNED_WORKER_OPTIONS = JSON.stringify({
+  maxConcurrentWorkflowTaskExecutions: 200,
+  workflowTaskPollerBehavior: { type: 'autoscaling', maximum: 100 },
+  maxConcurrentActivityTaskExecutions: 500,
+  activityTaskPollerBehavior: { type: 'autoscaling', maximum: 100 },
+});
+/** The tuned side runs from this concurrency on (slots and pollers cannot matter below it). */
+const DEFAULT_TUNED_FROM = 100;
+/** The window lasts at least this many task latencies (measured in the warm-up), so a slow level is not judged on one wave. */
+const WINDOW_LATENCIES = 2;
+/** Upper bound of a window stretched by WINDOW_LATENCIES. */
+const MAX_WINDOW_SECONDS = 90;
 /** Tasks whose histories are read for the per-step table, per level and side. */
 const HISTORY_SAMPLE_TASKS = 20;
 /** How long in-flight tasks may take to finish after a window before they are abandoned. */
@@ -68,7 +80,7 @@ const ACTIVITIES_PER_TASK = 3;
 // Worker lifecycle messages are INFO; keep the output to the results.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-type SideName = 'zap' | 'bare' | 'zap-tuned';
+type SideName = 'zap' | 'bare' | 'bare-local' | 'zap-tuned';
 
 interface Settings {
   concurrency: number[];
@@ -76,6 +88,7 @@ interface Settings {
   sliceSeconds: number;
   warmUpMinimum: number;
   tunedWorkerOptions: Record<string, unknown> | undefined;
+  tunedFrom: number;
 }
 
 /** A side of the comparison: a worker process and a way to start a task on it. */
@@ -103,6 +116,9 @@ interface LevelResult {
   latencyMs: Summary;
   failures: number;
   cpuPercent: { worker: number; server: number; client: number; machine: number };
+  /** CPU time per finished task in the window: what one task costs each process. */
+  cpuMsPerTask: { worker: number; server: number; client: number };
+  windowSeconds: number;
   peakRssBytes: { worker: number; server: number };
   /** The worker's busiest threads over the window (thread name → % of one core). */
   workerThreads: Array<{ thread: string; cpuPercent: number }>;
@@ -153,17 +169,18 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
       start: async (message) => (await zap.executeTask({ agentName: LOAD_AGENT, task: message })).id,
     };
   };
-  const startBareSide = async (): Promise<LoadSide> => {
-    const taskQueue = `bench-throughput-bare-${suffix}`;
+  const startBareSide = async (name: 'bare' | 'bare-local'): Promise<LoadSide> => {
+    const taskQueue = `bench-throughput-${name}-${suffix}`;
+    const workflowType = name === 'bare' ? 'bareAgentWorkflow' : 'bareLocalToolWorkflow';
     const worker = await startWorkerProcess({ modulePath: 'bench/bare-worker.ts', environment: environment(taskQueue, bundles.bare, {}) });
     cleanups.push(() => worker.stop());
     return {
-      name: 'bare',
+      name,
       worker,
       workerOptions: {},
       start: async (message) => {
-        const workflowId = `bare-${randomBytes(8).toString('hex')}`;
-        await startClient.workflow.start<typeof bareAgentWorkflow>('bareAgentWorkflow', {
+        const workflowId = `${name}-${randomBytes(8).toString('hex')}`;
+        await startClient.workflow.start<typeof bareAgentWorkflow>(workflowType, {
           taskQueue,
           workflowId,
           args: [{ systemPrompt: BENCH_SYSTEM_PROMPT, message, maxIterations: 50, finalWaitMs: FINAL_WAIT_MS }],
@@ -173,7 +190,7 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
     };
   };
 
-  const sides: LoadSide[] = [await startZapSide('zap', {}), await startBareSide()];
+  const sides: LoadSide[] = [await startZapSide('zap', {}), await startBareSide('bare'), await startBareSide('bare-local')];
   if (settings.tunedWorkerOptions) {
     effectiveTunedOptions = settings.tunedWorkerOptions;
     sides.push(await startZapSide('zap-tuned', settings.tunedWorkerOptions));
@@ -182,7 +199,8 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
 
   for (const [levelIndex, concurrency] of settings.concurrency.entries()) {
     // Alternate which side goes first, so drift on a shared machine hits all sides alike.
-    const ordered = levelIndex % 2 === 0 ? sides : [...sides].reverse();
+    const active = sides.filter((side) => side.name !== 'zap-tuned' || concurrency >= settings.tunedFrom);
+    const ordered = levelIndex % 2 === 0 ? active : [...active].reverse();
     for (const side of ordered) {
       const startedAt = Date.now();
       const result = await measureLevel({ side, concurrency, settings, model, pollClient, serverPid: temporal.pid });
@@ -241,11 +259,18 @@ async function measureLevel(options: MeasureLevelOptions): Promise<LevelResult> 
     await sleep(20);
   }
 
+  const warmUpLatency = median(finished.map((task) => task.endedAt - task.startedAt)) / 1000;
+  const windowSeconds = Math.min(
+    MAX_WINDOW_SECONDS,
+    Math.max(settings.slices * settings.sliceSeconds, WINDOW_LATENCIES * (Number.isNaN(warmUpLatency) ? 0 : warmUpLatency)),
+  );
+  const slices = Math.ceil(windowSeconds / settings.sliceSeconds);
+
   const tracker = new RssPeakTracker({ worker: pids.worker, server: pids.server });
   tracker.start();
   const threadsBefore = readThreadCpu(side.worker.pid ?? -1);
   const snapshots: UsageSnapshot[] = [takeSnapshot(pids)];
-  for (let slice = 0; slice < settings.slices; slice += 1) {
+  for (let slice = 0; slice < slices; slice += 1) {
     await sleep(settings.sliceSeconds * 1000);
     snapshots.push(takeSnapshot(pids));
   }
@@ -264,9 +289,13 @@ async function measureLevel(options: MeasureLevelOptions): Promise<LevelResult> 
   const drained = await Promise.race([Promise.all(lanes).then(() => true), sleep(DRAIN_TIMEOUT_MS).then(() => false)]);
   if (!drained) console.error(`C=${concurrency} ${side.name}: tasks still running ${DRAIN_TIMEOUT_MS / 1000} s after the window; going on.`);
 
+  const seconds = (last.atMs - first.atMs) / 1000;
+  const perTask = (name: 'worker' | 'server' | 'client'): number => ((cpuPercent(first, last, name) / 100) * seconds * 1000) / inWindow.length;
   return {
     side: side.name,
     concurrency,
+    windowSeconds: seconds,
+    cpuMsPerTask: { worker: perTask('worker'), server: perTask('server'), client: perTask('client') },
     sliceThroughput,
     tasksPerSecond: summarize(sliceThroughput),
     latencyMs: summarize(inWindow.map((task) => task.endedAt - task.startedAt)),
@@ -278,7 +307,7 @@ async function measureLevel(options: MeasureLevelOptions): Promise<LevelResult> 
       machine: machineCpuPercent(first, last),
     },
     peakRssBytes: { worker: tracker.peak('worker'), server: tracker.peak('server') },
-    workerThreads: threadCpuPercent(threadsBefore, threadsAfter, (last.atMs - first.atMs) / 1000).slice(0, 6),
+    workerThreads: threadCpuPercent(threadsBefore, threadsAfter, seconds).slice(0, 6),
     perStepMs: await sampleSteps(pollClient, inWindow),
   };
 }
@@ -316,11 +345,13 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
   const rows = [...results].sort((left, right) => left.concurrency - right.concurrency || left.side.localeCompare(right.side));
   console.log(
     `\nThroughput: one worker process, one tool round per task, zero-latency model; ${settings.slices} slices of ` +
-      `${settings.sliceSeconds} s per level after a warm-up. CPU in % of one core (the machine has ${machineCores()}).`,
+      `${settings.sliceSeconds} s per level (more when ${WINDOW_LATENCIES} task latencies are longer) after a warm-up. ` +
+      `CPU in % of one core (the machine has ${machineCores()}); "CPU ms/task" = CPU time of the process over the window / tasks finished in it. ` +
+      'bare-local: the bare workflow with its tool as a local activity.',
   );
   console.log(
     formatTable(
-      ['C', 'side', 'tasks/s median', 'min–max', 'vs bare', 'latency p50 ms', 'p95 ms', 'worker CPU', 'worker peak RSS MiB', 'server CPU', 'client CPU', 'machine CPU', 'failed'],
+      ['C', 'side', 'tasks/s median', 'min–max', 'vs bare', 'latency p50 ms', 'p95 ms', 'worker CPU', 'worker peak RSS MiB', 'server CPU', 'client CPU', 'machine CPU', 'CPU ms/task worker', 'server', 'client', 'failed'],
       rows.map((result) => [
         String(result.concurrency),
         result.side,
@@ -334,6 +365,9 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
         `${fixed(result.cpuPercent.server)}%`,
         `${fixed(result.cpuPercent.client)}%`,
         `${fixed(result.cpuPercent.machine)}%`,
+        fixed(result.cpuMsPerTask.worker, 1),
+        fixed(result.cpuMsPerTask.server, 1),
+        fixed(result.cpuMsPerTask.client, 1),
         String(result.failures),
       ]),
     ),
@@ -380,14 +414,14 @@ function readSettings(environment: NodeJS.ProcessEnv): Settings {
     sliceSeconds: readInteger(environment, 'BENCH_SLICE_SECONDS', quick ? 2 : 4),
     warmUpMinimum: quick ? 10 : 20,
     tunedWorkerOptions,
+    tunedFrom: readInteger(environment, 'BENCH_TUNED_FROM', DEFAULT_TUNED_FROM),
   };
 }
 
 runBenchmark({
   readSettings,
   // Per level and side: warm-up, window, drain; generous for a loaded 2-core machine.
-  hardTimeoutMs: (settings) =>
-    60_000 + settings.concurrency.length * (settings.tunedWorkerOptions ? 3 : 2) * (120_000 + settings.slices * settings.sliceSeconds * 1000),
+  hardTimeoutMs: (settings) => 60_000 + settings.concurrency.length * 4 * (150_000 + Math.max(settings.slices * settings.sliceSeconds, MAX_WINDOW_SECONDS) * 1000),
   main,
   report,
 });

@@ -7,7 +7,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 export interface WorkflowBundles {
   /** `src/workflows/index.ts`, bundled. */
   zap: string;
-  /** `bench/bare-workflow.ts`, bundled. */
+  /** `bench/bare-workflows.ts` (both baseline workflows), bundled. */
   bare: string;
   /** Removes the files. */
   remove(): Promise<void>;
@@ -24,7 +24,7 @@ export async function writeWorkflowBundles(): Promise<WorkflowBundles> {
   try {
     const [zap, bare] = await Promise.all([
       write('zap-workflows', require.resolve('../src/workflows/index')),
-      write('bare-workflow', require.resolve('./bare-workflow')),
+      write('bare-workflows', require.resolve('./bare-workflows')),
     ]);
     return { zap, bare, remove: () => rm(directory, { recursive: true, force: true }) };
   } catch (error) {
