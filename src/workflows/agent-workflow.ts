@@ -7,6 +7,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  log,
   proxyActivities,
   setHandler,
   sleep,
@@ -37,6 +38,12 @@ import {
 import { describeFailure } from './describe-failure';
 import { SubAgentDelegation } from './sub-agent-delegation';
 
+/**
+ * Largest state carried into a new run. Temporal refuses payloads over 2 MB (and warns above
+ * 512 KB), so anything larger stays in the current run.
+ */
+const MAX_CARRIED_STATE_BYTES = 1_800_000;
+
 /** Name of the built-in delegation tool (kept in sync with `src/tools/message-agent-tool.ts`). */
 const MESSAGE_AGENT_TOOL_NAME = 'message_agent';
 
@@ -64,6 +71,8 @@ class AgentTaskRun {
   private awaitingApproval = 0;
   /** True once the task has ended for good; reported to streaming consumers. */
   private closed = false;
+  /** Set when the state is too large to carry into a new run. */
+  private continueAsNewRefused = false;
   private error: string | undefined;
 
   constructor(readonly input: AgentWorkflowInput) {
@@ -409,15 +418,23 @@ class AgentTaskRun {
   }
 
   private async continueAsNewIfDue(): Promise<void> {
+    if (this.continueAsNewRefused) return;
     const info = workflowInfo();
     const limit = this.input.continueAsNewAfterEvents;
     const due = info.continueAsNewSuggested || (limit !== undefined && info.historyLength >= limit);
     if (!due) return;
+    const carried: CarriedTaskState = { ...this.state, eventLog: this.eventLog.toState(), runCount: this.state.runCount + 1 };
+    const carriedBytes = utf8ByteLength(JSON.stringify(carried));
+    if (carriedBytes > MAX_CARRIED_STATE_BYTES) {
+      // The next run's input would exceed Temporal's payload limit and the continue-as-new would
+      // fail forever. Keep this run instead: its history can still grow far (up to 50 MB), and a
+      // conversation this large has long outgrown any model's context.
+      this.continueAsNewRefused = true;
+      log.warn('Not continuing as new: the task state is too large to carry', { carriedBytes, taskId: this.input.taskId });
+      return;
+    }
     await condition(allHandlersFinished);
-    await continueAsNew<typeof agentWorkflow>({
-      ...this.input,
-      carried: { ...this.state, eventLog: this.eventLog.toState(), runCount: this.state.runCount + 1 },
-    });
+    await continueAsNew<typeof agentWorkflow>({ ...this.input, carried });
   }
 
   private fail(message: string): void {
