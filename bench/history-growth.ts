@@ -58,10 +58,11 @@ const refusedPayloadSizes: number[] = [];
 Runtime.install({
   logger: new DefaultLogger('WARN', (entry) => {
     const text = `${entry.message} ${JSON.stringify(entry.meta ?? {})}`;
-    if (text.includes('TMPRL1103')) {
+    // Only refusals count (the error limit); a payload over the 512 KB warning limit is sent anyway.
+    if (text.includes('TMPRL1103') && text.includes('error limit')) {
       const size = Number(/size["=:\s]+(\d+)/.exec(text)?.[1] ?? Number.NaN);
       if (!Number.isNaN(size)) refusedPayloadSizes.push(size);
-      if (refusedPayloadSizes.length > 1) return;
+      if (refusedPayloadSizes.length > 1 || Number.isNaN(size)) return;
     }
     console.error(`[worker ${entry.level}] ${entry.message}`);
   }),

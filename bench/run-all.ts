@@ -3,7 +3,7 @@
  *
  *   npm run bench                 # everything at full size (about half an hour on 2 cores)
  *   BENCH_QUICK=1 npm run bench   # small sizes: a smoke run of a few minutes
- *   BENCH_ONLY=throughput,recovery npx tsx bench/run-all.ts
+ *   BENCH_ONLY=throughput,recovery npx tsx bench/run-all.ts   # re-run some; the summary keeps the others' latest
  *
  * Each benchmark runs in its own process (`node --import tsx bench/<name>.ts`, its own process
  * group) and starts its own Temporal dev server and scripted model: a server that has just run
@@ -55,6 +55,8 @@ interface Outcome {
   name: string;
   exitCode: number | string;
   seconds: number;
+  quick: boolean;
+  finishedAt: string;
 }
 
 /** One line of the summary. */
@@ -86,14 +88,25 @@ async function main(): Promise<void> {
     outcomes.push(await runOne(entry, quick));
   }
 
+  // Benchmarks not run this time keep the outcome of their latest run (their JSON is the latest too).
+  const previous = (readResult('summary')?.outcomes ?? []) as Outcome[];
+  for (const outcome of previous) if (!outcomes.some((current) => current.name === outcome.name)) outcomes.push(outcome);
+  outcomes.sort((left, right) => BENCHMARKS.findIndex((entry) => entry.name === left.name) - BENCHMARKS.findIndex((entry) => entry.name === right.name));
+
   const rows = summarize();
   console.log('\n=== Summary (this run; each benchmark against its own baseline) ===');
   console.log(formatSummary(rows));
   console.log(
     '\n' +
       formatTable(
-        ['benchmark', 'exit', 'seconds'],
-        outcomes.map((outcome) => [outcome.name, String(outcome.exitCode), outcome.seconds.toFixed(0)]),
+        ['benchmark', 'exit', 'seconds', 'size', 'finished'],
+        outcomes.map((outcome) => [
+          outcome.name,
+          String(outcome.exitCode),
+          outcome.seconds.toFixed(0),
+          outcome.quick ? 'quick' : 'full',
+          outcome.finishedAt ?? '',
+        ]),
       ),
   );
   const path = await writeResults('summary', outcomes.every((outcome) => outcome.exitCode === 0), { quick, outcomes, rows });
@@ -123,7 +136,7 @@ async function runOne(entry: BenchmarkEntry, quick: boolean): Promise<Outcome> {
   current = undefined;
   // Whatever the benchmark left in its group (it should have left nothing) goes too.
   signalGroup(child.pid ?? -1, 'SIGKILL');
-  return { name: entry.name, exitCode, seconds: (Date.now() - startedAt) / 1000 };
+  return { name: entry.name, exitCode, seconds: (Date.now() - startedAt) / 1000, quick, finishedAt: new Date().toISOString() };
 }
 
 async function stopGroup(pid: number, exited: Promise<unknown>): Promise<void> {
