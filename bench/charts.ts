@@ -108,6 +108,7 @@ export async function renderCharts(): Promise<string[]> {
         subtitle: `encoded history after each turn (a follow-up and its answer); ${history.generatedAt.slice(0, 10)}`,
         xLabel: 'turn',
         yLabel: 'MiB',
+        xTicks: [1, ...[1, 2, 3, 4].map((quarter) => Math.round((lastTurn * quarter) / 4))],
         series,
         formatY: (value) => value.toFixed(1),
         references: [

@@ -52,6 +52,8 @@ const TURN_TIMEOUT_MS = 60_000;
 
 /** Sizes of the payloads the worker refused to upload (TMPRL1103), from its log. */
 const refusedPayloadSizes: number[] = [];
+/** State sizes the workflow declined to carry into a new run, from its log ("Not continuing as new"). */
+const keptRunStateSizes: number[] = [];
 
 // The worker's own (Rust) log is forwarded here: a refused payload is logged once per retry of the
 // workflow task, several times a second, and its size is the figure the continue-as-new check needs.
@@ -63,6 +65,10 @@ Runtime.install({
       const size = Number(/size["=:\s]+(\d+)/.exec(text)?.[1] ?? Number.NaN);
       if (!Number.isNaN(size)) refusedPayloadSizes.push(size);
       if (refusedPayloadSizes.length > 1 || Number.isNaN(size)) return;
+    }
+    if (entry.message.startsWith('Not continuing as new')) {
+      keptRunStateSizes.push(Number(entry.meta?.carriedBytes ?? Number.NaN));
+      if (keptRunStateSizes.length > 1) return;
     }
     console.error(`[worker ${entry.level}] ${entry.message}`);
   }),
@@ -119,10 +125,17 @@ interface VariantResult extends Variant {
 /** What happened when Temporal suggested continue-as-new. */
 interface ContinueAsNewCheck {
   messageBytes: number;
+  /**
+   * `continued`: a new run took over; `kept-run`: the workflow declined (state too large) and went
+   * on in the same run; `stuck`: a turn never got its answer; `no-suggestion`: none came.
+   */
+  result: 'continued' | 'kept-run' | 'stuck' | 'no-suggestion';
   suggestedAtTurn: number | undefined;
   historyBytesWhenSuggested: number | undefined;
   /** Size of the continue-as-new input the worker refused to send, when it refused one (from its log). */
   refusedInputBytes: number | undefined;
+  /** Size of the state the workflow declined to carry, when it kept its run (from its log). */
+  keptRunStateBytes: number | undefined;
   outcome: string;
   continuedAsNew: boolean;
   turnsAfter: number;
@@ -286,9 +299,11 @@ class Conversation {
 async function checkContinueAsNew(conversation: Conversation): Promise<ContinueAsNewCheck> {
   const result: ContinueAsNewCheck = {
     messageBytes: conversation.messageBytes,
+    result: 'no-suggestion',
     suggestedAtTurn: undefined,
     historyBytesWhenSuggested: undefined,
     refusedInputBytes: undefined,
+    keptRunStateBytes: undefined,
     outcome: `no suggestion in ${CHECK_MAX_TURNS} turns`,
     continuedAsNew: false,
     turnsAfter: 0,
@@ -296,15 +311,25 @@ async function checkContinueAsNew(conversation: Conversation): Promise<ContinueA
   try {
     for (let turn = 1; turn <= CHECK_MAX_TURNS; turn += 1) {
       await conversation.takeTurn();
-      if (conversation.runs > 1) {
-        result.continuedAsNew = true;
-        result.turnsAfter += 1;
-        result.outcome = `continued as new after turn ${result.suggestedAtTurn ?? '?'}; the task went on`;
-        if (result.turnsAfter >= TURNS_AFTER_CONTINUE) break;
-      } else if (result.suggestedAtTurn === undefined && conversation.follower.continueAsNewSuggestedAtEvent !== undefined) {
+      const { follower } = conversation;
+      if (result.suggestedAtTurn === undefined && (conversation.runs > 1 || follower.continueAsNewSuggestedAtEvent !== undefined)) {
         result.suggestedAtTurn = turn;
-        result.historyBytesWhenSuggested = conversation.follower.bytes;
+        result.historyBytesWhenSuggested = follower.bytes;
+      } else if (result.suggestedAtTurn !== undefined) {
+        result.turnsAfter += 1;
       }
+      result.continuedAsNew = conversation.runs > 1;
+      if (result.suggestedAtTurn !== undefined && result.turnsAfter >= TURNS_AFTER_CONTINUE) break;
+    }
+    if (result.continuedAsNew) {
+      result.result = 'continued';
+      result.outcome = `continued as new after turn ${result.suggestedAtTurn}; ${result.turnsAfter} more turns answered in the new run`;
+    } else if (result.suggestedAtTurn !== undefined) {
+      result.result = 'kept-run';
+      result.keptRunStateBytes = keptRunStateSizes[0];
+      result.outcome =
+        `the workflow did not continue as new (its state was too large to carry) and answered ${result.turnsAfter} more turns in the same run, ` +
+        'whose history keeps growing toward the 50 MB / 51,200-event limits';
     }
   } catch (error) {
     const description = await conversation.client.workflow
@@ -321,6 +346,7 @@ async function checkContinueAsNew(conversation: Conversation): Promise<ContinueA
       result.historyBytesWhenSuggested = follower.bytes;
     }
     const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    result.result = 'stuck';
     result.outcome =
       `turn ${conversation.turns} never got its answer: ` +
       (follower.workflowTaskFailure ? `its workflow task failed (${follower.workflowTaskFailure}) and is retried forever; ` : '') +
@@ -401,7 +427,10 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
         `  Temporal suggested continue-as-new at turn ${check.suggestedAtTurn} (history ${kb(check.historyBytesWhenSuggested ?? Number.NaN)} KiB)` +
           (check.refusedInputBytes === undefined
             ? ''
-            : `; the continue-as-new input (conversation + event log) was ${kb(check.refusedInputBytes)} KiB, over the ${PAYLOAD_LIMIT_BYTES / 1024} KiB payload limit`),
+            : `; the continue-as-new input (conversation + event log) was ${kb(check.refusedInputBytes)} KiB, over the ${PAYLOAD_LIMIT_BYTES / 1024} KiB payload limit`) +
+          (check.keptRunStateBytes === undefined || Number.isNaN(check.keptRunStateBytes)
+            ? ''
+            : `; the state it would have carried was ${kb(check.keptRunStateBytes)} KiB (payload limit ${PAYLOAD_LIMIT_BYTES / 1024} KiB)`),
       );
     }
   }

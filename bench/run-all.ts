@@ -99,13 +99,13 @@ async function main(): Promise<void> {
   console.log(
     '\n' +
       formatTable(
-        ['benchmark', 'exit', 'seconds', 'size', 'finished'],
+        ['benchmark', 'exit', 'seconds', 'size', 'results written'],
         outcomes.map((outcome) => [
           outcome.name,
           String(outcome.exitCode),
           outcome.seconds.toFixed(0),
           outcome.quick ? 'quick' : 'full',
-          outcome.finishedAt ?? '',
+          readResult(outcome.name)?.generatedAt ?? outcome.finishedAt ?? '',
         ]),
       ),
   );
@@ -294,7 +294,12 @@ function historyRows(): SummaryRow[] {
       figure: `continue-as-new check (${check.messageBytes / 1024} KB messages)`,
       unit: 'turn',
       median: check.suggestedAtTurn ?? Number.NaN,
-      note: check.continuedAsNew ? 'continued as new; the task went on' : `STUCK: ${String(check.outcome).slice(0, 90)}`,
+      note:
+        check.result === 'continued'
+          ? 'continued as new; the task went on'
+          : check.result === 'kept-run'
+            ? `state too large to carry (${fixed((check.keptRunStateBytes ?? Number.NaN) / 1024)} KiB): kept the run, answered ${check.turnsAfter} more turns`
+            : `${String(check.result ?? 'stuck').toUpperCase()}: ${String(check.outcome).slice(0, 90)}`,
     });
   }
   return rows;

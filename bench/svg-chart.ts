@@ -124,11 +124,11 @@ export function renderLineChart(options: LineChartOptions): string {
   return `${parts.join('\n')}\n`;
 }
 
-/** 1, 2, 2.5 or 5 times a power of ten, at least `value`. */
+/** 1, 2, 2.5, 3, 4 or 5 times a power of ten, at least `value`. */
 function niceCeiling(value: number): number {
   if (value <= 0) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  const step = [1, 2, 2.5, 5, 10].find((factor) => factor * power >= value) ?? 10;
+  const step = [1, 2, 2.5, 3, 4, 5, 10].find((factor) => factor * power >= value) ?? 10;
   return step * power;
 }
 
