@@ -18,19 +18,32 @@ async function converse(harness: Harness, taskId: string, turns: number, firstTu
   }
 }
 
+/** A harness whose scripted model answers every request with a numbered 4 KB answer. */
+async function startChattyHarness(zap: Parameters<typeof startHarness>[0]['zap'] = {}): Promise<Harness> {
+  let answers = 0;
+  return startHarness({
+    agents: [new ZapAgent({ name: 'Chatty', prompt: 'You chat.', model: 'scripted-model' })],
+    llm: { handler: () => scripted.text(filler(`answer ${++answers}`)) },
+    zap,
+  });
+}
+
+/** Starts a task, waits for its first answer, then converses up to `turns`; returns the task id. */
+async function startConversation(harness: Harness, turns: number): Promise<string> {
+  const started = await harness.zap.executeTask({ agentName: 'Chatty', task: filler('question 1') });
+  await waitForTask(harness.zap, started.id, (task) => task.result?.startsWith('answer 1 ') === true);
+  await converse(harness, started.id, turns, 2);
+  return started.id;
+}
+
 async function historyOf(harness: Harness, workflowId: string, runId?: string) {
   return harness.zap.client.workflow.getHandle(workflowId, runId).fetchHistory();
 }
 
 describe('long conversations', () => {
   let harness: Harness;
-  let answers = 0;
-
   beforeAll(async () => {
-    harness = await startHarness({
-      agents: [new ZapAgent({ name: 'Chatty', prompt: 'You chat.', model: 'scripted-model' })],
-      llm: { handler: () => scripted.text(filler(`answer ${++answers}`)) },
-    });
+    harness = await startChattyHarness();
   });
 
   afterAll(async () => {
@@ -38,10 +51,7 @@ describe('long conversations', () => {
   });
 
   test('a 120-turn conversation with 4 KB messages keeps history linear and far below the limit', async () => {
-    answers = 0;
-    const started = await harness.zap.executeTask({ agentName: 'Chatty', task: filler('question 1') });
-    await waitForTask(harness.zap, started.id, (task) => task.result?.startsWith('answer 1 ') === true);
-    await converse(harness, started.id, 120, 2);
+    const started = { id: await startConversation(harness, 120) };
 
     const task = await harness.zap.getTask(started.id);
     expect(task.history).toHaveLength(1 + 2 * 120);
@@ -73,14 +83,8 @@ describe('long conversations', () => {
 
 describe('continue-as-new', () => {
   let harness: Harness;
-  let answers = 0;
-
   beforeAll(async () => {
-    harness = await startHarness({
-      agents: [new ZapAgent({ name: 'Chatty', prompt: 'You chat.', model: 'scripted-model' })],
-      llm: { handler: () => scripted.text(filler(`answer ${++answers}`)) },
-      zap: { continueAsNewAfterEvents: 40 },
-    });
+    harness = await startChattyHarness({ continueAsNewAfterEvents: 40 });
   });
 
   afterAll(async () => {
@@ -88,10 +92,7 @@ describe('continue-as-new', () => {
   });
 
   test('carries the whole task into new runs: same id, queries and follow-ups unaffected', async () => {
-    answers = 0;
-    const started = await harness.zap.executeTask({ agentName: 'Chatty', task: filler('question 1') });
-    await waitForTask(harness.zap, started.id, (task) => task.result?.startsWith('answer 1 ') === true);
-    await converse(harness, started.id, 15, 2);
+    const started = { id: await startConversation(harness, 15) };
 
     const runs = [];
     for await (const run of harness.zap.client.workflow.list({ query: `WorkflowId = '${started.id}'` })) runs.push(run);
