@@ -10,6 +10,13 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // Recorded histories of every release replayed against the current workflow code.
+    {
+      ...shared,
+      displayName: 'replay',
+      testMatch: ['<rootDir>/test/replay/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/quiet-temporal-logs.ts'],
+    },
     {
       ...shared,
       displayName: 'integration',

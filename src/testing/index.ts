@@ -13,3 +13,4 @@
  */
 export * from './scripted-llm-server';
 export * from './temporal-dev-server';
+export * from './replay-histories';

@@ -1,0 +1,564 @@
+/**
+ * Records the workflow histories of a fixed set of scenarios against a real Temporal dev server
+ * and writes them (Temporal's JSON history format, the one `temporal workflow show --output json`
+ * prints) under `test/replay/histories/<version>/`, with a `manifest.json` naming the commit,
+ * scenario, workflow id and run of each file. The replay gate (`test/replay`) replays every
+ * committed set against the current workflow code, so record a set on each release, BEFORE any
+ * change to workflow code:
+ *
+ *   npm run record-histories                  # version from package.json
+ *   npm run record-histories -- --version 0.2.0 --only plain-answer,cancelled-during-tool
+ *
+ * A dev server is started for the run unless TEMPORAL_ADDRESS points at one.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { z } from 'zod';
+import { ApprovalRules, Zap, ZapAgent, tool, type Task } from '../src';
+import { ScriptedLlmServer, scripted, type ScriptedRequest } from '../src/testing/scripted-llm-server';
+import { TemporalDevServer } from '../src/testing/temporal-dev-server';
+import { AgentRouter, lastMessage } from '../test/support/agent-router';
+
+const REPOSITORY_ROOT = resolve(__dirname, '..');
+/** Answered tasks end after this much quiet, so every recorded history runs to its close. */
+const RECORDING_IDLE_TIMEOUT = '4 seconds';
+/** Lowest threshold the Zap accepts; forces continue-as-new every few turns. */
+const FORCED_CONTINUE_AS_NEW_EVENTS = 20;
+const WAIT_TIMEOUT_MS = 60_000;
+
+// ---------------------------------------------------------------------------------------------
+// Tools: each records what it did, so the script can wait for the right moment.
+
+const released = new Map<string, () => void>();
+const started = new Set<string>();
+
+const lookup = tool({
+  name: 'lookup',
+  description: 'Looks up a key',
+  parameters: z.object({ key: z.string() }),
+  idempotent: true,
+  execute: ({ key }) => `value-of-${key}`,
+});
+const explode = tool({
+  name: 'explode',
+  description: 'Always fails (not idempotent: retried only when it reports the failure)',
+  parameters: z.object({}),
+  execute: () => {
+    throw new Error('the warehouse is on fire');
+  },
+});
+const explodeIdempotent = tool({
+  name: 'explode_idempotent',
+  description: 'Always fails (idempotent: retried by Temporal)',
+  parameters: z.object({}),
+  idempotent: true,
+  execute: () => {
+    throw new Error('the archive is flooded');
+  },
+});
+const waitForRelease = tool({
+  name: 'wait_for_release',
+  description: 'Blocks until the recorder releases it',
+  parameters: z.object({ id: z.string() }),
+  execute: async ({ id }, { signal }) => {
+    started.add(id);
+    await new Promise<void>((resolveWait) => {
+      released.set(id, resolveWait);
+      signal.addEventListener('abort', () => resolveWait());
+    });
+    return `released ${id}`;
+  },
+});
+const transferFunds = tool({
+  name: 'transfer_funds',
+  description: 'Moves money (gated by approval rules)',
+  parameters: z.object({ amount: z.number() }),
+  execute: ({ amount }) => `moved ${amount}`,
+});
+const slowCharge = tool({
+  name: 'slow_charge',
+  description: 'Charges a card; slower than its timeout, so its outcome is unknown',
+  parameters: z.object({}),
+  execute: async (_args, { signal }) => {
+    await new Promise<void>((resolveWait) => {
+      const timer = setTimeout(resolveWait, 3_000);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolveWait();
+      });
+    });
+    return 'charged';
+  },
+});
+const bigBlob = tool({
+  name: 'big_blob',
+  description: 'Returns a large document',
+  parameters: z.object({ kilobytes: z.number() }),
+  idempotent: true,
+  execute: ({ kilobytes }) => 'x'.repeat(kilobytes * 1024),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Agents: one per scenario, so the scripted model routes by system prompt.
+
+const FAST_RETRIES = { llm: { initialInterval: '100 ms', maximumAttempts: 2 }, tool: { initialInterval: '200 ms', maximumAttempts: 2 } };
+
+function agent(name: string, extra: Partial<ConstructorParameters<typeof ZapAgent>[0]> = {}): ZapAgent {
+  return new ZapAgent({
+    name,
+    prompt: `Scenario ${name}.`,
+    model: 'scripted-model',
+    tools: [lookup, explode, explodeIdempotent, waitForRelease, transferFunds, slowCharge, bigBlob],
+    retry: FAST_RETRIES,
+    ...extra,
+  });
+}
+
+const call = (name: string, args: Record<string, unknown> = {}, id?: string) => ({ name, arguments: args, ...(id ? { id } : {}) });
+
+/** What a scenario needs from the recorder. */
+interface ScenarioContext {
+  zap: Zap;
+  /** The Zap whose tasks continue-as-new every few turns. */
+  zapContinuing: Zap;
+  router: AgentRouter;
+  waitFor(taskId: string, predicate: (task: Task) => boolean, zap?: Zap): Promise<Task>;
+  waitUntil(predicate: () => boolean, what: string): Promise<void>;
+}
+
+/** A scenario starts its tasks and drives them; it returns the root task ids to record. */
+interface Scenario {
+  name: string;
+  description: string;
+  continuing?: boolean;
+  run(context: ScenarioContext, agentName: string): Promise<string[]>;
+}
+
+const prompt = (name: string) => `Scenario ${name}.`;
+const answered = (task: Task) => task.status === 'completed';
+const closedFor = (statuses: string[]) => (task: Task) => statuses.includes(task.status);
+
+const scenarios: Scenario[] = [
+  {
+    name: 'plain-answer',
+    description: 'one model call answers; the task ends at its idle timeout',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(prompt(agentName), scripted.text('Hello there!'));
+      const task = await zap.executeTask({ agentName, task: 'Say hello', taskId: `replay-${agentName}` });
+      await waitFor(task.id, answered);
+      return [task.id];
+    },
+  },
+  {
+    name: 'parallel-tool-calls',
+    description: 'three tool calls in one turn, results in call order',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('lookup', { key: 'a' }), call('lookup', { key: 'b' }), call('lookup', { key: 'c' })]),
+        scripted.text('a, b and c looked up'),
+      );
+      const task = await zap.executeTask({ agentName, task: 'Look up a, b, c', taskId: `replay-${agentName}` });
+      await waitFor(task.id, answered);
+      return [task.id];
+    },
+  },
+  {
+    name: 'tool-error',
+    description: 'a failing non-idempotent tool (retried with backoff timers) and a failing idempotent one',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('explode'), call('explode_idempotent')]),
+        scripted.text('both tools failed'),
+      );
+      const task = await zap.executeTask({ agentName, task: 'Use the broken tools', taskId: `replay-${agentName}` });
+      await waitFor(task.id, answered);
+      return [task.id];
+    },
+  },
+  {
+    name: 'follow-up-after-answer',
+    description: 'an answer, then a follow-up signal answered by a second model call',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(prompt(agentName), scripted.text('first answer'), scripted.text('second answer'));
+      const task = await zap.executeTask({ agentName, task: 'First question', taskId: `replay-${agentName}` });
+      await waitFor(task.id, answered);
+      await zap.executeTask({ followUpOnTask: task.id, task: 'Second question' });
+      await waitFor(task.id, (t) => t.status === 'completed' && t.result === 'second answer');
+      return [task.id];
+    },
+  },
+  {
+    name: 'follow-up-mid-turn',
+    description: 'a follow-up arrives while a tool runs and is used at the next model call',
+    async run({ zap, router, waitFor, waitUntil }, agentName) {
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('wait_for_release', { id: agentName })]),
+        scripted.text('answered both'),
+      );
+      const task = await zap.executeTask({ agentName, task: 'Start something slow', taskId: `replay-${agentName}` });
+      await waitUntil(() => started.has(agentName), 'the blocking tool to start');
+      await zap.executeTask({ followUpOnTask: task.id, task: 'Also this' });
+      released.get(agentName)?.();
+      await waitFor(task.id, (t) => t.status === 'completed' && t.result === 'answered both');
+      return [task.id];
+    },
+  },
+  ...(['approved', 'rejected', 'timed-out'] as const).map(
+    (outcome): Scenario => ({
+      name: `approval-${outcome}`,
+      description: `a gated tool call whose approval is ${outcome.replace('-', ' ')}`,
+      async run({ zap, router, waitFor }, agentName) {
+        router.enqueue(prompt(agentName), scripted.toolCalls([call('transfer_funds', { amount: 100 })]), scripted.text('done'));
+        const task = await zap.executeTask({
+          agentName,
+          task: 'Transfer 100',
+          taskId: `replay-${agentName}`,
+          approvalRules: new ApprovalRules({ patterns: ['transfer_*'], timeout: outcome === 'timed-out' ? '2 seconds' : '1 hour' }),
+        });
+        const pending = await waitFor(task.id, (t) => t.status === 'awaiting_approval');
+        const [approval] = await pending.getPendingApprovals();
+        if (!approval) throw new Error('no pending approval');
+        if (outcome === 'approved') await zap.approve(task.id, approval.id, { approvedBy: 'recorder' });
+        if (outcome === 'rejected') await zap.reject(task.id, approval.id, 'not today', { rejectedBy: 'recorder' });
+        await waitFor(task.id, answered);
+        return [task.id];
+      },
+    }),
+  ),
+  {
+    name: 'approvals-several-pending',
+    description: 'two gated calls pending at once next to an ungated one; one approved, one rejected',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('transfer_funds', { amount: 1 }), call('transfer_funds', { amount: 2 }), call('lookup', { key: 'k' })]),
+        scripted.text('one moved, one refused'),
+      );
+      const task = await zap.executeTask({
+        agentName,
+        task: 'Transfer 1 and 2',
+        taskId: `replay-${agentName}`,
+        approvalRules: new ApprovalRules({ patterns: ['transfer_*'], timeout: '1 hour' }),
+      });
+      let approvals: Awaited<ReturnType<Task['getPendingApprovals']>> = [];
+      await waitFor(task.id, () => true);
+      const deadline = Date.now() + WAIT_TIMEOUT_MS;
+      while (approvals.length < 2 && Date.now() < deadline) {
+        approvals = await zap.getPendingApprovals(task.id);
+        await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+      }
+      const [first, second] = [...approvals].sort((a, b) => Number(a.toolArgs.amount) - Number(b.toolArgs.amount));
+      if (!first || !second) throw new Error('expected two pending approvals');
+      await zap.approve(task.id, first.id, { approvedBy: 'recorder' });
+      await zap.reject(task.id, second.id, 'too much', { rejectedBy: 'recorder' });
+      await waitFor(task.id, answered);
+      return [task.id];
+    },
+  },
+  {
+    name: 'sub-agent-delegation',
+    description: 'message_agent starts a child task; a follow-up continues the same sub-conversation',
+    async run({ zap, router, waitFor }, agentName) {
+      const taskId = `replay-${agentName}`;
+      const childId = `${taskId}.Helper.1`;
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('message_agent', { agent_name: 'Helper', message: 'Research X' })]),
+        scripted.text('X researched'),
+        scripted.toolCalls([call('message_agent', { conversation_id: childId, message: 'And Y?' })]),
+        scripted.text('Y researched too'),
+      );
+      router.enqueue(prompt('Helper'), scripted.text('X is 42'), scripted.text('Y is 43'));
+      const task = await zap.executeTask({ agentName, task: 'Research X', taskId });
+      await waitFor(task.id, answered);
+      await zap.executeTask({ followUpOnTask: task.id, task: 'Now Y, same conversation' });
+      await waitFor(task.id, (t) => t.status === 'completed' && t.result === 'Y researched too');
+      return [task.id, childId];
+    },
+  },
+  {
+    name: 'continue-as-new',
+    description: 'several tool rounds and a follow-up on a Zap that continues as new every few turns',
+    continuing: true,
+    async run({ zapContinuing, router, waitFor }, agentName) {
+      const rounds = Array.from({ length: 5 }, (_, index) => scripted.toolCalls([call('lookup', { key: `k${index}` })]));
+      router.enqueue(prompt(agentName), ...rounds, scripted.text('five lookups done'), scripted.text('follow-up answered'));
+      const task = await zapContinuing.executeTask({ agentName, task: 'Look up five keys', taskId: `replay-${agentName}` });
+      await waitFor(task.id, answered, zapContinuing);
+      await zapContinuing.executeTask({ followUpOnTask: task.id, task: 'One more thing' });
+      await waitFor(task.id, (t) => t.status === 'completed' && t.result === 'follow-up answered', zapContinuing);
+      return [task.id];
+    },
+  },
+  {
+    name: 'state-too-large-to-carry',
+    description: 'large tool results make the carried state too large; the task keeps its run',
+    continuing: true,
+    async run({ zapContinuing, router, waitFor }, agentName) {
+      const rounds = Array.from({ length: 3 }, () => scripted.toolCalls([call('big_blob', { kilobytes: 400 })]));
+      router.enqueue(prompt(agentName), ...rounds, scripted.text('read three big documents'));
+      const task = await zapContinuing.executeTask({ agentName, task: 'Read the archive', taskId: `replay-${agentName}` });
+      await waitFor(task.id, answered, zapContinuing);
+      return [task.id];
+    },
+  },
+  {
+    name: 'cancelled-during-tool',
+    description: 'cancelTask while a tool runs',
+    async run({ zap, router, waitFor, waitUntil }, agentName) {
+      router.enqueue(prompt(agentName), scripted.toolCalls([call('wait_for_release', { id: agentName })]));
+      const task = await zap.executeTask({ agentName, task: 'Start and be cancelled', taskId: `replay-${agentName}` });
+      await waitUntil(() => started.has(agentName), 'the blocking tool to start');
+      await zap.cancelTask(task.id, 'changed my mind');
+      await waitFor(task.id, closedFor(['cancelled']));
+      return [task.id];
+    },
+  },
+  {
+    name: 'cancelled-while-idle',
+    description: 'cancelTask after the answer, while the task waits for a follow-up',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(prompt(agentName), scripted.text('answered'));
+      const task = await zap.executeTask({ agentName, task: 'Answer then wait', taskId: `replay-${agentName}` });
+      await waitFor(task.id, answered);
+      await zap.cancelTask(task.id, 'no more questions');
+      await waitFor(task.id, closedFor(['cancelled']));
+      return [task.id];
+    },
+  },
+  {
+    name: 'cancelled-during-model-call',
+    description: 'cancelTask while the model call is in flight (0.1.0 ends such a task failed)',
+    async run({ zap, router, waitFor, waitUntil }, agentName) {
+      let requested = false;
+      router.enqueue(prompt(agentName), () => {
+        requested = true;
+        return scripted.text('too late', { delayMs: 5_000 });
+      });
+      const task = await zap.executeTask({ agentName, task: 'Think slowly', taskId: `replay-${agentName}` });
+      await waitUntil(() => requested, 'the model call to start');
+      await zap.cancelTask(task.id, 'taking too long');
+      await waitFor(task.id, closedFor(['cancelled', 'failed']));
+      return [task.id];
+    },
+  },
+  {
+    name: 'failed-max-iterations',
+    description: 'the model keeps calling tools past maxIterations',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('lookup', { key: 'again' })]),
+        scripted.toolCalls([call('lookup', { key: 'again' })]),
+      );
+      const task = await zap.executeTask({ agentName, task: 'Loop', taskId: `replay-${agentName}` });
+      await waitFor(task.id, closedFor(['failed']));
+      return [task.id];
+    },
+  },
+  {
+    name: 'failed-provider-400',
+    description: 'the provider refuses the request (non-retryable)',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(prompt(agentName), scripted.error(400, 'Invalid request: unknown parameter'));
+      const task = await zap.executeTask({ agentName, task: 'Bad request', taskId: `replay-${agentName}` });
+      await waitFor(task.id, closedFor(['failed']));
+      return [task.id];
+    },
+  },
+  {
+    name: 'tool-outcome-unknown',
+    description: 'a non-idempotent tool times out; the model is told its outcome is unknown',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(prompt(agentName), scripted.toolCalls([call('slow_charge')]), (request: ScriptedRequest) =>
+        scripted.text(`saw: ${lastMessage(request).content.slice(0, 40)}`),
+      );
+      const task = await zap.executeTask({ agentName, task: 'Charge the card', taskId: `replay-${agentName}` });
+      await waitFor(task.id, answered);
+      return [task.id];
+    },
+  },
+  {
+    name: 'streamed-with-tokens',
+    description: 'streamTask starts the task and follows it with live tokens',
+    async run({ zap, router }, agentName) {
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('lookup', { key: 'weather' })], { content: 'Let me check.' }),
+        scripted.text('It is sunny and warm today.'),
+      );
+      let taskId: string | undefined;
+      let tokens = 0;
+      for await (const event of zap.streamTask({ agentName, task: 'Weather?', taskId: `replay-${agentName}`, includeTokens: true })) {
+        taskId = event.taskId;
+        if (event.type === 'token') tokens += 1;
+        if (event.type === 'completed' || event.type === 'error') break;
+      }
+      if (!taskId || tokens === 0) throw new Error(`streaming produced no tokens (task ${taskId})`);
+      return [taskId];
+    },
+  },
+];
+
+const SCENARIO_AGENTS: Record<string, Partial<ConstructorParameters<typeof ZapAgent>[0]>> = {
+  'failed-max-iterations': { maxIterations: 2 },
+  'tool-outcome-unknown': { timeouts: { tool: '1 second' } },
+  'sub-agent-delegation': { subAgents: ['Helper'] },
+};
+
+// ---------------------------------------------------------------------------------------------
+
+interface ManifestEntry {
+  file: string;
+  scenario: string;
+  workflowId: string;
+  runId: string;
+  /** 1 for a task's first run, 2 after its first continue-as-new, … */
+  run: number;
+  events: number;
+  closedAs: string;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { version: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' } },
+  });
+  const packageJson = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const version = values.version ?? packageJson.version;
+  const outDirectory = resolve(values.out ?? join(REPOSITORY_ROOT, 'test/replay/histories', version));
+  const only = values.only ? new Set(values.only.split(',')) : undefined;
+  const selected = scenarios.filter((scenario) => !only || only.has(scenario.name));
+  if (only && selected.length !== only.size) {
+    throw new Error(`Unknown scenario in --only; known: ${scenarios.map((scenario) => scenario.name).join(', ')}`);
+  }
+
+  const server = process.env.TEMPORAL_ADDRESS ? undefined : await TemporalDevServer.start({ uiPort: false });
+  const address = process.env.TEMPORAL_ADDRESS ?? (server as TemporalDevServer).address;
+  const router = new AgentRouter();
+  const llm = await ScriptedLlmServer.start({ handler: router.handler });
+  const agents = selected.filter((scenario) => !scenario.continuing).map((scenario) => agent(scenario.name, SCENARIO_AGENTS[scenario.name]));
+  const continuingAgents = selected.filter((scenario) => scenario.continuing).map((scenario) => agent(scenario.name));
+  const common = {
+    temporal: { address },
+    llm: { baseURL: llm.baseURL, apiKey: 'recorder' },
+    idleTimeout: RECORDING_IDLE_TIMEOUT,
+  } as const;
+  const zap = new Zap({ ...common, agents: [...agents, agent('Helper', { discoveryPrompt: 'Researches things' })], taskQueue: 'replay-recorder' });
+  const zapContinuing = new Zap({
+    ...common,
+    agents: continuingAgents.length > 0 ? continuingAgents : [agent('Unused')],
+    taskQueue: 'replay-recorder-continuing',
+    continueAsNewAfterEvents: FORCED_CONTINUE_AS_NEW_EVENTS,
+  });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const workers: Array<Promise<void>> = [];
+  try {
+    await zap.start();
+    await zapContinuing.start();
+    for (const instance of [zap, zapContinuing]) {
+      const worker = await instance.createWorker();
+      workers.push(worker.run());
+    }
+    const context: ScenarioContext = {
+      zap,
+      zapContinuing,
+      router,
+      waitFor: (taskId, predicate, which = zap) => waitForTask(which, taskId, predicate),
+      waitUntil,
+    };
+    rmSync(outDirectory, { recursive: true, force: true });
+    mkdirSync(outDirectory, { recursive: true });
+    const entries: ManifestEntry[] = [];
+    const recorded: Array<{ scenario: Scenario; workflowIds: string[] }> = [];
+    for (const scenario of selected) {
+      const startedAt = Date.now();
+      const workflowIds = await scenario.run(context, scenario.name);
+      recorded.push({ scenario, workflowIds });
+      console.error(`[record] ${scenario.name}: driven in ${Date.now() - startedAt} ms`);
+    }
+    // Every task ends on its own (idle timeout, failure or cancellation); record whole histories.
+    for (const { scenario, workflowIds } of recorded) {
+      for (const workflowId of workflowIds) {
+        const runs = await closedRuns(client, workflowId);
+        runs.forEach((run, index) => {
+          const suffix = workflowIds.length > 1 ? `.${workflowId.slice(`replay-${scenario.name}`.length + 1) || 'root'}` : '';
+          const file = `${scenario.name}${suffix.replace(/[^A-Za-z0-9.-]/g, '-')}.run${index + 1}.json`;
+          writeFileSync(join(outDirectory, file), `${run.json}\n`);
+          entries.push({ file, scenario: scenario.name, workflowId, runId: run.runId, run: index + 1, events: run.events, closedAs: run.closedAs });
+        });
+      }
+    }
+    const manifest = {
+      version,
+      commit: currentCommit(),
+      recordedAt: new Date().toISOString(),
+      temporalServer: server ? 'temporal server start-dev (embedded)' : address,
+      scenarios: selected.map(({ name, description }) => ({ name, description })),
+      histories: entries,
+    };
+    writeFileSync(join(outDirectory, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    console.error(`[record] ${entries.length} histories of ${selected.length} scenarios written to ${outDirectory}`);
+  } finally {
+    await Promise.allSettled([zap.stop(), zapContinuing.stop()]);
+    await Promise.allSettled(workers);
+    await connection.close();
+    await llm.close();
+    await server?.stop();
+  }
+}
+
+/** Waits for the task's last run to close, then returns every run of it, oldest first. */
+async function closedRuns(client: Client, workflowId: string): Promise<Array<{ runId: string; json: string; events: number; closedAs: string }>> {
+  let handle: WorkflowHandle = client.workflow.getHandle(workflowId);
+  await waitUntil(async () => (await handle.describe()).status.name !== 'RUNNING', `${workflowId} to close`);
+  const runs: Array<{ runId: string; json: string; events: number; closedAs: string }> = [];
+  for (let runId: string | undefined = (await handle.describe()).runId; runId; ) {
+    handle = client.workflow.getHandle(workflowId, runId);
+    const description = await handle.describe();
+    const history = await handle.fetchHistory();
+    const events = history.events ?? [];
+    runs.unshift({ runId, json: historyToJSON(history), events: events.length, closedAs: description.status.name });
+    const previous = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+    runId = previous ? previous : undefined;
+  }
+  return runs;
+}
+
+async function waitForTask(zap: Zap, taskId: string, predicate: (task: Task) => boolean): Promise<Task> {
+  let last: Task | undefined;
+  await waitUntil(async () => {
+    last = await zap.getTask(taskId);
+    return predicate(last);
+  }, `task ${taskId} (last status ${String(last?.status)})`);
+  return last as Task;
+}
+
+async function waitUntil(predicate: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT_TIMEOUT_MS;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+  }
+}
+
+function currentCommit(): string {
+  const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPOSITORY_ROOT, encoding: 'utf8' }).trim();
+  const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/workflows', 'src/core'], { cwd: REPOSITORY_ROOT, encoding: 'utf8' }).trim();
+  // Histories must come from committed code, or nobody can rebuild the workers that made them.
+  if (dirty !== '') throw new Error(`workflow code has uncommitted changes; record histories from a committed tree:\n${dirty}`);
+  return commit;
+}
+
+main().catch((error: unknown) => {
+  console.error('[record] failed:', error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
+

@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { loadRecordedHistories, replayHistories, type HistoryReplayResult } from '../../src/testing/replay-histories';
+
+/**
+ * The replay gate: every committed history set (one per release, recorded with
+ * `npm run record-histories`) must replay against the current workflow code without a
+ * nondeterminism or workflow-task error. A failure here means an open task of that release would
+ * be wedged by a deploy of this code: put the change behind `patched('zap-<change>')` or give the
+ * new state field a default in the state migration.
+ */
+const HISTORIES = join(__dirname, 'histories');
+const QUIET = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+
+async function bundle(workflowsPath: string): Promise<{ codePath: string }> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: QUIET });
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = join(mkdtempSync(join(tmpdir(), 'zap-replay-')), 'bundle.js');
+  writeFileSync(path, code);
+  return { codePath: path };
+}
+
+function describeFailures(results: HistoryReplayResult[]): string {
+  return results
+    .filter((result) => result.error)
+    .map((result) => `${result.history.set}/${result.history.file.split('/').pop()}: ${result.error?.message.split('\n')[0]}`)
+    .join('\n');
+}
+
+const histories = loadRecordedHistories(HISTORIES);
+
+describe('replay gate', () => {
+  test('the committed history sets cover the scenarios of the 0.1.0 release', () => {
+    const scenarios = new Set(histories.filter((history) => history.set === '0.1.0').map((history) => history.scenario));
+    for (const scenario of [
+      'plain-answer',
+      'parallel-tool-calls',
+      'tool-error',
+      'follow-up-after-answer',
+      'follow-up-mid-turn',
+      'approval-approved',
+      'approval-rejected',
+      'approval-timed-out',
+      'approvals-several-pending',
+      'sub-agent-delegation',
+      'continue-as-new',
+      'state-too-large-to-carry',
+      'cancelled-during-tool',
+      'cancelled-while-idle',
+      'cancelled-during-model-call',
+      'failed-max-iterations',
+      'failed-provider-400',
+      'tool-outcome-unknown',
+      'streamed-with-tokens',
+    ]) {
+      expect(scenarios).toContain(scenario);
+    }
+  });
+
+  test('every committed history replays against the current workflow code', async () => {
+    const results = await replayHistories({ histories, workflowBundle: await bundle(require.resolve('../../src/workflows/index')) });
+    expect(results).toHaveLength(histories.length);
+    expect(describeFailures(results)).toBe('');
+  }, 120_000);
+
+  describe('the gate can fail', () => {
+    test('a command-order change without patched() fails every history with a nondeterminism error', async () => {
+      const results = await replayHistories({ histories, workflowBundle: await bundle(join(__dirname, 'mutants/unpatched-timer.ts')) });
+      expect(results).toHaveLength(histories.length);
+      for (const result of results) {
+        expect(result.error?.name).toBe('DeterminismViolationError');
+      }
+    }, 120_000);
+
+    test('a new field read without a migration default fails every history with a workflow-task error', async () => {
+      const results = await replayHistories({ histories, workflowBundle: await bundle(join(__dirname, 'mutants/unmigrated-state.ts')) });
+      expect(results).toHaveLength(histories.length);
+      for (const result of results) {
+        expect(result.error).toBeDefined();
+        expect(result.error?.message).toMatch(/fieldAddedLater|Cannot read properties of undefined/);
+      }
+    }, 120_000);
+
+    test('the same command-order change behind patched() replays every history', async () => {
+      const results = await replayHistories({ histories, workflowBundle: await bundle(join(__dirname, 'mutants/patched-timer.ts')) });
+      expect(describeFailures(results)).toBe('');
+    }, 120_000);
+  });
+});
