@@ -27,7 +27,7 @@ import { TaskStatus } from '../core/task-status';
 import type { TaskSnapshot } from '../core/task-snapshot';
 import { McpConnectionPool } from '../mcp/mcp-connection-pool';
 import { AgentToolbox } from '../tools/agent-toolbox';
-import type { AgentWorkflowInput } from '../workflows/agent-workflow-input';
+import { TASK_STATE_SCHEMA_VERSION, type AgentWorkflowInput } from '../core/task-state';
 import type { agentWorkflow } from '../workflows/agent-workflow';
 import {
   AGENT_WORKFLOW_TYPE,
@@ -157,6 +157,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
     const taskId = requestedId ?? `${agent.name}-${randomBytes(8).toString('hex')}`;
     const createdAt = new Date().toISOString();
     const input: AgentWorkflowInput = {
+      schemaVersion: TASK_STATE_SCHEMA_VERSION,
       taskId,
       agent: agent.taskSettings(context as TContext),
       message: content,

@@ -23,7 +23,13 @@ import type { ToolCallOutcome } from '../core/tool-definition';
 import { describeToolCall } from '../core/tool-phrase';
 import { TaskStatus } from '../core/task-status';
 import type { TaskSnapshot } from '../core/task-snapshot';
-import type { AgentWorkflowInput, AgentWorkflowResult, CarriedTaskState } from './agent-workflow-input';
+import {
+  initialTaskState,
+  upgradeWorkflowInput,
+  type AgentWorkflowInput,
+  type AgentWorkflowResult,
+  type CarriedTaskState,
+} from '../core/task-state';
 import { ApprovalGate } from './approval-gate';
 import {
   cancelReasonSignal,
@@ -33,8 +39,8 @@ import {
   getMessagesQuery,
   getTaskStateQuery,
   subTaskUpdateSignal,
-  type SubTaskUpdate,
 } from './definitions';
+import type { SubTaskUpdate } from '../core/task-state';
 import { describeFailure } from './describe-failure';
 import { SubAgentDelegation } from './sub-agent-delegation';
 
@@ -53,7 +59,8 @@ const MESSAGE_AGENT_TOOL_NAME = 'message_agent';
  * passes without one, then ends cleanly. Failures end the run failed, cancellation cancelled.
  */
 export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWorkflowResult> {
-  const run = new AgentTaskRun(input);
+  // Tasks started (or continued as new) by older workers carry older shapes: upgrade first.
+  const run = new AgentTaskRun(upgradeWorkflowInput(input));
   run.registerHandlers();
   return run.execute();
 }
@@ -77,25 +84,7 @@ class AgentTaskRun {
 
   constructor(readonly input: AgentWorkflowInput) {
     const { agent } = input;
-    this.state = input.carried ?? {
-      messages: [
-        { role: 'system', content: agent.systemPrompt },
-        { role: 'user', content: input.message },
-      ],
-      status: TaskStatus.Pending,
-      modelCallDue: true,
-      iteration: 0,
-      pendingMessages: [],
-      eventLog: { events: [], lastSeq: 0 },
-      usage: { promptTokens: 0, completionTokens: 0 },
-      updatedAt: input.createdAt,
-      runCount: 1,
-      answerCount: 0,
-      modelCalls: 0,
-      previousModelCallCount: 0,
-      approvals: [],
-      delegation: { conversations: [], updates: {} },
-    };
+    this.state = input.carried ?? initialTaskState(input);
     this.eventLog = new EventLog(input.taskId, input.eventLogLimit, this.state.eventLog);
     this.approvals = new ApprovalGate(this.state.approvals);
     this.delegation = new SubAgentDelegation(this, this.state.delegation);

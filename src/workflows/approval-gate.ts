@@ -1,24 +1,10 @@
 import { ApplicationFailure, condition, uuid4 } from '@temporalio/workflow';
 import type { ApprovalRequest } from '../core/approval-request';
+import type { ApprovalDecision, ApprovalRecord } from '../core/task-state';
 import type { DecideApprovalInput, DecideApprovalResult } from './definitions';
 
 /** `ApplicationFailure.type` of an approval id the task does not know. */
 export const APPROVAL_NOT_FOUND_FAILURE = 'APPROVAL_NOT_FOUND';
-
-/** A decided (or timed-out) approval, kept in workflow state. */
-export interface ApprovalDecision {
-  decision: 'approved' | 'rejected' | 'timed_out';
-  reason?: string;
-  decidedBy?: string;
-  /** ISO-8601. */
-  decidedAt: string;
-}
-
-/** An approval request and, once there is one, its decision. */
-export interface ApprovalRecord {
-  request: ApprovalRequest;
-  decision?: ApprovalDecision;
-}
 
 /**
  * Human approvals of one task. Any number may be pending at once (one model turn can call several

@@ -2,6 +2,9 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TaskEvent } from '../core/events';
 import type { ChatMessage, MessageContent } from '../core/messages';
 import type { TaskSnapshot } from '../core/task-snapshot';
+import type { SubTaskUpdate } from '../core/task-state';
+
+export type { SubTaskUpdate } from '../core/task-state';
 
 /**
  * Signals, queries and updates of the agent workflow. The client imports these definitions too,
@@ -75,16 +78,6 @@ export interface DecideApprovalResult {
  * (`APPROVAL_NOT_FOUND`) before anything is recorded; deciding twice is harmless.
  */
 export const decideApprovalUpdate = defineUpdate<DecideApprovalResult, [DecideApprovalInput]>('zap.decideApproval');
-
-/** What a sub-agent task reports to its parent after each request. */
-export interface SubTaskUpdate {
-  subTaskId: string;
-  /** How many requests the sub-task has finished, this one included. */
-  answerNumber: number;
-  status: 'completed' | 'failed' | 'cancelled';
-  result?: string;
-  error?: string;
-}
 
 /** Sent by a sub-agent task to its parent when it answers, fails or is cancelled. */
 export const subTaskUpdateSignal = defineSignal<[SubTaskUpdate]>('zap.subTaskUpdate');

@@ -8,7 +8,7 @@
  * ```
  */
 export { agentWorkflow } from './agent-workflow';
-export type { AgentWorkflowInput, AgentWorkflowResult, CarriedTaskState } from './agent-workflow-input';
+export type { AgentWorkflowInput, AgentWorkflowResult, CarriedTaskState } from '../core/task-state';
 export {
   AGENT_WORKFLOW_TYPE,
   cancelReasonSignal,

@@ -11,24 +11,15 @@ import {
 import type { ZapActivities } from '../core/activity-contracts';
 import type { DurableEventInput } from '../core/events';
 import type { ToolCallOutcome } from '../core/tool-definition';
-import type { AgentWorkflowInput } from './agent-workflow-input';
-import { AGENT_WORKFLOW_TYPE, cancelReasonSignal, followUpSignal, type SubTaskUpdate } from './definitions';
+import {
+  TASK_STATE_SCHEMA_VERSION,
+  type AgentWorkflowInput,
+  type DelegationState,
+  type SubConversation,
+  type SubTaskUpdate,
+} from '../core/task-state';
+import { AGENT_WORKFLOW_TYPE, cancelReasonSignal, followUpSignal } from './definitions';
 import { describeFailure } from './describe-failure';
-
-/** One conversation with a sub-agent: a child task that stays open like any task. */
-export interface SubConversation {
-  subTaskId: string;
-  agentName: string;
-  /** True while a message to it waits for its answer; messages to one conversation are serialised. */
-  awaitingAnswer: boolean;
-}
-
-/** What delegation carries across continue-as-new. */
-export interface DelegationState {
-  conversations: SubConversation[];
-  /** The latest report of each sub-task, by id. */
-  updates: Record<string, SubTaskUpdate>;
-}
 
 /** Arguments of the built-in `message_agent` tool. */
 interface MessageAgentArguments {
@@ -117,6 +108,7 @@ export class SubAgentDelegation {
       workflowId: subTaskId,
       args: [
         {
+          schemaVersion: TASK_STATE_SCHEMA_VERSION,
           taskId: subTaskId,
           agent: settings,
           message,

@@ -14,7 +14,7 @@ import {
   type ScriptedTextMessage,
   type ScriptedToolCallMessage,
 } from '../../../src/testing/scripted-llm-server';
-import type { AgentWorkflowResult } from '../../../src/workflows/agent-workflow-input';
+import type { AgentWorkflowResult } from '../../../src/core/task-state';
 import { captureActivityFailures, type ActivityFailureLog } from '../../fixtures/faults/activity-failure-log';
 import { runInProcessWorker, type InProcessWorker } from '../../fixtures/faults/in-process-worker';
 import { temporalAddress, uniqueTaskQueue } from '../../support/harness';

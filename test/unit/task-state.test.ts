@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { loadRecordedHistories } from '../../src/testing/replay-histories';
+import {
+  TASK_STATE_SCHEMA_VERSION,
+  initialTaskState,
+  upgradeWorkflowInput,
+  type AgentWorkflowInput,
+  type CarriedTaskState,
+} from '../../src/core/task-state';
+
+interface JsonHistory {
+  events: Array<{ workflowExecutionStartedEventAttributes?: { input?: { payloads?: Array<{ data: string }> } } }>;
+}
+
+/** The workflow input each recorded run started with, decoded from its first event. */
+function recordedInputs(): Array<{ set: string; file: string; input: AgentWorkflowInput }> {
+  return loadRecordedHistories(`${__dirname}/../replay/histories`).map((history) => {
+    const json = JSON.parse(readFileSync(history.file, 'utf8')) as JsonHistory;
+    const payload = json.events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    if (!payload) throw new Error(`${history.file} has no workflow input`);
+    return { set: history.set, file: history.file, input: JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8')) };
+  });
+}
+
+/** Every field of the current shape that must never be undefined after the upgrade. */
+function expectComplete(input: AgentWorkflowInput): void {
+  expect(input.schemaVersion).toBe(TASK_STATE_SCHEMA_VERSION);
+  for (const key of ['maxIterations', 'subAgents', 'llmRetry', 'toolRetry', 'llmTimeoutMs', 'toolTimeoutMs', 'heartbeatTimeoutMs', 'toolBackoff', 'retryUnknownOutcomes'] as const) {
+    expect(input.agent[key]).toBeDefined();
+  }
+  expect(typeof input.idleTimeoutMs).toBe('number');
+  expect(typeof input.eventLogLimit).toBe('number');
+  const carried = input.carried;
+  if (!carried) return;
+  for (const key of Object.keys(initialTaskState(input)) as Array<keyof CarriedTaskState>) {
+    expect(carried[key]).toBeDefined();
+  }
+  expect(carried.delegation.conversations).toBeDefined();
+  expect(carried.delegation.updates).toBeDefined();
+}
+
+describe('task state migration', () => {
+  const inputs = recordedInputs();
+
+  test('covers every recorded version, with runs that carried state', () => {
+    expect(new Set(inputs.map(({ set }) => set))).toContain('0.1.0');
+    expect(inputs.filter(({ input }) => input.carried).length).toBeGreaterThan(0);
+  });
+
+  test.each(recordedInputs().map(({ set, file, input }) => [`${set}/${file.split('/').pop()}`, input] as const))(
+    'upgrades the recorded input of %s to the current shape',
+    (_name, input) => {
+      const upgraded = upgradeWorkflowInput(input);
+      expectComplete(upgraded);
+      // Nothing the task had is lost or changed.
+      expect(upgraded.taskId).toBe(input.taskId);
+      expect(upgraded.agent.systemPrompt).toBe(input.agent.systemPrompt);
+      expect(upgraded.message).toEqual(input.message);
+      if (input.carried) expect(upgraded.carried?.messages).toEqual(input.carried.messages);
+    },
+  );
+
+  test('is idempotent: an upgraded input upgrades to itself', () => {
+    for (const { input } of inputs) {
+      const once = upgradeWorkflowInput(input);
+      expect(upgradeWorkflowInput(once)).toEqual(once);
+    }
+  });
+
+  test('does not modify the input it is given', () => {
+    const { input } = inputs.find(({ input: candidate }) => candidate.carried) as { input: AgentWorkflowInput };
+    const copy = structuredClone(input);
+    upgradeWorkflowInput(input);
+    expect(input).toEqual(copy);
+  });
+
+  test('defaults fields that pre-release shapes lacked (backoff, counters, approval and delegation records)', () => {
+    const upgraded = upgradeWorkflowInput({
+      taskId: 'old-task',
+      agent: {
+        agentName: 'Old',
+        systemPrompt: 'You are old.',
+        toolRetry: { initialInterval: 500, maximumAttempts: 4 },
+      },
+      message: 'hello',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      carried: {
+        messages: [{ role: 'system', content: 'You are old.' }],
+        status: 'completed',
+        modelCallDue: false,
+        iteration: 1,
+        pendingMessages: [],
+        eventLog: { events: [], lastSeq: 3 },
+        usage: { promptTokens: 1, completionTokens: 2 },
+        updatedAt: '2026-01-01T00:00:01.000Z',
+      },
+    } as unknown as AgentWorkflowInput);
+    expectComplete(upgraded);
+    expect(upgraded.agent.toolBackoff).toEqual({ initialMs: 500, coefficient: 2, maximumMs: 50_000, maximumAttempts: 4 });
+    expect(upgraded.agent.retryUnknownOutcomes).toBe(false);
+    expect(upgraded.carried).toMatchObject({
+      previousModelCallCount: 0,
+      approvals: [],
+      delegation: { conversations: [], updates: {} },
+      eventLog: { lastSeq: 3 },
+      usage: { promptTokens: 1, completionTokens: 2 },
+    });
+  });
+
+  test('refuses state written by a newer version, so the task waits for an upgraded worker', () => {
+    const [{ input }] = inputs as [{ input: AgentWorkflowInput }];
+    expect(() => upgradeWorkflowInput({ ...input, schemaVersion: TASK_STATE_SCHEMA_VERSION + 1 })).toThrow(/newer zap-agents/);
+  });
+});
