@@ -1,0 +1,20 @@
+/**
+ * Every `patched()` id of the agent workflow, in one place. A task can live for days, so each
+ * worker deploy replays histories written by older code: any change to the commands a workflow
+ * issues (activities, timers, children, local activities, their order) must branch on a patch,
+ *
+ *   if (patched(Patch.SomeChange)) { new commands } else { old commands }
+ *
+ * and the replay gate (`npm run test:replay`) proves it. Rules:
+ * - ids are `zap-<change>` in kebab case, never reused, never renamed;
+ * - each entry says the release that added it;
+ * - a patch becomes `deprecatePatch(id)` (keeping only the new branch) once no supported release
+ *   older than its own can have tasks open, i.e. when the history sets of those releases are
+ *   dropped from `test/replay/histories/`; the id is removed a release after that.
+ *
+ * Sandbox-safe: constants only.
+ */
+export const Patch = {} as const satisfies Record<string, `zap-${string}`>;
+
+/** A patch id of the agent workflow. */
+export type PatchId = (typeof Patch)[keyof typeof Patch];
