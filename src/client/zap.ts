@@ -12,7 +12,6 @@ import type { Worker } from '@temporalio/worker';
 import type { ZapAgent } from '../agent/zap-agent';
 import type { ApprovalRequest } from '../core/approval-request';
 import { ApprovalRules } from '../core/approval-rules';
-import { APPROVAL_NOT_FOUND_FAILURE } from '../workflows/approval-gate';
 import {
   AgentNotFoundError,
   ApprovalNotFoundError,
@@ -23,6 +22,7 @@ import {
   ZapNotStartedError,
 } from '../core/errors';
 import type { MessageContent } from '../core/messages';
+import { FailureType } from '../core/activity-contracts';
 import { TaskStatus } from '../core/task-status';
 import type { TaskSnapshot } from '../core/task-snapshot';
 import { McpConnectionPool } from '../mcp/mcp-connection-pool';
@@ -330,7 +330,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
       if (
         error instanceof WorkflowUpdateFailedError &&
         error.cause instanceof ApplicationFailure &&
-        error.cause.type === APPROVAL_NOT_FOUND_FAILURE
+        error.cause.type === FailureType.ApprovalNotFound
       ) {
         throw new ApprovalNotFoundError(input.approvalId, taskId);
       }

@@ -78,4 +78,8 @@ export const FailureType = {
   ConversationUnavailable: 'CONVERSATION_UNAVAILABLE',
   ToolOutcomeUnknown: 'TOOL_OUTCOME_UNKNOWN',
   MaxIterationsExceeded: 'MAX_ITERATIONS_EXCEEDED',
+  /** An approval id the task does not know (update validator). */
+  ApprovalNotFound: 'APPROVAL_NOT_FOUND',
+  /** A decision without an approval id or a yes/no (update validator). */
+  InvalidDecision: 'INVALID_DECISION',
 } as const;

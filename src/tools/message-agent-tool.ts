@@ -1,7 +1,7 @@
+import { MESSAGE_AGENT_TOOL_NAME } from '../core/built-in-tools';
 import type { FunctionToolDefinition } from '../core/tool-definition';
 
-/** Name of the built-in delegation tool. */
-export const MESSAGE_AGENT_TOOL_NAME = 'message_agent';
+export { MESSAGE_AGENT_TOOL_NAME };
 
 /** A sub-agent as a parent sees it. */
 export interface SubAgentDescription {

@@ -1,10 +1,8 @@
 import { ApplicationFailure, condition, uuid4 } from '@temporalio/workflow';
+import { FailureType } from '../core/activity-contracts';
 import type { ApprovalRequest } from '../core/approval-request';
 import type { ApprovalDecision, ApprovalRecord } from '../core/task-state';
 import type { DecideApprovalInput, DecideApprovalResult } from './definitions';
-
-/** `ApplicationFailure.type` of an approval id the task does not know. */
-export const APPROVAL_NOT_FOUND_FAILURE = 'APPROVAL_NOT_FOUND';
 
 /**
  * Human approvals of one task. Any number may be pending at once (one model turn can call several
@@ -57,11 +55,11 @@ export class ApprovalGate {
   /** Update validator: refuses unknown ids before the update is recorded. */
   validate(input: DecideApprovalInput): void {
     if (!input || typeof input.approvalId !== 'string' || typeof input.approved !== 'boolean') {
-      throw ApplicationFailure.create({ type: 'INVALID_DECISION', message: 'A decision needs approvalId and approved.', nonRetryable: true });
+      throw ApplicationFailure.create({ type: FailureType.InvalidDecision, message: 'A decision needs approvalId and approved.', nonRetryable: true });
     }
     if (!this.find(input.approvalId)) {
       throw ApplicationFailure.create({
-        type: APPROVAL_NOT_FOUND_FAILURE,
+        type: FailureType.ApprovalNotFound,
         message: `Approval '${input.approvalId}' is not known to this task.`,
         nonRetryable: true,
       });

@@ -108,7 +108,7 @@ describe('task state migration', () => {
   });
 
   test('refuses state written by a newer version, so the task waits for an upgraded worker', () => {
-    const [{ input }] = inputs as [{ input: AgentWorkflowInput }];
+    const { input } = inputs[0] as { input: AgentWorkflowInput };
     expect(() => upgradeWorkflowInput({ ...input, schemaVersion: TASK_STATE_SCHEMA_VERSION + 1 })).toThrow(/newer zap-agents/);
   });
 });

@@ -1,0 +1,31 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { ZapActivities } from '../core/activity-contracts';
+import type { AgentTaskSettings } from '../core/agent-settings';
+
+/** The activity stubs of one task, with its agent's timeouts and retry policies. */
+export interface TaskActivities {
+  model: ZapActivities;
+  tools: ZapActivities;
+  /** One attempt per activity: for tools whose calls must not be repeated blindly. */
+  singleAttemptTools: ZapActivities;
+}
+
+export function createTaskActivities(agent: AgentTaskSettings): TaskActivities {
+  return {
+    model: proxyActivities<ZapActivities>({
+      startToCloseTimeout: agent.llmTimeoutMs,
+      heartbeatTimeout: agent.heartbeatTimeoutMs,
+      retry: agent.llmRetry,
+    }),
+    tools: proxyActivities<ZapActivities>({
+      startToCloseTimeout: agent.toolTimeoutMs,
+      heartbeatTimeout: agent.heartbeatTimeoutMs,
+      retry: agent.toolRetry,
+    }),
+    singleAttemptTools: proxyActivities<ZapActivities>({
+      startToCloseTimeout: agent.toolTimeoutMs,
+      heartbeatTimeout: agent.heartbeatTimeoutMs,
+      retry: { maximumAttempts: 1 },
+    }),
+  };
+}

@@ -1,0 +1,95 @@
+import { CancellationScope, getExternalWorkflowHandle } from '@temporalio/workflow';
+import { EventLog } from '../core/event-log';
+import type { DurableEventInput } from '../core/events';
+import { takeMessagePage } from '../core/message-pages';
+import type { TaskSnapshot } from '../core/task-snapshot';
+import type { AgentWorkflowInput, CarriedTaskState, SubTaskUpdate } from '../core/task-state';
+import { initialTaskState } from '../core/task-state';
+import { TaskStatus } from '../core/task-status';
+import { ApprovalGate } from './approval-gate';
+import { subTaskUpdateSignal } from './definitions';
+import { SubAgentDelegation } from './sub-agent-delegation';
+
+/**
+ * One agent task inside its workflow run: the (upgraded) input, the durable state, the event log,
+ * approvals and delegation, and the small operations every part of the workflow shares. The turn
+ * loop, tool dispatch, message handlers and continue-as-new each live in their own file and act
+ * on this object.
+ */
+export class AgentTask {
+  readonly state: CarriedTaskState;
+  readonly eventLog: EventLog;
+  readonly approvals: ApprovalGate;
+  readonly delegation: SubAgentDelegation;
+  /** Tool calls of the current turn still waiting for a human decision. */
+  awaitingApproval = 0;
+  /** True once the task has ended for good; reported to streaming consumers. */
+  closed = false;
+  /** Set when the state is too large to carry into a new run. */
+  continueAsNewRefused = false;
+  private error: string | undefined;
+
+  constructor(readonly input: AgentWorkflowInput) {
+    this.state = input.carried ?? initialTaskState(input);
+    this.eventLog = new EventLog(input.taskId, input.eventLogLimit, this.state.eventLog);
+    this.approvals = new ApprovalGate(this.state.approvals);
+    this.delegation = new SubAgentDelegation(this, this.state.delegation);
+  }
+
+  emit(event: DurableEventInput): void {
+    this.eventLog.append(event, new Date());
+  }
+
+  setStatus(status: TaskStatus): void {
+    this.state.status = status;
+    this.markUpdated();
+  }
+
+  /** Records that the task changed now (what `updatedAt` reports). */
+  markUpdated(): void {
+    this.state.updatedAt = new Date().toISOString();
+  }
+
+  /** Ends the task as failed: status, `error` event, closed for streams. */
+  fail(message: string): void {
+    this.error = message;
+    this.setStatus(TaskStatus.Failed);
+    this.emit({ type: 'error', error: message });
+    this.closed = true;
+  }
+
+  /** Tells the parent task (if any) that this sub-task answered, failed or was cancelled. */
+  async notifyParent(report: Omit<SubTaskUpdate, 'subTaskId' | 'answerNumber'>): Promise<void> {
+    const parentTaskId = this.input.parentTaskId;
+    if (!parentTaskId) return;
+    const update: SubTaskUpdate = { subTaskId: this.input.taskId, answerNumber: this.state.answerCount, ...report };
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        await getExternalWorkflowHandle(parentTaskId).signal(subTaskUpdateSignal, update);
+      } catch {
+        // The parent has ended; nobody is waiting for this answer.
+      }
+    });
+  }
+
+  /** What the task-state query answers. */
+  snapshot(): TaskSnapshot {
+    return {
+      taskId: this.input.taskId,
+      agentName: this.input.agent.agentName,
+      status: this.state.status,
+      result: this.state.result,
+      error: this.error,
+      history: takeMessagePage(this.state.messages, 0, this.state.messages.length),
+      messageCount: this.state.messages.length,
+      subTasks: this.delegation.subTaskIds(),
+      usage: this.state.usage,
+      pendingApprovals: this.approvals.pending(),
+      approvals: this.approvals.all().map(({ request, decision }) => ({ ...request, ...decision })),
+      parentTaskId: this.input.parentTaskId,
+      lastEventSeq: this.eventLog.latestSeq(),
+      createdAt: this.input.createdAt,
+      updatedAt: this.state.updatedAt,
+    };
+  }
+}

@@ -1,0 +1,143 @@
+import { ActivityFailure, ApplicationFailure, isCancellation, sleep } from '@temporalio/workflow';
+import { FailureType, type CallToolInput } from '../core/activity-contracts';
+import { specMatches } from '../core/approval-rules';
+import { MESSAGE_AGENT_TOOL_NAME } from '../core/built-in-tools';
+import type { ToolCall, ToolMessage } from '../core/messages';
+import type { ToolCallOutcome } from '../core/tool-definition';
+import { describeToolCall } from '../core/tool-phrase';
+import { TaskStatus } from '../core/task-status';
+import type { TaskActivities } from './activity-proxies';
+import type { AgentTask } from './agent-task';
+import { describeFailure } from './describe-failure';
+
+/**
+ * Runs the tool calls of a turn: argument parsing, the approval gate, delegation to sub-agents,
+ * and the retry rules (idempotent tools are retried by Temporal; others at most once after an
+ * ambiguous failure). Every failure becomes an error result the model sees.
+ */
+export class ToolDispatcher {
+  constructor(
+    private readonly task: AgentTask,
+    private readonly activities: TaskActivities,
+  ) {}
+
+  /** Runs one call to its result message; emits `tool_call` and `tool_result`. */
+  async run(call: ToolCall, idempotent: boolean): Promise<ToolMessage> {
+    const { task } = this;
+    const { name } = call.function;
+    const parsed = parseToolArguments(call.function.arguments);
+    const args = parsed.ok ? parsed.value : {};
+    task.emit({ type: 'tool_call', name, arguments: args, phrase: describeToolCall(name, args), toolCallId: call.id });
+    let outcome: ToolCallOutcome;
+    if (!parsed.ok) {
+      outcome = { content: `Error: the arguments of ${name} are not valid JSON (${parsed.error}).`, isError: true };
+    } else {
+      const rejection = await this.approveIfGated(name, args);
+      outcome = rejection ?? (await this.execute(call, args, idempotent));
+    }
+    task.emit({ type: 'tool_result', name, result: outcome.content, success: !outcome.isError, toolCallId: call.id });
+    return { role: 'tool', tool_call_id: call.id, content: outcome.content };
+  }
+
+  /** Waits for a human decision when approval rules gate this tool; returns the rejection, if any. */
+  private async approveIfGated(toolName: string, args: Record<string, unknown>): Promise<ToolCallOutcome | undefined> {
+    const { task } = this;
+    const rules = task.input.approvalRules;
+    if (!rules || !specMatches(rules, toolName)) return undefined;
+    task.awaitingApproval += 1;
+    task.setStatus(TaskStatus.AwaitingApproval);
+    try {
+      const { request, decision } = await task.approvals.waitForDecision(
+        { toolName, toolArgs: args, agentName: task.input.agent.agentName, taskId: task.input.taskId },
+        rules.timeoutMs,
+        (approval) => task.emit({ type: 'approval_requested', approval }),
+      );
+      task.emit({
+        type: 'approval_resolved',
+        approvalId: request.id,
+        decision: decision.decision,
+        ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
+        ...(decision.decidedBy !== undefined ? { decidedBy: decision.decidedBy } : {}),
+      });
+      if (decision.decision === 'approved') return undefined;
+      const by = decision.decidedBy ? ` by ${decision.decidedBy}` : '';
+      const reason =
+        decision.decision === 'timed_out' ? `approval timed out (${decision.reason})` : (decision.reason ?? `rejected${by}`);
+      return { content: `[Tool call rejected: ${reason}]`, isError: true };
+    } finally {
+      task.awaitingApproval -= 1;
+      task.setStatus(task.awaitingApproval > 0 ? TaskStatus.AwaitingApproval : TaskStatus.AwaitingTool);
+    }
+  }
+
+  private async execute(call: ToolCall, args: Record<string, unknown>, idempotent: boolean): Promise<ToolCallOutcome> {
+    const { input } = this.task;
+    if (call.function.name === MESSAGE_AGENT_TOOL_NAME && input.agent.subAgents.length > 0) {
+      return this.task.delegation.messageAgent(args);
+    }
+    const toolInput: CallToolInput = {
+      taskId: input.taskId,
+      agentName: input.agent.agentName,
+      toolCallId: call.id,
+      toolName: call.function.name,
+      arguments: args,
+      context: input.context,
+    };
+    if (idempotent || input.agent.retryUnknownOutcomes) {
+      try {
+        return await this.activities.tools.callTool(toolInput);
+      } catch (error) {
+        if (error instanceof ActivityFailure && !isCancellation(error)) {
+          return { content: `Error: ${describeFailure(error)}`, isError: true };
+        }
+        throw error;
+      }
+    }
+    return this.callAtMostOnceAfterUnknownOutcome(toolInput);
+  }
+
+  /**
+   * Runs a tool that is not idempotent: failures the tool reported are retried with the agent's
+   * tool backoff, but a failure whose outcome is unknown (a timeout, or the worker or MCP server
+   * dying mid-call) is not, since the call may already have taken effect. The model is told.
+   */
+  private async callAtMostOnceAfterUnknownOutcome(input: CallToolInput): Promise<ToolCallOutcome> {
+    const backoff = this.task.input.agent.toolBackoff;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.activities.singleAttemptTools.callTool(input);
+      } catch (error) {
+        if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+        const cause = error.cause;
+        const reported = cause instanceof ApplicationFailure && cause.type !== FailureType.ToolOutcomeUnknown;
+        if (!reported) {
+          return {
+            content:
+              `[Tool call outcome unknown: ${describeFailure(error)}. It may or may not have taken effect; ` +
+              `${input.toolName} is not idempotent, so it was not retried. Check before calling it again.]`,
+            isError: true,
+          };
+        }
+        if (cause.nonRetryable || attempt >= backoff.maximumAttempts) {
+          return { content: `Error: ${describeFailure(error)}`, isError: true };
+        }
+        await sleep(Math.min(backoff.maximumMs, backoff.initialMs * backoff.coefficient ** (attempt - 1)));
+      }
+    }
+  }
+}
+
+type ParsedArguments = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
+
+function parseToolArguments(text: string): ParsedArguments {
+  if (text.trim() === '') return { ok: true, value: {} };
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return { ok: false, error: 'expected a JSON object' };
+    }
+    return { ok: true, value: value as Record<string, unknown> };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
