@@ -2,7 +2,8 @@
 # Everything the project needs on a fresh clone, idempotent and quiet when already done:
 # npm dependencies (which bring Node 24 as a devDependency) and a `temporal` CLI binary.
 # The README's two commands (`npm run demo`, `npm test`) run this first; `npm test` passes
-# --with-nats to also get a nats-server for the cross-process streaming tests.
+# --with-nats to also get what only the tests need: a nats-server for the cross-process streaming
+# tests and Temporal's time-skipping test server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,8 +32,11 @@ if [ "${1:-}" = "--with-nats" ] || { [ -z "${OPENAI_API_KEY:-}" ] && [ -z "${OPE
   echo "[setup] local model at $local_model" >&2
 fi
 
-# The tests also need a NATS server (cross-process token streaming).
+# The tests also need a NATS server (cross-process token streaming) and Temporal's time-skipping
+# test server (the tests that run the 24-hour idle timeout and multi-day approval waits).
 if [ "${1:-}" = "--with-nats" ]; then
   nats_server="$(bash scripts/ensure-nats.sh)"
   echo "[setup] $("$nats_server" --version) at $nats_server" >&2
+  test_server="$(bash scripts/ensure-temporal-test-server.sh)"
+  echo "[setup] temporal time-skipping test server at $test_server" >&2
 fi
