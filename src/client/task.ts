@@ -30,6 +30,8 @@ export class Task {
   /** The model's latest answer. */
   readonly result: string | undefined;
   readonly error: string | undefined;
+  /** Why the task was cancelled (the reason given to `cancelTask`), once it is. */
+  readonly cancelReason: string | undefined;
   /** The conversation in OpenAI chat-message format, system prompt first. */
   readonly history: readonly ChatMessage[];
   /** Ids of sub-agent tasks. */
@@ -53,6 +55,7 @@ export class Task {
     this.status = snapshot.status;
     this.result = snapshot.result;
     this.error = snapshot.error;
+    this.cancelReason = snapshot.cancelReason;
     this.history = snapshot.history;
     this.subTasks = snapshot.subTasks;
     this.usage = snapshot.usage;

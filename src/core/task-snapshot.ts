@@ -11,6 +11,8 @@ export interface TaskSnapshot {
   result?: string;
   /** Why the task failed. */
   error?: string;
+  /** Why the task was cancelled (the `cancelTask` reason), once it is. */
+  cancelReason?: string;
   /**
    * The conversation in OpenAI chat-message format, system prompt first. From the query, the
    * first page only (see `messageCount`); `zap.getTask` fetches the rest.

@@ -80,6 +80,7 @@ export class AgentTask {
       status: this.state.status,
       result: this.state.result,
       error: this.error,
+      ...(this.state.status === TaskStatus.Cancelled ? { cancelReason: this.state.cancelReason } : {}),
       history: takeMessagePage(this.state.messages, 0, this.state.messages.length),
       messageCount: this.state.messages.length,
       subTasks: this.delegation.subTaskIds(),

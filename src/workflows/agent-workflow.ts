@@ -27,6 +27,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   } catch (error) {
     if (isCancellation(error)) {
       const reason = task.state.cancelReason ?? 'Cancelled through Temporal';
+      task.state.cancelReason = reason;
       task.setStatus(TaskStatus.Cancelled);
       task.emit({ type: 'cancelled', reason });
       task.closed = true;

@@ -14,7 +14,10 @@
  *
  * Sandbox-safe: constants only.
  */
-export const Patch = {} as const satisfies Record<string, `zap-${string}`>;
+export const Patch = {
+  /** 0.2.0: a cancellation during a model call cancels the task (0.1.0 failed it). */
+  CancelDuringModelCall: 'zap-cancel-during-model-call',
+} as const satisfies Record<string, `zap-${string}`>;
 
 /** A patch id of the agent workflow. */
 export type PatchId = (typeof Patch)[keyof typeof Patch];

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched } from '@temporalio/workflow';
 import { FailureType, type InvokeModelResult } from '../core/activity-contracts';
 import { utf8ByteLength } from '../core/message-pages';
 import type { ChatMessage } from '../core/messages';
@@ -7,6 +7,7 @@ import type { TaskActivities } from './activity-proxies';
 import type { AgentTask } from './agent-task';
 import { continueAsNewIfDue } from './continue-as-new';
 import { describeFailure } from './describe-failure';
+import { Patch } from './patches';
 import { ToolDispatcher } from './tool-dispatch';
 
 /**
@@ -110,6 +111,9 @@ export class TurnLoop {
         ...(tail ? { tail } : {}),
       });
     } catch (error) {
+      // The task was cancelled while the model answered: that is a cancellation, not a provider
+      // failure (0.1.0 failed the task here; its histories replay the old path).
+      if (isCancellation(error) && patched(Patch.CancelDuringModelCall)) throw error;
       if (error instanceof ActivityFailure) {
         throw ApplicationFailure.create({
           type: FailureType.LlmProvider,
