@@ -44,6 +44,18 @@ export function isStdioMcpClientConfig(config: McpClientConfig): config is Stdio
 }
 
 /**
+ * `command: node server.js` or `url: https://host/mcp`, for error messages: without the url's
+ * credentials or query, which may hold secrets.
+ */
+export function describeMcpServerTarget(config: McpClientConfig): string {
+  if (isStdioMcpClientConfig(config)) {
+    return `command: ${[config.command, ...(config.args ?? [])].join(' ')}`;
+  }
+  const url = new URL(config.url);
+  return `url: ${url.origin}${url.pathname}`;
+}
+
+/**
  * Checks an MCP server config coming from user code and returns a normalized copy.
  *
  * @param config the value to check
