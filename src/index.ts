@@ -73,6 +73,14 @@ export type { LlmEndpointOptions } from './llm/llm-endpoint';
 export { modelSupportsVision } from './llm/model-capabilities';
 export type { McpClientConfig, StdioMcpClientConfig, HttpMcpClientConfig } from './mcp/mcp-client-config';
 export type { ZapWorkerOptions } from './worker/create-worker';
+export { DEFAULT_VERSIONING_BEHAVIOR } from './worker/worker-deployment';
+export type { ZapWorkerDeploymentOptions, ZapVersioningBehavior } from './worker/worker-deployment';
+export {
+  readWorkerDeploymentFromEnvironment,
+  DEPLOYMENT_NAME_VARIABLE,
+  BUILD_ID_VARIABLE,
+  VERSIONING_BEHAVIOR_VARIABLE,
+} from './worker/worker-deployment-environment';
 export { runWorker } from './worker/run-worker';
 export type { RunWorkerOptions } from './worker/run-worker';
 export {

@@ -8,11 +8,17 @@
  * ZAP_WORKFLOW_BUNDLE=<file> uses a workflow bundle built ahead of time (`bundleWorkflowCode`)
  * instead of bundling at start, which makes a worker ready in well under a second.
  *
+ * ZAP_DEPLOYMENT_NAME=<name> ZAP_BUILD_ID=<build> run the worker as that build of a Temporal
+ * Worker Deployment (Worker Versioning); give both or neither. ZAP_VERSIONING_BEHAVIOR=pinned
+ * keeps tasks on the build they started on instead of the default `auto-upgrade`.
+ *
  * The module may also export a function returning the Zap (or a promise of it).
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runWorker, type WorkerHost } from '../src/worker/run-worker';
+import { DEFAULT_VERSIONING_BEHAVIOR } from '../src/worker/worker-deployment';
+import { readWorkerDeploymentFromEnvironment } from '../src/worker/worker-deployment-environment';
 
 async function main(): Promise<void> {
   const modulePath = process.argv[2] ?? process.env.ZAP_MODULE;
@@ -20,12 +26,18 @@ async function main(): Promise<void> {
     console.error('usage: zap-worker <module exporting your Zap>   (or set ZAP_MODULE)');
     process.exit(2);
   }
+  // Before loading the user's module: a half-configured deployment fails at once.
+  const deployment = readWorkerDeploymentFromEnvironment(process.env);
   const zap = await loadZap(resolve(modulePath));
   const bundlePath = process.env.ZAP_WORKFLOW_BUNDLE;
+  const version = deployment
+    ? ` as ${deployment.name}:${deployment.buildId} (${deployment.versioningBehavior ?? DEFAULT_VERSIONING_BEHAVIOR})`
+    : '';
   await runWorker(zap, {
     ...(bundlePath ? { worker: { workflowBundle: { codePath: resolve(bundlePath) } } } : {}),
+    ...(deployment ? { deployment } : {}),
     onRunning: (worker) =>
-      console.log(`[zap-worker] running (pid ${process.pid}) on task queue ${worker.options.taskQueue}`),
+      console.log(`[zap-worker] running (pid ${process.pid}) on task queue ${worker.options.taskQueue}${version}`),
   });
   console.log('[zap-worker] stopped');
   // Everything zap-agents opened is closed; handles left by user code must not keep a drained

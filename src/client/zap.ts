@@ -287,6 +287,13 @@ export class Zap<TContext = unknown> implements TaskOperations {
    * A Temporal worker that runs this Zap's agents on its task queue: connects the agents' MCP
    * servers (a server that does not start fails here, naming its command), discovers their tools,
    * and registers the workflow and activities. Call `run()` on it; `zap.stop()` releases it.
+   * Give `deployment` to run it as one build of a Temporal Worker Deployment (Worker Versioning):
+   *
+   * @example
+   * ```ts
+   * const worker = await zap.createWorker({ deployment: { name: 'support-agents', buildId: 'v42' } });
+   * await worker.run(); // then: temporal worker deployment set-current-version --deployment-name support-agents --build-id v42
+   * ```
    */
   async createWorker(options: ZapWorkerOptions = {}): Promise<Worker> {
     await this.start();

@@ -7,6 +7,7 @@ import { ZapConfigurationError, ZapConnectionError } from '../core/errors';
 import { ModelRegistry } from '../llm/model-registry';
 import { McpConnectionPool } from '../mcp/mcp-connection-pool';
 import { AgentToolbox } from '../tools/agent-toolbox';
+import { compileWorkerDeploymentOptions, type ZapWorkerDeploymentOptions } from './worker-deployment';
 
 /** Grace period for in-flight activities when the worker shuts down. */
 export const DEFAULT_SHUTDOWN_GRACE_TIME = '30 seconds';
@@ -20,6 +21,15 @@ export interface ZapWorkerOptions {
    * @default {}
    */
   worker?: Omit<WorkerOptions, 'connection' | 'taskQueue' | 'namespace' | 'activities'>;
+  /**
+   * Runs the worker as one build of a Temporal Worker Deployment (Worker Versioning): it then
+   * receives only the tasks routed to `name` + `buildId`, and agent tasks move between builds as
+   * `versioningBehavior` says (`'auto-upgrade'` unless set). Sets the worker's
+   * `workerDeploymentOptions`; give one or the other, not both. The `zap-worker` process reads
+   * it from `ZAP_DEPLOYMENT_NAME`, `ZAP_BUILD_ID` and `ZAP_VERSIONING_BEHAVIOR`.
+   * @default undefined (an unversioned worker)
+   */
+  deployment?: ZapWorkerDeploymentOptions;
 }
 
 /** What {@link createZapWorker} needs from the `Zap`. */
@@ -41,6 +51,8 @@ export function workflowsPath(): string {
  */
 export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ worker: Worker; close(): Promise<void> }> {
   const { options, client, workerOptions } = input;
+  const extra = workerOptions.worker ?? {};
+  const deploymentOptions = compileDeployment(workerOptions.deployment, extra);
   const mcpPool = new McpConnectionPool(options.mcp);
   for (const agent of options.agents.values()) mcpPool.register(agent.mcpClients);
   const toolbox = new AgentToolbox(options.agents, mcpPool);
@@ -64,7 +76,6 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
       conversations: new ConversationReader(client),
       tokens: options.tokens,
     });
-    const extra = workerOptions.worker ?? {};
     const { payloadCodec } = options;
     if (payloadCodec && extra.dataConverter?.payloadCodecs?.length) {
       throw new ZapConfigurationError('Give the payload codec either as Zap `payloadCodec` or in worker `dataConverter`, not both.');
@@ -77,6 +88,7 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
       namespace: options.temporal.namespace,
       taskQueue: options.taskQueue,
       activities,
+      ...(deploymentOptions ? { workerDeploymentOptions: deploymentOptions } : {}),
       ...(payloadCodec ? { dataConverter: { ...extra.dataConverter, payloadCodecs: [payloadCodec] } } : {}),
     });
     const openConnection = connection;
@@ -99,6 +111,23 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
     await connection?.close();
     throw error;
   }
+}
+
+/** Validates `deployment` before anything is connected, and refuses a second way of versioning. */
+function compileDeployment(
+  deployment: ZapWorkerDeploymentOptions | undefined,
+  extra: NonNullable<ZapWorkerOptions['worker']>,
+): WorkerOptions['workerDeploymentOptions'] {
+  if (deployment === undefined) return undefined;
+  if (extra.workerDeploymentOptions) {
+    throw new ZapConfigurationError('Give the worker deployment either as `deployment` or as worker `workerDeploymentOptions`, not both.');
+  }
+  if (extra.useVersioning || extra.buildId !== undefined) {
+    throw new ZapConfigurationError(
+      '`deployment` (Worker Versioning with deployments) cannot be combined with the deprecated worker `buildId` / `useVersioning`.',
+    );
+  }
+  return compileWorkerDeploymentOptions(deployment);
 }
 
 async function waitForWorkerStop(worker: Worker): Promise<void> {
