@@ -82,7 +82,9 @@ export interface ZapOptions<TContext = unknown> {
 
 /** The logger `Zap` writes warnings to. */
 export interface ZapLogger {
-  warn(message: string): void;
+  warn(message: string, meta?: object): void;
+  /** Diagnostics, e.g. each line an MCP stdio server writes to stderr. @default not logged */
+  debug?(message: string, meta?: object): void;
 }
 
 /** {@link ZapOptions} with defaults applied and everything validated. */

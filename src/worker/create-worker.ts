@@ -5,9 +5,10 @@ import { createActivities } from '../activities/create-activities';
 import type { CompiledZapOptions } from '../client/zap-options';
 import { ZapConfigurationError, ZapConnectionError } from '../core/errors';
 import { ModelRegistry } from '../llm/model-registry';
-import { McpConnectionPool } from '../mcp/mcp-connection-pool';
+import { McpConnectionPool, type McpConnectionPoolLogger } from '../mcp/mcp-connection-pool';
 import { AgentToolbox } from '../tools/agent-toolbox';
 import { compileWorkerDeploymentOptions, type ZapWorkerDeploymentOptions } from './worker-deployment';
+import { resolveWorkflowCode } from './workflow-code';
 
 /** Grace period for in-flight activities when the worker shuts down. */
 export const DEFAULT_SHUTDOWN_GRACE_TIME = '30 seconds';
@@ -17,7 +18,9 @@ export interface ZapWorkerOptions {
   /**
    * Extra `@temporalio/worker` options (concurrency, cache size, tuner, interceptors, …).
    * `connection`, `taskQueue`, `namespace` and `activities` are set by zap-agents.
-   * Pass `workflowBundle` to reuse a pre-built bundle instead of bundling at start.
+   * Workflow code: from the published package (`dist`) workers load the bundle built once at
+   * `npm run build` and start without webpack; from TypeScript sources they bundle at start. Pass
+   * `workflowBundle` (a bundle of your own) or `workflowsPath` to choose.
    * @default {}
    */
   worker?: Omit<WorkerOptions, 'connection' | 'taskQueue' | 'namespace' | 'activities'>;
@@ -39,10 +42,6 @@ export interface CreateZapWorkerInput {
   workerOptions: ZapWorkerOptions;
 }
 
-/** The path of the workflow module the worker bundles (TypeScript sources or compiled JavaScript). */
-export function workflowsPath(): string {
-  return require.resolve('../workflows/index');
-}
 
 /**
  * Builds a worker for the Zap's task queue. MCP servers are connected and every agent's tools
@@ -53,7 +52,7 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
   const { options, client, workerOptions } = input;
   const extra = workerOptions.worker ?? {};
   const deploymentOptions = compileDeployment(workerOptions.deployment, extra);
-  const mcpPool = new McpConnectionPool(options.mcp);
+  const mcpPool = new McpConnectionPool({ logger: mcpLogger(options.logger), ...options.mcp });
   for (const agent of options.agents.values()) mcpPool.register(agent.mcpClients);
   const toolbox = new AgentToolbox(options.agents, mcpPool);
   let connection: NativeConnection | undefined;
@@ -82,7 +81,7 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
     }
     const worker = await Worker.create({
       shutdownGraceTime: DEFAULT_SHUTDOWN_GRACE_TIME,
-      ...(extra.workflowBundle ? {} : { workflowsPath: workflowsPath() }),
+      ...(extra.workflowBundle || extra.workflowsPath ? {} : resolveWorkflowCode()),
       ...extra,
       connection,
       namespace: options.temporal.namespace,
@@ -111,6 +110,15 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
     await connection?.close();
     throw error;
   }
+}
+
+/**
+ * The Zap's logger for MCP connections: warnings always; each stdio server's stderr lines (at
+ * debug) only when the user gave a logger of their own, so the default `console` stays quiet.
+ */
+function mcpLogger(logger: CompiledZapOptions<any>['logger']): McpConnectionPoolLogger {
+  if (logger === console) return { warn: (message, meta) => console.warn(message, meta ?? '') };
+  return logger;
 }
 
 /** Validates `deployment` before anything is connected, and refuses a second way of versioning. */
