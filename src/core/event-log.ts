@@ -1,4 +1,8 @@
 import type { DurableEventInput, TaskEvent } from './events';
+import { utf8ByteLength } from './message-pages';
+
+/** Bytes of JSON an events page holds unless the reader asks for less (well under gRPC's 4 MB). */
+export const DEFAULT_EVENT_PAGE_BYTES = 256 * 1024;
 
 /** What an {@link EventLog} carries across continue-as-new. */
 export interface EventLogState {
@@ -52,4 +56,16 @@ export class EventLog {
   toState(): EventLogState {
     return { events: [...this.events], lastSeq: this.lastSeq };
   }
+}
+
+/** The first events that fit in `maxBytes` of JSON; at least one, so a reader always advances. */
+export function takeEventPage(events: TaskEvent[], maxBytes: number = DEFAULT_EVENT_PAGE_BYTES): TaskEvent[] {
+  let bytes = 0;
+  let count = 0;
+  for (const event of events) {
+    bytes += utf8ByteLength(JSON.stringify(event));
+    if (count > 0 && bytes > maxBytes) break;
+    count += 1;
+  }
+  return count === events.length ? events : events.slice(0, count);
 }

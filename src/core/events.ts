@@ -43,7 +43,15 @@ export interface ToolCallEvent extends TaskEventBase {
 export interface ToolResultEvent extends TaskEventBase {
   type: 'tool_result';
   name: string;
+  /**
+   * The result, or its first {@link EVENT_PREVIEW_BYTES} bytes when it is longer (`truncated`):
+   * events carry previews so the event log stays small; the whole result is in the conversation.
+   */
   result: string;
+  /** Size of the whole result in UTF-8 bytes (absent in events recorded before 0.2.0). */
+  resultBytes?: number;
+  /** True when `result` is a preview of a longer result. */
+  truncated?: boolean;
   success: boolean;
   toolCallId: string;
 }
@@ -116,3 +124,6 @@ export type DurableEventInput = TaskEvent extends infer E
 
 /** Event types that end a request's stream. */
 export const FINAL_EVENT_TYPES: ReadonlySet<TaskEventType> = new Set(['completed', 'error', 'cancelled']);
+
+/** Bytes of a tool result kept in its `tool_result` event (the conversation keeps all of it). */
+export const EVENT_PREVIEW_BYTES = 2048;

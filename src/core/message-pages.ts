@@ -42,3 +42,21 @@ export function utf8ByteLength(text: string): number {
   }
   return bytes;
 }
+
+/**
+ * The longest prefix of `text` of at most `maxBytes` UTF-8 bytes that does not split a character
+ * (a surrogate pair is kept whole or left out).
+ */
+export function utf8Prefix(text: string, maxBytes: number): string {
+  if (utf8ByteLength(text) <= maxBytes) return text;
+  let bytes = 0;
+  let end = 0;
+  while (end < text.length) {
+    const code = text.codePointAt(end) as number;
+    const size = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    if (bytes + size > maxBytes) break;
+    bytes += size;
+    end += code >= 0x10000 ? 2 : 1;
+  }
+  return text.slice(0, end);
+}

@@ -20,7 +20,8 @@ export interface HistoryWatcherStatistics {
  */
 export class HistoryWatcher {
   readonly statistics: HistoryWatcherStatistics = { historyRequests: 0, changes: 0 };
-  private readonly abort = new AbortController();
+  /** Aborts the long-poll in flight; one per request, so no listener outlives its request. */
+  private request: AbortController | undefined;
   private version = 0;
   private waiters: Array<() => void> = [];
   private closed = false;
@@ -78,7 +79,7 @@ export class HistoryWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.abort.abort();
+    this.request?.abort();
     this.wake();
     await this.loop;
   }
@@ -89,7 +90,7 @@ export class HistoryWatcher {
     let isCaughtUp = false;
     while (!this.closed) {
       this.statistics.historyRequests += 1;
-      const response = await this.client.withAbortSignal(this.abort.signal, () =>
+      const response = await this.withRequestSignal(() =>
         this.client.workflowService.getWorkflowExecutionHistory({
           namespace: this.namespace,
           execution: { workflowId: this.workflowId, runId },
@@ -124,11 +125,21 @@ export class HistoryWatcher {
 
   /** The latest run's id when it is still running and differs from `runId`. */
   private async findNewerRun(runId: string | undefined): Promise<string | undefined> {
-    const description = await this.client.withAbortSignal(this.abort.signal, () =>
-      this.client.workflow.getHandle(this.workflowId).describe(),
-    );
+    const description = await this.withRequestSignal(() => this.client.workflow.getHandle(this.workflowId).describe());
     if (description.status.name !== 'RUNNING' || description.runId === runId) return undefined;
     return description.runId;
+  }
+
+  /** Runs one RPC that `close()` can abort, with a signal of its own. */
+  private async withRequestSignal<T>(request: () => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.request = controller;
+    if (this.closed) controller.abort();
+    try {
+      return await this.client.withAbortSignal(controller.signal, request);
+    } finally {
+      if (this.request === controller) this.request = undefined;
+    }
   }
 
   private changed(): void {

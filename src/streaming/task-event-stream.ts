@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { TaskNotFoundError } from '../core/errors';
 import { FINAL_EVENT_TYPES, type TaskEvent, type TokenEvent } from '../core/events';
-import { getEventsQuery } from '../workflows/definitions';
+import { getEventsQuery, type GetEventsQueryResult } from '../workflows/definitions';
 import { HistoryWatcher } from './history-watcher';
 import type { TokenChunk, TokenSubscription, TokenTransport } from './token-transport';
 
@@ -83,17 +83,22 @@ export async function* streamTaskEvents(
       if (version !== queriedVersion || (finishedBeforeQuery && !queriedAfterFinish)) {
         queriedVersion = version;
         queriedAfterFinish = finishedBeforeQuery;
-        if (statistics) statistics.queries += 1;
-        const result = await queryEvents(handle, taskId, since);
-        for (const event of result.events) {
-          if (event.seq <= since) continue;
-          since = event.seq;
-          tokens.onDurableEvent(event);
-          if (isWanted(event, options)) yield event;
-          if (FINAL_EVENT_TYPES.has(event.type) && (!options.untilClosed || event.type !== 'completed')) return;
-          if (signal?.aborted) return;
+        // Pages are bounded in bytes: keep reading while the workflow says more are held.
+        for (let hasMore = true; hasMore; ) {
+          if (statistics) statistics.queries += 1;
+          const result = await queryEvents(client, handle, taskId, since, signal);
+          if (result === undefined) return;
+          for (const event of result.events) {
+            if (event.seq <= since) continue;
+            since = event.seq;
+            tokens.onDurableEvent(event);
+            if (isWanted(event, options)) yield event;
+            if (FINAL_EVENT_TYPES.has(event.type) && (!options.untilClosed || event.type !== 'completed')) return;
+            if (signal?.aborted) return;
+          }
+          hasMore = result.hasMore === true && result.events.length > 0;
+          closed = result.closed || finishedBeforeQuery;
         }
-        closed = result.closed || finishedBeforeQuery;
       }
       for (const token of tokens.release()) {
         yield token;
@@ -111,10 +116,20 @@ export async function* streamTaskEvents(
   }
 }
 
-async function queryEvents(handle: ReturnType<Client['workflow']['getHandle']>, taskId: string, since: number) {
+/** One page of events after `since`; undefined when `signal` aborted the query. */
+async function queryEvents(
+  client: Client,
+  handle: ReturnType<Client['workflow']['getHandle']>,
+  taskId: string,
+  since: number,
+  signal: AbortSignal | undefined,
+): Promise<GetEventsQueryResult | undefined> {
   try {
-    return await handle.query(getEventsQuery, since);
+    if (!signal) return await handle.query(getEventsQuery, since, {});
+    if (signal.aborted) return undefined;
+    return await client.withAbortSignal(signal, () => handle.query(getEventsQuery, since, {}));
   } catch (error) {
+    if (signal?.aborted) return undefined;
     if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError(taskId, { cause: error });
     throw error;
   }

@@ -42,9 +42,17 @@ export interface GetMessagesQueryInput {
  */
 export const getMessagesQuery = defineQuery<ChatMessage[], [GetMessagesQueryInput]>('zap.getMessages');
 
+/** Options of {@link getEventsQuery}. */
+export interface GetEventsQueryOptions {
+  /** Stop after this many bytes of JSON (at least one event is returned). @default 256 KiB */
+  maxBytes?: number;
+}
+
 /** Result of {@link getEventsQuery}. */
 export interface GetEventsQueryResult {
   events: TaskEvent[];
+  /** True when more events after the last one returned exist (the page hit `maxBytes`). */
+  hasMore?: boolean;
   /** The lowest `seq` still held by the workflow; older events were dropped from its log. */
   firstRetainedSeq: number;
   lastSeq: number;
@@ -52,8 +60,11 @@ export interface GetEventsQueryResult {
   closed: boolean;
 }
 
-/** Durable events with `seq` greater than `since`. */
-export const getEventsQuery = defineQuery<GetEventsQueryResult, [number]>('zap.getEvents');
+/**
+ * Durable events with `seq` greater than `since`, oldest first, in pages bounded in bytes so a
+ * stream attached from the start of a large task never asks for more than gRPC can carry.
+ */
+export const getEventsQuery = defineQuery<GetEventsQueryResult, [number, GetEventsQueryOptions?]>('zap.getEvents');
 
 /** A human decision on a pending approval. */
 export interface DecideApprovalInput {

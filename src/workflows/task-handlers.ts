@@ -1,4 +1,5 @@
 import { setHandler } from '@temporalio/workflow';
+import { takeEventPage } from '../core/event-log';
 import { takeMessagePage } from '../core/message-pages';
 import { TaskStatus } from '../core/task-status';
 import type { AgentTask } from './agent-task';
@@ -42,10 +43,16 @@ export function registerTaskHandlers(task: AgentTask): void {
     }
     return takeMessagePage(state.messages, from, to, maxBytes);
   });
-  setHandler(getEventsQuery, (since) => ({
-    events: task.eventLog.since(since),
-    firstRetainedSeq: task.eventLog.firstRetainedSeq(),
-    lastSeq: task.eventLog.latestSeq(),
-    closed: task.closed,
-  }));
+  setHandler(getEventsQuery, (since, options) => {
+    const events = task.eventLog.since(since);
+    const page = takeEventPage(events, options?.maxBytes);
+    return {
+      events: page,
+      hasMore: page.length < events.length,
+      firstRetainedSeq: task.eventLog.firstRetainedSeq(),
+      lastSeq: task.eventLog.latestSeq(),
+      closed: task.closed,
+    };
+  });
 }
+

@@ -2,6 +2,8 @@ import { ActivityFailure, ApplicationFailure, isCancellation, sleep } from '@tem
 import { FailureType, type CallToolInput } from '../core/activity-contracts';
 import { specMatches } from '../core/approval-rules';
 import { MESSAGE_AGENT_TOOL_NAME } from '../core/built-in-tools';
+import { EVENT_PREVIEW_BYTES } from '../core/events';
+import { utf8ByteLength, utf8Prefix } from '../core/message-pages';
 import type { ToolCall, ToolMessage } from '../core/messages';
 import type { ToolCallOutcome } from '../core/tool-definition';
 import { describeToolCall } from '../core/tool-phrase';
@@ -35,7 +37,17 @@ export class ToolDispatcher {
       const rejection = await this.approveIfGated(name, args);
       outcome = rejection ?? (await this.execute(call, args, idempotent));
     }
-    task.emit({ type: 'tool_result', name, result: outcome.content, success: !outcome.isError, toolCallId: call.id });
+    const resultBytes = utf8ByteLength(outcome.content);
+    const truncated = resultBytes > EVENT_PREVIEW_BYTES;
+    task.emit({
+      type: 'tool_result',
+      name,
+      result: truncated ? utf8Prefix(outcome.content, EVENT_PREVIEW_BYTES) : outcome.content,
+      resultBytes,
+      ...(truncated ? { truncated } : {}),
+      success: !outcome.isError,
+      toolCallId: call.id,
+    });
     return { role: 'tool', tool_call_id: call.id, content: outcome.content };
   }
 
