@@ -6,7 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { LocalModelServer, ZapConfigurationError } from 'zap-agents';
+import { ZapConfigurationError } from 'zap-agents';
+import { LocalModelServer } from 'zap-agents/local-model';
 import {
   isTemporalReachable,
   ScriptedLlmServer,

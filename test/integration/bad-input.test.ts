@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { MAX_TASK_CONTENT_BYTES } from '../../src/client/task-request';
 import {
   AgentNotFoundError,
   ApprovalRules,
-  MAX_TASK_CONTENT_BYTES,
   TaskClosedError,
   TaskNotFoundError,
   Zap,

@@ -2,15 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
-import {
-  AesGcmPayloadCodec,
-  ENCRYPTED_PAYLOAD_ENCODING,
-  PayloadEncryptionError,
-  Zap,
-  ZapAgent,
-  tool,
-  type ZapOptions,
-} from '../../src';
+import { Zap, ZapAgent, tool, type ZapOptions } from '../../src';
+import { AesGcmPayloadCodec, ENCRYPTED_PAYLOAD_ENCODING, PayloadEncryptionError } from '../../src/codec';
 import { ScriptedLlmServer, scripted } from '../../src/testing/scripted-llm-server';
 import { getTaskStateQuery } from '../../src/workflows/definitions';
 import { startHttpToolServer, type HttpToolServer } from '../fixtures/mcp/http-server';

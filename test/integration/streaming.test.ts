@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { InProcessTokenTransport, TaskNotFoundError, ZapAgent, tool, type TaskEvent } from '../../src';
+import { TaskNotFoundError, ZapAgent, tool, type TaskEvent } from '../../src';
+import { InProcessTokenTransport } from '../../src/streaming/in-process-token-transport';
 import { scripted, ScriptedLlmServer } from '../../src/testing/scripted-llm-server';
 import { createRemoteZap } from '../fixtures/worker-zap';
 import { startHarness, temporalAddress, uniqueTaskQueue, waitForCompletion, waitForTask, type Harness } from '../support/harness';

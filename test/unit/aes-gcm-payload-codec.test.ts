@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { ZapConfigurationError } from '../../src';
 import {
   AesGcmPayloadCodec,
   ENCRYPTED_PAYLOAD_ENCODING,
   ENCRYPTION_KEY_ID_METADATA_KEY,
   PayloadEncryptionError,
-  ZapConfigurationError,
-} from '../../src';
+} from '../../src/codec';
 
 const k1 = randomBytes(32);
 const k2 = randomBytes(32);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { AesGcmPayloadCodec, startCodecServer, type CodecServer } from '../../src';
+import { AesGcmPayloadCodec, startCodecServer, type CodecServer } from '../../src/codec';
 
 const UI_ORIGIN = 'http://localhost:8233';
 

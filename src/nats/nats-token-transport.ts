@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ZapConfigurationError } from '../core/errors';
-import type { TokenChunk, TokenSubscription, TokenTransport } from './token-transport';
+import type { TokenChunk, TokenSubscription, TokenTransport } from '../streaming/token-transport';
 
 /** Subject prefix of token chunks; the task id follows, base64url-encoded (ids may contain dots). */
 export const DEFAULT_TOKEN_SUBJECT_PREFIX = 'zap.tokens';
