@@ -78,4 +78,5 @@ export {
   VisionNotSupportedError,
   LlmProviderError,
   ToolExecutionError,
+  NoWorkerError,
 } from './core/errors';

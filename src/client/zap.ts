@@ -4,45 +4,38 @@ import {
   Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import type { ZapAgent } from '../agent/zap-agent';
 import type { ApprovalRequest } from '../core/approval-request';
 import { ApprovalRules } from '../core/approval-rules';
 import {
   AgentNotFoundError,
-  ApprovalNotFoundError,
   TaskClosedError,
   TaskNotFoundError,
   ZapConnectionError,
   ZapError,
+  NoWorkerError,
   ZapNotStartedError,
 } from '../core/errors';
 import type { MessageContent } from '../core/messages';
-import { FailureType } from '../core/activity-contracts';
 import { TaskStatus } from '../core/task-status';
-import type { TaskSnapshot } from '../core/task-snapshot';
-import { McpConnectionPool } from '../mcp/mcp-connection-pool';
-import { AgentToolbox } from '../tools/agent-toolbox';
+import { MESSAGE_AGENT_TOOL_NAME } from '../core/built-in-tools';
 import { TASK_STATE_SCHEMA_VERSION, type AgentWorkflowInput } from '../core/task-state';
 import type { agentWorkflow } from '../workflows/agent-workflow';
 import {
   AGENT_WORKFLOW_TYPE,
   cancelReasonSignal,
-  decideApprovalUpdate,
-  type DecideApprovalInput,
   type DecideApprovalResult,
   followUpSignal,
-  getMessagesQuery,
-  getTaskStateQuery,
 } from '../workflows/definitions';
 import { createZapWorker, type ZapWorkerOptions } from '../worker/create-worker';
 import type { TaskEvent } from '../core/events';
 import { streamTaskEvents, type TaskStreamOptions, type TaskStreamStatistics } from '../streaming/task-event-stream';
 import { Task, type TaskOperations } from './task';
+import { decideApproval } from './task-approvals';
+import { describeWorkflowStatus, readTaskSnapshot } from './task-reader';
+import { ToolCatalogReader } from './tool-catalog-reader';
 import { assertVisionSupported, validateTaskRequest, type ExecuteTaskOptions } from './task-request';
 import { compileZapOptions, type CompiledZapOptions, type ZapOptions } from './zap-options';
 
@@ -70,11 +63,12 @@ export class Zap<TContext = unknown> implements TaskOperations {
   readonly options: CompiledZapOptions<TContext>;
   private connection: Connection | undefined;
   private temporalClient: Client | undefined;
-  private clientToolbox: { pool: McpConnectionPool; toolbox: AgentToolbox } | undefined;
+  private readonly toolCatalog: ToolCatalogReader;
   private readonly workerResources = new Set<{ close(): Promise<void> }>();
 
   constructor(options: ZapOptions<TContext>) {
     this.options = compileZapOptions(options);
+    this.toolCatalog = new ToolCatalogReader(() => this.client, this.options.taskQueue);
   }
 
   /** What `console.log(zap)` and `JSON.stringify(zap)` show: never keys or clients. */
@@ -124,8 +118,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
     // Close everything even if one part fails, then report the first failure.
     const results = await Promise.allSettled([...this.workerResources].map((resource) => resource.close()));
     this.workerResources.clear();
-    results.push(...(await Promise.allSettled([this.clientToolbox?.pool.close(), this.options.tokens.close()])));
-    this.clientToolbox = undefined;
+    results.push(...(await Promise.allSettled([this.options.tokens.close()])));
     results.push(...(await Promise.allSettled([this.connection?.close()])));
     this.connection = undefined;
     this.temporalClient = undefined;
@@ -243,7 +236,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
 
   /** The task's current state. `TaskNotFoundError` if no task has this id. */
   async getTask(taskId: string): Promise<Task> {
-    const snapshot = await this.querySnapshot(taskId);
+    const snapshot = await readTaskSnapshot(this.client, taskId);
     return new Task(snapshot, this);
   }
 
@@ -258,7 +251,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
       await handle.cancel();
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
-      const status = await this.describeStatus(handle);
+      const status = await describeWorkflowStatus(handle);
       if (status === undefined) throw new TaskNotFoundError(taskId, { cause: error });
       if (status === 'CANCELLED') return;
       throw new TaskClosedError(taskId, `its workflow is ${status.toLowerCase()}`, { cause: error });
@@ -272,15 +265,24 @@ export class Zap<TContext = unknown> implements TaskOperations {
     return agent;
   }
 
-  /** Names of the tools the agent can call (local, MCP, and `message_agent`). Connects its MCP servers if needed. */
+  /**
+   * Names of the tools the agent can call (local, MCP, and `message_agent`), as the workers of
+   * this task queue discovered them (each worker publishes them when it starts; the client starts
+   * no MCP server). An agent without MCP servers is answered from its definition alone; for one
+   * with MCP servers and no worker started yet, `NoWorkerError`.
+   */
   async getAgentTools(name: string): Promise<string[]> {
-    this.getAgent(name);
-    if (!this.clientToolbox) {
-      const pool = new McpConnectionPool(this.options.mcp);
-      for (const agent of this.options.agents.values()) pool.register(agent.mcpClients);
-      this.clientToolbox = { pool, toolbox: new AgentToolbox(this.options.agents, pool) };
+    const agent = this.getAgent(name);
+    const published = await this.toolCatalog.toolNames(name);
+    if (published) return published;
+    if (agent.mcpClients.length === 0) {
+      return [...agent.tools.map((tool) => tool.name), ...(agent.subAgents.length > 0 ? [MESSAGE_AGENT_TOOL_NAME] : [])];
     }
-    return this.clientToolbox.toolbox.toolNames(name);
+    throw new NoWorkerError({
+      namespace: this.options.temporal.namespace,
+      taskQueue: this.options.taskQueue,
+      action: `the MCP tools of agent '${name}' are known once a worker has discovered them`,
+    });
   }
 
   /**
@@ -308,7 +310,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
 
   /** Pending approvals of a task. */
   async getPendingApprovals(taskId: string): Promise<ApprovalRequest[]> {
-    return (await this.querySnapshot(taskId)).pendingApprovals;
+    return (await readTaskSnapshot(this.client, taskId)).pendingApprovals;
   }
 
   /**
@@ -316,7 +318,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
    * `ApprovalNotFoundError` when the task has no such approval. Deciding twice is harmless.
    */
   async approve(taskId: string, approvalId: string, options: { approvedBy?: string; reason?: string } = {}): Promise<DecideApprovalResult> {
-    return this.decideApproval(taskId, { approvalId, approved: true, decidedBy: options.approvedBy, reason: options.reason });
+    return decideApproval(this.client, taskId, { approvalId, approved: true, decidedBy: options.approvedBy, reason: options.reason });
   }
 
   /** Refuses a pending tool call; the model is told `[Tool call rejected: <reason>]` and goes on. */
@@ -326,39 +328,32 @@ export class Zap<TContext = unknown> implements TaskOperations {
     reason?: string,
     options: { rejectedBy?: string } = {},
   ): Promise<DecideApprovalResult> {
-    return this.decideApproval(taskId, { approvalId, approved: false, reason, decidedBy: options.rejectedBy });
-  }
-
-  private async decideApproval(taskId: string, input: DecideApprovalInput): Promise<DecideApprovalResult> {
-    const handle = this.client.workflow.getHandle(taskId);
-    try {
-      return await handle.executeUpdate(decideApprovalUpdate, { args: [input] });
-    } catch (error) {
-      if (
-        error instanceof WorkflowUpdateFailedError &&
-        error.cause instanceof ApplicationFailure &&
-        error.cause.type === FailureType.ApprovalNotFound
-      ) {
-        throw new ApprovalNotFoundError(input.approvalId, taskId);
-      }
-      if (error instanceof WorkflowNotFoundError) {
-        if ((await this.describeStatus(handle)) === undefined) throw new TaskNotFoundError(taskId, { cause: error });
-        throw new ApprovalNotFoundError(input.approvalId, taskId);
-      }
-      throw error;
-    }
+    return decideApproval(this.client, taskId, { approvalId, approved: false, reason, decidedBy: options.rejectedBy });
   }
 
   /** Warns about approval patterns that gate none of the agent's (or its sub-agents') tools. */
   private async reportUnmatchedPatterns(agentName: string, rules: ApprovalRules): Promise<void> {
     const toolNames = new Set<string>();
+    const unknown: string[] = [];
     const visit = async (name: string, seen: Set<string>): Promise<void> => {
       if (seen.has(name)) return;
       seen.add(name);
-      for (const tool of await this.getAgentTools(name)) toolNames.add(tool);
+      let tools: string[];
+      try {
+        tools = await this.getAgentTools(name);
+      } catch (error) {
+        // No worker has published this agent's MCP tools yet: the check cannot be made now.
+        if (NoWorkerError.isInstance(error)) {
+          unknown.push(name);
+          return;
+        }
+        throw error;
+      }
+      for (const tool of tools) toolNames.add(tool);
       if (rules.inherit) for (const subAgent of this.getAgent(name).subAgents) await visit(subAgent, seen);
     };
     await visit(agentName, new Set());
+    if (unknown.length > 0) return;
     const unmatched = rules.unmatchedPatterns([...toolNames]);
     if (unmatched.length > 0) {
       this.options.logger.warn(
@@ -389,34 +384,8 @@ export class Zap<TContext = unknown> implements TaskOperations {
 
   /** The existing task with this id, or undefined. Existence is checked with the server alone. */
   private async findTask(taskId: string): Promise<Task | undefined> {
-    if ((await this.describeStatus(this.client.workflow.getHandle(taskId))) === undefined) return undefined;
+    if ((await describeWorkflowStatus(this.client.workflow.getHandle(taskId))) === undefined) return undefined;
     return this.getTask(taskId);
-  }
-
-  private async querySnapshot(taskId: string): Promise<TaskSnapshot> {
-    try {
-      const handle = this.client.workflow.getHandle(taskId);
-      const snapshot = await handle.query(getTaskStateQuery);
-      // Long conversations come in pages so no query result nears Temporal's payload limits.
-      while (snapshot.history.length < snapshot.messageCount) {
-        const page = await handle.query(getMessagesQuery, { from: snapshot.history.length, to: snapshot.messageCount });
-        if (page.length === 0) break;
-        snapshot.history.push(...page);
-      }
-      return snapshot;
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError(taskId, { cause: error });
-      throw error;
-    }
-  }
-
-  private async describeStatus(handle: WorkflowHandle): Promise<string | undefined> {
-    try {
-      return (await handle.describe()).status.name;
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw error;
-    }
   }
 }
 

@@ -8,6 +8,7 @@ import { ModelRegistry } from '../llm/model-registry';
 import { McpConnectionPool, type McpConnectionPoolLogger } from '../mcp/mcp-connection-pool';
 import { AgentToolbox } from '../tools/agent-toolbox';
 import { compileWorkerDeploymentOptions, type ZapWorkerDeploymentOptions } from './worker-deployment';
+import { publishToolCatalog } from './publish-tool-catalog';
 import { resolveWorkflowCode } from './workflow-code';
 
 /** Grace period for in-flight activities when the worker shuts down. */
@@ -89,6 +90,14 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
       activities,
       ...(deploymentOptions ? { workerDeploymentOptions: deploymentOptions } : {}),
       ...(payloadCodec ? { dataConverter: { ...extra.dataConverter, payloadCodecs: [payloadCodec] } } : {}),
+    });
+    await publishToolCatalog({
+      client,
+      taskQueue: options.taskQueue,
+      agentNames: options.agents.keys(),
+      toolbox,
+      ...(deploymentOptions ? { build: `${deploymentOptions.version.deploymentName}:${deploymentOptions.version.buildId}` } : {}),
+      logger: options.logger,
     });
     const openConnection = connection;
     let closed = false;

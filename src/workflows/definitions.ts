@@ -92,3 +92,31 @@ export const decideApprovalUpdate = defineUpdate<DecideApprovalResult, [DecideAp
 
 /** Sent by a sub-agent task to its parent when it answers, fails or is cancelled. */
 export const subTaskUpdateSignal = defineSignal<[SubTaskUpdate]>('zap.subTaskUpdate');
+
+/**
+ * The tool names each agent of a task queue offers, as its workers discovered them (local tools,
+ * MCP tools, `message_agent`). Workers publish it when they start, so a client can check
+ * approval patterns against real tool names without connecting MCP servers itself.
+ */
+export interface ToolCatalog {
+  /** Tool names by agent name. */
+  agents: Record<string, string[]>;
+  /** ISO-8601; when a worker published it. */
+  publishedAt: string;
+  /** The publishing worker's identity (and build, when versioned). */
+  publishedBy: string;
+}
+
+/** Workflow type of the per-task-queue catalog. */
+export const TOOL_CATALOG_WORKFLOW_TYPE = 'toolCatalogWorkflow';
+
+/** Workflow id of the catalog of a task queue. */
+export function toolCatalogWorkflowId(taskQueue: string): string {
+  return `zap-tool-catalog/${taskQueue}`;
+}
+
+/** A worker's newest view of the tools. */
+export const publishToolCatalogSignal = defineSignal<[ToolCatalog]>('zap.publishToolCatalog');
+
+/** The newest catalog; undefined before any worker published one. */
+export const getToolCatalogQuery = defineQuery<ToolCatalog | undefined>('zap.getToolCatalog');

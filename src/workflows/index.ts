@@ -8,6 +8,7 @@
  * ```
  */
 export { agentWorkflow } from './agent-workflow';
+export { toolCatalogWorkflow } from './tool-catalog-workflow';
 export type { AgentWorkflowInput, AgentWorkflowResult, CarriedTaskState } from '../core/task-state';
 export {
   AGENT_WORKFLOW_TYPE,

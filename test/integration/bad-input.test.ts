@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_TASK_CONTENT_BYTES } from '../../src/client/task-request';
 import {
   AgentNotFoundError,
+  NoWorkerError,
   ApprovalRules,
   TaskClosedError,
   TaskNotFoundError,
@@ -303,7 +304,8 @@ describe('bad configuration and environment', () => {
     try {
       const error = await expectTypedError(zap.createWorker(testWorkerOptions()), ZapConfigurationError, /\/nonexistent\/zap-mcp-server/);
       expect(error.message).toMatch(/ghost/);
-      await expectTypedError(zap.getAgentTools('Broken'), ZapConfigurationError, /\/nonexistent\/zap-mcp-server/);
+      // No worker could start, so none published the agent's MCP tools; the client starts no MCP server itself.
+      await expectTypedError(zap.getAgentTools('Broken'), NoWorkerError, /MCP tools of agent 'Broken'/);
     } finally {
       await zap.stop();
     }

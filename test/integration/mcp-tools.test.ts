@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Zap, ZapAgent, ZapConfigurationError, tool } from '../../src';
+import { NoWorkerError, Zap, ZapAgent, ZapConfigurationError, tool } from '../../src';
 import { scripted } from '../../src/testing/scripted-llm-server';
 import { startHttpToolServer, type HttpToolServer } from '../fixtures/mcp/http-server';
 import { stdioServerConfig } from '../fixtures/mcp/stdio-server-command';
@@ -97,7 +97,7 @@ describe('worker start-up checks', () => {
       await expect(zap.createWorker(testWorkerOptions())).rejects.toThrow(
         /Agent 'Clash' has two tools named 'get_weather': a local tool and MCP server 'tools'/,
       );
-      await expect(zap.getAgentTools('Clash')).rejects.toBeInstanceOf(ZapConfigurationError);
+      await expect(zap.getAgentTools('Clash')).rejects.toBeInstanceOf(NoWorkerError);
     } finally {
       await zap.stop();
     }

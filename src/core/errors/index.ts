@@ -11,3 +11,4 @@ export { VisionNotSupportedError } from './vision-not-supported-error';
 export { LlmProviderError } from './llm-provider-error';
 export { ToolExecutionError } from './tool-execution-error';
 export { PayloadEncryptionError } from './payload-encryption-error';
+export { NoWorkerError } from './no-worker-error';
