@@ -2,10 +2,12 @@ import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type { CallToolInput } from '../core/activity-contracts';
 import { FailureType } from '../core/activity-contracts';
+import { DEFAULT_MAX_TOOL_RESULT_BYTES } from '../core/defaults';
 import { ToolExecutionError } from '../core/errors';
 import type { ToolCallOutcome } from '../core/tool-definition';
 import type { ActivityDependencies } from './activity-dependencies';
 import { withKeepAlive } from './keep-alive';
+import { limitToolResult } from './result-size-limits';
 import { permanentFailure, toApplicationFailure } from './to-application-failure';
 
 /** How much sooner than the activity an MCP request times out. */
@@ -20,6 +22,10 @@ export const MCP_CALL_META_KEY = 'zap-agents/call';
  * Builds the tool activity. Unknown tools and arguments that fail the tool's schema are
  * permanent failures (the model sees the reason at once); errors thrown by the tool are retried
  * per the agent's tool retry policy before the model sees them.
+ *
+ * A result is cut to the tool's or the agent's bound (`maxResultBytes`, `maxToolResultBytes`)
+ * here, where the call has completed: a result Temporal could not store would make the call run
+ * again, although it already took effect.
  */
 export function createCallTool(dependencies: ActivityDependencies) {
   return async function callTool(input: CallToolInput): Promise<ToolCallOutcome> {
@@ -40,6 +46,8 @@ async function callToolOnce(dependencies: ActivityDependencies, input: CallToolI
     );
   }
   const idempotencyKey = `${input.taskId}/${input.toolCallId}`;
+  const agent = dependencies.agents.get(input.agentName);
+  const agentBound = agent?.maxToolResultBytes ?? DEFAULT_MAX_TOOL_RESULT_BYTES;
 
   if (resolved.kind === 'local') {
     const parsed = resolved.tool.parameters.safeParse(input.arguments);
@@ -49,8 +57,9 @@ async function callToolOnce(dependencies: ActivityDependencies, input: CallToolI
         `Invalid arguments for ${input.toolName}: ${z.prettifyError(parsed.error)}`,
       );
     }
+    let value: unknown;
     try {
-      const value = await resolved.tool.execute(parsed.data, {
+      value = await resolved.tool.execute(parsed.data, {
         context: input.context,
         taskId: input.taskId,
         agentName: input.agentName,
@@ -58,15 +67,16 @@ async function callToolOnce(dependencies: ActivityDependencies, input: CallToolI
         idempotencyKey,
         signal: context.cancellationSignal,
       });
-      return { content: stringifyToolResult(value), isError: false };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw toApplicationFailure(new ToolExecutionError(`Tool ${input.toolName} failed: ${message}`, { cause: error }));
     }
+    return limitToolResult(localToolOutcome(input.toolName, value), resolved.tool.maxResultBytes ?? agentBound);
   }
 
+  let outcome: ToolCallOutcome;
   try {
-    return await dependencies.mcpPool.callTool(resolved.serverName, input.toolName, input.arguments, {
+    outcome = await dependencies.mcpPool.callTool(resolved.serverName, input.toolName, input.arguments, {
       meta: {
         [MCP_CONTEXT_META_KEY]: input.context ?? null,
         [MCP_CALL_META_KEY]: {
@@ -77,7 +87,7 @@ async function callToolOnce(dependencies: ActivityDependencies, input: CallToolI
         },
       },
       signal: context.cancellationSignal,
-      timeoutMs: mcpCallTimeout(dependencies.agents.get(input.agentName)?.timeouts.toolMs),
+      timeoutMs: mcpCallTimeout(agent?.timeouts.toolMs),
     });
   } catch (error) {
     if (ToolExecutionError.isInstance(error) && error.outcomeUnknown && !resolved.definition.idempotent) {
@@ -87,6 +97,7 @@ async function callToolOnce(dependencies: ActivityDependencies, input: CallToolI
     }
     throw toApplicationFailure(error);
   }
+  return limitToolResult(outcome, agentBound);
 }
 
 /**
@@ -98,8 +109,20 @@ function mcpCallTimeout(activityTimeoutMs: number | undefined): number | undefin
   return Math.max(activityTimeoutMs - MCP_TIMEOUT_MARGIN_MS, Math.ceil(activityTimeoutMs * 0.9));
 }
 
-function stringifyToolResult(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value === undefined) return '';
-  return JSON.stringify(value);
+/**
+ * The outcome of a local tool that returned `value`. The tool has run, so a value that cannot be
+ * converted to JSON (a BigInt, a cycle) is an error result the model sees, not a failure that
+ * would run the tool again.
+ */
+function localToolOutcome(toolName: string, value: unknown): ToolCallOutcome {
+  if (typeof value === 'string') return { content: value, isError: false };
+  try {
+    return { content: JSON.stringify(value) ?? '', isError: false };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      content: `Error: ${toolName} ran, but its result could not be converted to JSON (${reason}).`,
+      isError: true,
+    };
+  }
 }

@@ -3,9 +3,14 @@ import type { InvokeModelInput, InvokeModelResult, ToolHint } from '../core/acti
 import { FailureType } from '../core/activity-contracts';
 import type { ActivityDependencies } from './activity-dependencies';
 import { withKeepAlive } from './keep-alive';
+import { assertModelResultFits } from './result-size-limits';
 import { permanentFailure, toApplicationFailure } from './to-application-failure';
 
-/** Builds the model activity: reads the conversation, calls the endpoint, returns the answer. */
+/**
+ * Builds the model activity: reads the conversation, calls the endpoint, returns the answer. An
+ * answer too large to be stored as the activity's result fails with `MODEL_RESULT_TOO_LARGE`,
+ * never retried: each attempt would buy the same oversized answer again.
+ */
 export function createInvokeModel(dependencies: ActivityDependencies) {
   return async function invokeModel(input: InvokeModelInput): Promise<InvokeModelResult> {
     return withKeepAlive(() => invokeModelOnce(dependencies, input));
@@ -58,7 +63,9 @@ async function invokeModelOnce(dependencies: ActivityDependencies, input: Invoke
       const resolved = await dependencies.toolbox.resolve(agent.name, call.function.name);
       toolHints[call.function.name] = { idempotent: resolved?.definition.idempotent === true };
     }
-    return { ...result, toolHints };
+    const answer: InvokeModelResult = { ...result, toolHints };
+    assertModelResultFits(answer, agent.maxTokens);
+    return answer;
   } catch (error) {
     throw toApplicationFailure(error);
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ACTIVITY_RESULT_BYTES, MIN_TOOL_RESULT_BYTES } from '../core/defaults';
 import type { JsonValue } from '../core/json';
 import { ZapConfigurationError } from '../core/errors';
 import { validateToolName } from './names';
@@ -37,6 +38,13 @@ export interface ToolOptions<TParameters extends z.ZodType, TContext> {
    * @default false
    */
   idempotent?: boolean;
+  /**
+   * Bytes (UTF-8) of the result the model receives, overriding the agent's `maxToolResultBytes`
+   * for this tool (1 KiB to 1 MiB). A longer result is truncated and ends with a marker telling
+   * the model its size and to ask for less; the call is not run again.
+   * @default the agent's `maxToolResultBytes` (64 KiB unless set)
+   */
+  maxResultBytes?: number;
 }
 
 /** A local tool: runs inside a tool activity on the worker. Build it with {@link tool}. */
@@ -48,6 +56,8 @@ export interface ZapTool<TContext = any> {
   /** The JSON Schema sent to the model. */
   readonly jsonSchema: Record<string, unknown>;
   readonly idempotent: boolean;
+  /** This tool's result bound; undefined → the agent's `maxToolResultBytes`. */
+  readonly maxResultBytes: number | undefined;
   readonly execute: (args: any, context: ToolExecutionContext<TContext>) => unknown;
 }
 
@@ -87,6 +97,7 @@ export function tool<TParameters extends z.ZodType, TContext = any>(
     throw new ZapConfigurationError(`tool '${options.name}': parameters must be a zod object schema.`);
   }
   delete jsonSchema.$schema;
+  const maxResultBytes = validateResultBound(options.maxResultBytes, `tool '${options.name}': maxResultBytes`);
   return {
     kind: 'zap-tool',
     name: options.name,
@@ -94,6 +105,22 @@ export function tool<TParameters extends z.ZodType, TContext = any>(
     parameters: options.parameters,
     jsonSchema,
     idempotent: options.idempotent ?? false,
+    maxResultBytes,
     execute: options.execute,
   };
+}
+
+/**
+ * Checks a tool result bound (`maxResultBytes`, `maxToolResultBytes`): undefined, or an integer
+ * from `MIN_TOOL_RESULT_BYTES` (room for the truncation marker) to `MAX_ACTIVITY_RESULT_BYTES`
+ * (what an activity result may hold).
+ */
+export function validateResultBound(value: number | undefined, where: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < MIN_TOOL_RESULT_BYTES || value > MAX_ACTIVITY_RESULT_BYTES) {
+    throw new ZapConfigurationError(
+      `${where} must be an integer from ${MIN_TOOL_RESULT_BYTES} to ${MAX_ACTIVITY_RESULT_BYTES} (bytes); got ${String(value)}.`,
+    );
+  }
+  return value;
 }

@@ -5,6 +5,8 @@ import {
   DEFAULT_LLM_RETRY_POLICY,
   DEFAULT_LLM_TIMEOUT,
   DEFAULT_MAX_ITERATIONS,
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_MAX_TOOL_RESULT_BYTES,
   DEFAULT_MODEL,
   DEFAULT_TEMPERATURE,
   DEFAULT_TOOL_RETRY_POLICY,
@@ -16,7 +18,7 @@ import { ZapConfigurationError, ZapValidationError } from '../core/errors';
 import { validateMcpClientConfig, type McpClientConfig } from '../mcp/mcp-client-config';
 import type { LlmEndpointOptions } from '../llm/llm-endpoint';
 import { validateAgentName } from './names';
-import type { ZapTool } from './tool';
+import { validateResultBound, type ZapTool } from './tool';
 
 /** Options of {@link ZapAgent}. */
 export interface ZapAgentOptions<TContext = unknown> {
@@ -42,8 +44,21 @@ export interface ZapAgentOptions<TContext = unknown> {
   maxIterations?: number;
   /** @default 0.7 */
   temperature?: number;
-  /** Upper bound on completion tokens per model call. @default undefined (the provider's default) */
+  /**
+   * Upper bound on completion tokens per model call. An answer too large to store as an activity
+   * result (over 1 MiB) fails the task without a retry, so the bound also caps what a runaway
+   * generation costs.
+   * @default 4096
+   */
   maxTokens?: number;
+  /**
+   * Bytes (UTF-8) of one tool result the model receives, for the agent's local and MCP tools
+   * (1 KiB to 1 MiB); a local tool's own `maxResultBytes` wins. A longer result is truncated and
+   * ends with a marker telling the model its size and to ask for less (a filter, a page); the call
+   * is not run again. Keeps results within Temporal's payload limits and the model's context.
+   * @default 65536 (64 KiB, about 16k tokens)
+   */
+  maxToolResultBytes?: number;
   /** Overrides the built-in model capability table for images. @default undefined */
   supportsVision?: boolean;
   /**
@@ -96,7 +111,8 @@ export class ZapAgent<TContext = unknown> {
   readonly discoveryPrompt: string | undefined;
   readonly maxIterations: number;
   readonly temperature: number;
-  readonly maxTokens: number | undefined;
+  readonly maxTokens: number;
+  readonly maxToolResultBytes: number;
   readonly supportsVision: boolean | undefined;
   readonly streaming: boolean;
   readonly llm: LlmEndpointOptions | undefined;
@@ -161,10 +177,12 @@ export class ZapAgent<TContext = unknown> {
     if (typeof this.temperature !== 'number' || !(this.temperature >= 0 && this.temperature <= 2)) {
       throw new ZapConfigurationError(`${where}: temperature must be a number from 0 to 2.`);
     }
-    this.maxTokens = options.maxTokens;
-    if (this.maxTokens !== undefined && (!Number.isInteger(this.maxTokens) || this.maxTokens < 1)) {
+    this.maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
+    if (!Number.isInteger(this.maxTokens) || this.maxTokens < 1) {
       throw new ZapConfigurationError(`${where}: maxTokens must be a positive integer.`);
     }
+    this.maxToolResultBytes =
+      validateResultBound(options.maxToolResultBytes, `${where}: maxToolResultBytes`) ?? DEFAULT_MAX_TOOL_RESULT_BYTES;
     this.supportsVision = options.supportsVision;
     this.streaming = options.streaming ?? true;
     this.llm = options.llm;

@@ -77,9 +77,13 @@ export const FailureType = {
   ToolExecution: 'TOOL_EXECUTION',
   ConversationUnavailable: 'CONVERSATION_UNAVAILABLE',
   ToolOutcomeUnknown: 'TOOL_OUTCOME_UNKNOWN',
+  /** The model's answer is too large to store as an activity result; never retried (each attempt is paid for). */
+  ModelResultTooLarge: 'MODEL_RESULT_TOO_LARGE',
   MaxIterationsExceeded: 'MAX_ITERATIONS_EXCEEDED',
   /** An approval id the task does not know (update validator). */
   ApprovalNotFound: 'APPROVAL_NOT_FOUND',
+  /** A task that can neither continue as new nor grow further (workflow). */
+  TaskStateTooLarge: 'TASK_STATE_TOO_LARGE',
   /** A decision without an approval id or a yes/no (update validator). */
   InvalidDecision: 'INVALID_DECISION',
 } as const;

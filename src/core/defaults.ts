@@ -28,6 +28,38 @@ export const DEFAULT_HEARTBEAT_TIMEOUT = '20 seconds';
  * so each large message is stored in history once.
  */
 export const DEFAULT_INLINE_MESSAGE_BYTES = 4 * 1024;
+/**
+ * Completion tokens one model call may produce when an agent sets no `maxTokens`. 4096 tokens is
+ * about 16 KB of text: a long answer or a large batch of tool calls, some sixty times under what a
+ * model call may return (`MAX_ACTIVITY_RESULT_BYTES`), and an output limit every current model
+ * accepts. It also bounds what one runaway generation costs.
+ */
+export const DEFAULT_MAX_TOKENS = 4096;
+/**
+ * Bytes (UTF-8) of one tool result the model receives when neither the tool nor its agent sets a
+ * bound; a longer result is truncated with a marker telling the model to ask for less. 64 KiB is
+ * about 16k tokens: a useful page of data that still leaves most of a 128k-token context to the
+ * rest of the task (a 32k-token model can take one such result), and eight times under the 512 KB
+ * at which Temporal starts warning about a payload, so parallel calls and long tasks keep their
+ * history small.
+ */
+export const DEFAULT_MAX_TOOL_RESULT_BYTES = 64 * 1024;
+/** Smallest tool result bound: room for the truncation marker and some of the result. */
+export const MIN_TOOL_RESULT_BYTES = 1024;
+/**
+ * Largest result (bytes of JSON) a zap-agents activity returns: a tool outcome, a model answer;
+ * also the largest tool result bound. Temporal refuses payloads over 2 MB (the worker turns such a
+ * result into a retryable failure after the work is done, so the work would run again) and gRPC
+ * messages over 4 MB; half the payload limit leaves room for payload metadata and a codec's
+ * envelope.
+ */
+export const MAX_ACTIVITY_RESULT_BYTES = 1024 * 1024;
+/**
+ * Bytes of an error message an activity fails with; a longer one is truncated. A failure carries
+ * its message twice (message and stack trace), and one too large for Temporal never reaches the
+ * server: the call would time out and count as having an unknown outcome.
+ */
+export const MAX_FAILURE_MESSAGE_BYTES = 16 * 1024;
 /** Durable events kept in workflow state for `streamTask` consumers that reconnect with `since`. */
 export const DEFAULT_EVENT_LOG_LIMIT = 1000;
 

@@ -171,7 +171,8 @@ export class LocalModelEngine {
       request.tools.length > 0 ? [...history.conversation, { type: 'system', text: ANSWER_INSTRUCTION }] : history.conversation;
     const answerRun = await this.generate(answerHistory, {
       temperature: this.options.temperature ?? request.temperature,
-      maxTokens: request.maxTokens ?? this.options.maxTokens,
+      // The server's own limit caps what a request asks for: a small CPU model must not ramble.
+      maxTokens: Math.min(request.maxTokens ?? this.options.maxTokens, this.options.maxTokens),
       seed: request.seed,
       signal: options.signal,
       onText: options.onText,

@@ -33,7 +33,7 @@ export const DEFAULT_LOCAL_MODEL_CONTEXT_SIZE = 4096;
 export const DEFAULT_TOOL_CALL_TEMPERATURE = 0;
 /** Tokens a tool-call decision may take unless told otherwise. */
 export const DEFAULT_TOOL_CALL_MAX_TOKENS = 512;
-/** Tokens an answer may take when the request sets no `max_tokens`, unless told otherwise. */
+/** Most tokens an answer may take (a request asking for more gets this many), unless told otherwise. */
 export const DEFAULT_LOCAL_MODEL_MAX_TOKENS = 1024;
 /** Largest request body accepted, in bytes. */
 const MAX_REQUEST_BODY_BYTES = 32 * 1024 * 1024;

@@ -11,6 +11,8 @@ const readArchive = tool({
   description: 'Returns a large document',
   parameters: z.object({ part: z.number() }),
   idempotent: true,
+  // Past the default 64 KiB bound: these results are meant to be megabytes in the conversation.
+  maxResultBytes: 1024 * 1024,
   execute: ({ part }) => `${part}:`.padEnd(HUGE_RESULT_BYTES, 'x'),
 });
 const lookup = tool({

@@ -56,13 +56,47 @@ const support = new ZapAgent({
 });
 const billing = new ZapAgent({ name: 'Billing', prompt: 'You handle invoices.' });
 
+/** Runs of the export tools: each must run once, whatever the size of its result. */
+let exportRuns = 0;
+
+function exportTool(name: string, maxResultBytes?: number) {
+  return tool({
+    name,
+    description: 'Exports rows',
+    parameters: z.object({ bytes: z.number().int() }),
+    ...(maxResultBytes !== undefined ? { maxResultBytes } : {}),
+    execute: ({ bytes }) => {
+      exportRuns += 1;
+      return 'r'.repeat(bytes);
+    },
+  });
+}
+
+const returnBigInt = tool({
+  name: 'return_bigint',
+  description: 'Returns a value JSON cannot hold',
+  parameters: z.object({}),
+  execute: () => {
+    exportRuns += 1;
+    return { total: BigInt(10) };
+  },
+});
+
+const narrowExporter = new ZapAgent({
+  name: 'NarrowExporter',
+  prompt: 'You export.',
+  maxToolResultBytes: 2048,
+  tools: [exportTool('export_rows'), exportTool('export_wide', 200_000), returnBigInt],
+});
+const defaultExporter = new ZapAgent({ name: 'DefaultExporter', prompt: 'You export.', tools: [exportTool('export_rows')] });
+
 const mcpPool = new McpConnectionPool();
 let activities: ZapActivities;
 let environment: MockActivityEnvironment;
 
 beforeAll(() => {
   activities = createTestActivities({
-    agents: [support, billing],
+    agents: [support, billing, narrowExporter, defaultExporter],
     mcpPool,
     models: new ModelRegistry({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'unused' }),
     conversations: failingConversationReader('callTool must not read the conversation'),
@@ -71,6 +105,7 @@ beforeAll(() => {
 
 beforeEach(() => {
   calls.length = 0;
+  exportRuns = 0;
   environment = createActivityEnvironment();
 });
 
@@ -164,5 +199,64 @@ describe('callTool activity', () => {
     expect(failure.type).toBe('TOOL_EXECUTION');
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toBe('Tool charge_card failed: card declined by the bank');
+  });
+});
+
+describe('callTool result bounds', () => {
+  const exportCall = (agentName: string, toolName: string, bytes: number) =>
+    runActivity(environment, activities.callTool, callInput({ agentName, toolName, arguments: { bytes } }));
+
+  it('cuts a result over the default 64 KiB and tells the model, running the tool once', async () => {
+    const outcome = await exportCall('DefaultExporter', 'export_rows', 3_000_000);
+    expect(Buffer.byteLength(outcome.content)).toBeLessThanOrEqual(65_536);
+    expect(outcome.content).toMatch(/\[Result truncated: the first [\d,]+ of 3,000,000 bytes \(3\.0 MB\) are shown\./);
+    expect(outcome.isError).toBe(false);
+    expect(exportRuns).toBe(1);
+  });
+
+  it("uses the agent's maxToolResultBytes for a tool without its own bound", async () => {
+    const outcome = await exportCall('NarrowExporter', 'export_rows', 10_000);
+    expect(Buffer.byteLength(outcome.content)).toBeLessThanOrEqual(2048);
+    expect(outcome.content).toContain('of 10,000 bytes');
+  });
+
+  it("prefers the tool's maxResultBytes to the agent's", async () => {
+    expect((await exportCall('NarrowExporter', 'export_wide', 150_000)).content).toBe('r'.repeat(150_000));
+    const cut = await exportCall('NarrowExporter', 'export_wide', 300_000);
+    expect(Buffer.byteLength(cut.content)).toBeLessThanOrEqual(200_000);
+    expect(Buffer.byteLength(cut.content)).toBeGreaterThan(199_000);
+  });
+
+  it('turns a result JSON cannot hold into an error result, not a failure that would run the tool again', async () => {
+    const outcome = await runActivity(
+      environment,
+      activities.callTool,
+      callInput({ agentName: 'NarrowExporter', toolName: 'return_bigint', arguments: {} }),
+    );
+    expect(outcome.isError).toBe(true);
+    expect(outcome.content).toMatch(/^Error: return_bigint ran, but its result could not be converted to JSON \(.*BigInt.*\)\.$/);
+    expect(exportRuns).toBe(1);
+  });
+
+  it('cuts a very long error message of a tool, keeping the failure retryable', async () => {
+    const failing = tool({
+      name: 'fail_long',
+      description: 'Fails at length',
+      parameters: z.object({}),
+      execute: () => {
+        throw new Error('e'.repeat(1_000_000));
+      },
+    });
+    const loud = createTestActivities({
+      agents: [new ZapAgent({ name: 'Loud', prompt: 'p', tools: [failing] })],
+      mcpPool,
+      models: new ModelRegistry({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'unused' }),
+    });
+    const failure = await failureOf(
+      runActivity(environment, loud.callTool, callInput({ agentName: 'Loud', toolName: 'fail_long', arguments: {} })),
+    );
+    expect(failure).toMatchObject({ type: 'TOOL_EXECUTION', nonRetryable: false });
+    expect(Buffer.byteLength(failure.message)).toBeLessThanOrEqual(16 * 1024);
+    expect(failure.message).toMatch(/^Tool fail_long failed: eee.*\n\[Message truncated: the first [\d,]+ of 1,000,023 bytes are shown\.\]$/s);
   });
 });

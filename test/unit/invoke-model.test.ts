@@ -129,6 +129,21 @@ describe('invokeModel activity', () => {
     expect(server.requests[0]?.body.model).toBe('gpt-4o');
   });
 
+  it('bounds the answer at 4096 completion tokens for an agent that sets no maxTokens', async () => {
+    server.enqueue(scripted.text('Hello.'));
+    await runActivity(environment, activities.invokeModel, input({ agentName: 'Plain' }));
+    expect(server.requests[0]?.body.max_tokens).toBe(4096);
+  });
+
+  it('fails for good with MODEL_RESULT_TOO_LARGE when the answer cannot be stored', async () => {
+    server.enqueue(scripted.text('y'.repeat(1_200_000)));
+    const failure = await failureOf(runActivity(environment, activities.invokeModel, input()));
+    expect(failure).toMatchObject({ type: 'MODEL_RESULT_TOO_LARGE', nonRetryable: true });
+    expect(failure.message).toMatch(/^The model answer of 1,200,\d{3} bytes is over the 1,048,576 bytes/);
+    expect(failure.message).toContain('maxTokens (256)');
+    expect(server.requestCount()).toBe(1);
+  });
+
   it('never caches its own answer: the workflow may not record it (an attempt past its timeout)', async () => {
     server.enqueue(scripted.text('Done.'));
     await runActivity(environment, activities.invokeModel, input({ messageCount: 4 }));

@@ -62,6 +62,30 @@ describe('toApplicationFailure', () => {
     expect(failure.message).toBe('just a string');
   });
 
+  it('cuts a very long message and leaves out the cause, which would repeat it', () => {
+    const failure = toApplicationFailure(new Error('x'.repeat(100_000)));
+    expect(failure.type).toBe('TOOL_EXECUTION');
+    expect(Buffer.byteLength(failure.message)).toBeLessThanOrEqual(16 * 1024);
+    expect(failure.message).toMatch(/\[Message truncated: the first [\d,]+ of 100,000 bytes are shown\.\]$/);
+    expect(failure.cause).toBeUndefined();
+  });
+
+  it('cuts very long provider and zap-agents messages, keeping their verdict', () => {
+    const provider = toApplicationFailure(new LlmProviderError('<html>'.repeat(50_000), { status: 502, retryable: true }));
+    expect(provider).toMatchObject({ type: 'LLM_PROVIDER', nonRetryable: false, details: [{ status: 502 }] });
+    expect(Buffer.byteLength(provider.message)).toBeLessThanOrEqual(16 * 1024);
+    expect(Buffer.byteLength(toApplicationFailure(new ToolExecutionError('y'.repeat(50_000))).message)).toBeLessThanOrEqual(16 * 1024);
+    expect(Buffer.byteLength(permanentFailure('TOOL_ARGUMENTS_INVALID', 'z'.repeat(50_000)).message)).toBeLessThanOrEqual(16 * 1024);
+  });
+
+  it('rebuilds an ApplicationFailure whose message is too long, keeping its type and verdict', () => {
+    const original = ApplicationFailure.create({ type: 'CUSTOM', message: 'm'.repeat(50_000), nonRetryable: true, details: ['d'] });
+    const failure = toApplicationFailure(original);
+    expect(failure).not.toBe(original);
+    expect(failure).toMatchObject({ type: 'CUSTOM', nonRetryable: true, details: ['d'] });
+    expect(Buffer.byteLength(failure.message)).toBeLessThanOrEqual(16 * 1024);
+  });
+
   it('returns ApplicationFailures unchanged', () => {
     const original = ApplicationFailure.create({ type: 'CUSTOM', message: 'mine', nonRetryable: true });
     expect(toApplicationFailure(original)).toBe(original);

@@ -42,6 +42,18 @@ describe('tool', () => {
     expect(counter.jsonSchema.required).toEqual(['step']);
   });
 
+  it('keeps its result bound, and has none of its own by default', () => {
+    const options = { name: 'read', description: 'Reads', parameters: z.object({}), execute };
+    expect(tool(options).maxResultBytes).toBeUndefined();
+    expect(tool({ ...options, maxResultBytes: 512 * 1024 }).maxResultBytes).toBe(512 * 1024);
+  });
+
+  it.each([512, 2 * 1024 * 1024, 4096.5])('rejects maxResultBytes %p', (maxResultBytes) => {
+    expect(() => tool({ name: 'read', description: 'Reads', parameters: z.object({}), execute, maxResultBytes })).toThrow(
+      /tool 'read': maxResultBytes must be an integer from 1024 to 1048576 \(bytes\)/,
+    );
+  });
+
   it('keeps the idempotent flag', () => {
     expect(tool({ name: 'read', description: 'Reads', parameters: z.object({}), execute, idempotent: true }).idempotent).toBe(
       true,

@@ -65,6 +65,17 @@ describe('ZapAgent validation', () => {
     expect(configurationError(() => agentWith({ maxTokens: 10.5 })).message).toMatch(/maxTokens/);
   });
 
+  it.each([0, 1023, 1024 * 1024 + 1, 2000.5, Number.NaN])('rejects maxToolResultBytes %p', (maxToolResultBytes) => {
+    expect(configurationError(() => agentWith({ maxToolResultBytes })).message).toMatch(
+      /ZapAgent 'Support': maxToolResultBytes must be an integer from 1024 to 1048576 \(bytes\)/,
+    );
+  });
+
+  it('accepts maxToolResultBytes at both ends of the range', () => {
+    expect(agentWith({ maxToolResultBytes: 1024 }).maxToolResultBytes).toBe(1024);
+    expect(agentWith({ maxToolResultBytes: 1024 * 1024 }).maxToolResultBytes).toBe(1024 * 1024);
+  });
+
   it('rejects an agent that is its own sub-agent, and a sub-agent listed twice', () => {
     expect(configurationError(() => agentWith({ subAgents: ['Support'] })).message).toMatch(/its own sub-agent/);
     expect(configurationError(() => agentWith({ subAgents: ['Billing', 'Billing'] })).message).toMatch(/twice/);
@@ -105,12 +116,13 @@ describe('ZapAgent validation', () => {
 });
 
 describe('ZapAgent defaults', () => {
-  it('uses gpt-4o, 50 iterations, temperature 0.7, no tools and the default timeouts', () => {
+  it('uses gpt-4o, 50 iterations, temperature 0.7, 4096 tokens, 64 KiB tool results, no tools and the default timeouts', () => {
     const agent = agentWith({});
     expect(agent.model).toBe('gpt-4o');
     expect(agent.maxIterations).toBe(50);
     expect(agent.temperature).toBe(0.7);
-    expect(agent.maxTokens).toBeUndefined();
+    expect(agent.maxTokens).toBe(4096);
+    expect(agent.maxToolResultBytes).toBe(65_536);
     expect(agent.tools).toEqual([]);
     expect(agent.mcpClients).toEqual([]);
     expect(agent.subAgents).toEqual([]);
