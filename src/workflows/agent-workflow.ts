@@ -1,7 +1,8 @@
-import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure, TemporalFailure, isCancellation, patched } from '@temporalio/workflow';
 import { TaskStatus } from '../core/task-status';
 import { upgradeWorkflowInput, type AgentWorkflowInput, type AgentWorkflowResult } from '../core/task-state';
 import { createTaskActivities } from './activity-proxies';
+import { Patch } from './patches';
 import { AgentTask } from './agent-task';
 import { registerTaskHandlers } from './task-handlers';
 import { TurnLoop } from './turn-loop';
@@ -35,9 +36,11 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       await task.notifyParent({ status: 'cancelled', error: reason });
       throw error;
     }
-    if (error instanceof ApplicationFailure && error.nonRetryable) {
-      task.fail(error.message);
-      await task.notifyParent({ status: 'failed', error: error.message });
+    const ended = error instanceof ApplicationFailure ? error.nonRetryable : error instanceof TemporalFailure;
+    if (ended && (error instanceof ApplicationFailure || patched(Patch.FailOnTemporalFailure))) {
+      const message = (error as TemporalFailure).message;
+      task.fail(message);
+      await task.notifyParent({ status: 'failed', error: message });
       throw error;
     }
     // Anything else is a bug in this workflow or a continue-as-new: let Temporal handle it

@@ -17,6 +17,15 @@
 export const Patch = {
   /** 0.2.0: a cancellation during a model call cancels the task (0.1.0 failed it). */
   CancelDuringModelCall: 'zap-cancel-during-model-call',
+  /**
+   * 0.2.0: continue-as-new measures the whole next input, is tried again each time it is due, and
+   * a task that can neither continue nor grow fails explicitly before Temporal's hard limits.
+   */
+  ContinueAsNewLimits: 'zap-continue-as-new-limits',
+  /** 0.2.0: each request starts counting iterations at 0, also when it arrived mid-answer. */
+  IterationsPerRequest: 'zap-iterations-per-request',
+  /** 0.2.0: any Temporal failure that ends a task fails it explicitly (event, parent told). */
+  FailOnTemporalFailure: 'zap-fail-on-temporal-failure',
 } as const satisfies Record<string, `zap-${string}`>;
 
 /** A patch id of the agent workflow. */

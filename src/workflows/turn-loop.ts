@@ -30,6 +30,8 @@ export class TurnLoop {
     const { state } = task;
     for (;;) {
       if (state.modelCallDue || state.pendingMessages.length > 0) {
+        // A follow-up that arrived while the previous answer was being made starts a new request.
+        if (!state.modelCallDue && patched(Patch.IterationsPerRequest)) state.iteration = 0;
         await continueAsNewIfDue(task);
         state.modelCallDue = true;
         await this.takeTurn();
