@@ -98,7 +98,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
     } catch (error) {
       throw new ZapConnectionError(
         `Could not connect to Temporal at ${address} (namespace '${namespace}'): ${describeError(error)}. ` +
-          'Is the server running? Start one with ./temporal-dev.sh, or set TEMPORAL_ADDRESS.',
+          'Is the server running? Start one with `npx zap-dev` (./temporal-dev.sh in a checkout), or set TEMPORAL_ADDRESS.',
         { cause: error },
       );
     }

