@@ -33,10 +33,13 @@ if [ "${1:-}" = "--with-nats" ] || { [ -z "${OPENAI_API_KEY:-}" ] && [ -z "${OPE
 fi
 
 # The tests also need a NATS server (cross-process token streaming) and Temporal's time-skipping
-# test server (the tests that run the 24-hour idle timeout and multi-day approval waits).
+# test server (the tests that run the 24-hour idle timeout and multi-day approval waits), and an
+# S3-compatible server (moto, from PyPI) for the payload-store tests.
 if [ "${1:-}" = "--with-nats" ]; then
   nats_server="$(bash scripts/ensure-nats.sh)"
   echo "[setup] $("$nats_server" --version) at $nats_server" >&2
   test_server="$(bash scripts/ensure-temporal-test-server.sh)"
   echo "[setup] temporal time-skipping test server at $test_server" >&2
+  s3_server="$(bash scripts/ensure-s3-server.sh)"
+  echo "[setup] S3-compatible test server (moto) at $s3_server" >&2
 fi
