@@ -11,8 +11,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RESULTS_DIRECTORY } from './bench-harness';
-import { renderLineChart, type ChartSeries } from './svg-chart';
+import { RESULTS_DIRECTORY } from './lib/report';
+import { renderLineChart, type ChartSeries } from './lib/svg-chart';
 
 const COLORS: Record<string, string> = { zap: '#2563eb', bare: '#6b7280', 'bare-local': '#a855f7', 'zap-tuned': '#16a34a' };
 const SIDE_LABELS: Record<string, string> = {

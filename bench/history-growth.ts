@@ -9,7 +9,7 @@
  *   npx tsx bench/history-growth.ts     # BENCH_TURNS=200
  *
  * The worker runs in this process (sizes do not depend on where it runs). The history is followed
- * as it grows (`history-follower.ts`: one long poll per batch of new events, each event encoded
+ * as it grows (`HistoryFollower`: one long poll per batch of new events, each event encoded
  * once), and its encoded size is checked against `fetchHistory()` +
  * `temporal.api.history.v1.History.encode(...)` at the end of each run.
  *
@@ -17,24 +17,19 @@
  * 50 MB or 51,200 events (warnings at 10 MB / 10,240 events); `continueAsNewSuggested` turns true
  * at 4 MB or 4,096 events; one payload (e.g. continue-as-new's input, which carries the
  * conversation) may not exceed 2 MB.
- *
- * Prints tables, writes `bench/results/history-growth.json`, and exits 0; after the hard timeout
- * it prints what was measured so far and exits 1.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, type Worker } from '@temporalio/worker';
-import { TemporalDevServer } from 'zap-agents/testing';
+import { DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
+import type { Zap } from 'zap-agents';
 import { getEventsQuery, getMessagesQuery } from 'zap-agents/workflows';
-import { isQuick, readInteger, runBenchmark, writeResults, type Cleanups } from './bench-harness';
-import { HistoryFollower } from './history-follower';
-import { measureHistorySize } from './history-size';
-import { createLoadZap, LOAD_AGENT } from './load-agent';
-import { LoadModel } from './load-model';
-import { formatLoadMessage, padText } from './load-task';
-import { formatTable } from './report';
-import { fitLine, type LinearFit } from './statistics';
+import { BENCH_AGENT, createBenchZap } from './lib/bench-zap';
+import { readInteger, runBenchmark, runWorkerInProcess, startBenchServers, writeWorkflowBundle, type Cleanups } from './lib/harness';
+import { HistoryFollower, measureHistorySize } from './lib/history';
+import { fixed, formatTable, ratio, writeResults, type SummaryRow } from './lib/report';
+import { formatTaskMessage, padText, type ScriptedModel } from './lib/scripted-model';
+import { fitLine, type LinearFit } from './lib/statistics';
 
 /** Temporal server defaults (see the file comment). */
 const HISTORY_SIZE_LIMIT_BYTES = 50 * 1024 * 1024;
@@ -57,7 +52,7 @@ const keptRunStateSizes: number[] = [];
 
 // The worker's own (Rust) log is forwarded here: a refused payload is logged once per retry of the
 // workflow task, several times a second, and its size is the figure the continue-as-new check needs.
-Runtime.install({
+const runtime = {
   logger: new DefaultLogger('WARN', (entry) => {
     const text = `${entry.message} ${JSON.stringify(entry.meta ?? {})}`;
     // Only refusals count (the error limit); a payload over the 512 KB warning limit is sent anyway.
@@ -67,13 +62,13 @@ Runtime.install({
       if (refusedPayloadSizes.length > 1 || Number.isNaN(size)) return;
     }
     if (entry.message.startsWith('Not continuing as new')) {
-      keptRunStateSizes.push(Number(entry.meta?.carriedBytes ?? Number.NaN));
+      keptRunStateSizes.push(Number(entry.meta?.carriedBytes ?? entry.meta?.inputBytes ?? Number.NaN));
       if (keptRunStateSizes.length > 1) return;
     }
     console.error(`[worker ${entry.level}] ${entry.message}`);
   }),
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'WARN' }), forward: {} } },
-});
+};
 
 interface Settings {
   turns: number;
@@ -145,36 +140,19 @@ const results: VariantResult[] = [];
 let check: ContinueAsNewCheck | undefined;
 
 async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
-  const server = await TemporalDevServer.start({ uiPort: false });
-  cleanups.push(() => server.stop());
-  const model = await LoadModel.start();
-  cleanups.push(() => model.close());
-  const connection = await Connection.connect({ address: server.address });
-  cleanups.push(() => connection.close());
-  const client = new Client({ connection });
-  const silent = (): void => undefined;
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows/index'),
-    logger: { trace: silent, debug: silent, info: silent, log: silent, warn: console.warn, error: console.error },
-  });
+  const { temporal: server, model, client } = await startBenchServers(cleanups);
+  const bundle = await writeWorkflowBundle('zap', cleanups);
 
   /** A Zap with its worker in this process, stopped by the returned function. */
-  const startZap = async (inlineMessageBytes: number | undefined) => {
-    const zap = createLoadZap({
+  const startZap = async (inlineMessageBytes: number | undefined): Promise<{ zap: Zap; stop(): Promise<void> }> => {
+    const zap = createBenchZap({
       taskQueue: `bench-history-${randomBytes(4).toString('hex')}`,
       temporalAddress: server.address,
       temporalClient: client,
       llm: { baseURL: model.baseURL, apiKey: 'bench' },
-      ...(inlineMessageBytes === undefined ? {} : { inlineMessageBytes }),
+      inlineMessageBytes,
     });
-    const worker: Worker = await zap.createWorker({ worker: { workflowBundle: { code } } });
-    const running = worker.run();
-    const stop = async (): Promise<void> => {
-      await zap.stop();
-      await running;
-    };
-    cleanups.push(stop);
-    return { zap, stop };
+    return { zap, stop: (await runWorkerInProcess(zap, bundle, cleanups)).stop };
   };
 
   const variants: Variant[] = [
@@ -226,9 +204,9 @@ class Conversation {
   private readonly taskKey = `history-${randomBytes(4).toString('hex')}`;
 
   constructor(
-    private readonly zap: ReturnType<typeof createLoadZap>,
+    private readonly zap: Zap,
     readonly client: Client,
-    private readonly model: LoadModel,
+    private readonly model: ScriptedModel,
     readonly messageBytes: number,
   ) {}
 
@@ -237,11 +215,11 @@ class Conversation {
     this.turns += 1;
     if (this.turns === 1) {
       const task = await this.zap.executeTask({
-        agentName: LOAD_AGENT,
-        task: formatLoadMessage({ taskKey: this.taskKey, scenario: 'chat', bytes: this.messageBytes }, this.messageBytes),
+        agentName: BENCH_AGENT,
+        task: formatTaskMessage({ taskKey: this.taskKey, scenario: 'chat', bytes: this.messageBytes }, this.messageBytes),
       });
       this.taskId = task.id;
-      this.follower = new HistoryFollower(this.client, task.id);
+      this.follower = new HistoryFollower(this.client, task.id, { measureSize: true });
     } else {
       await this.zap.executeTask({ followUpOnTask: this.taskId, task: padText(`follow-up ${this.turns}: `, this.messageBytes) });
     }
@@ -264,11 +242,11 @@ class Conversation {
         // The follow-up continued the run as new; its answer is the new run's first timer.
         this.runs += 1;
         this.timers = 1;
-        this.follower = new HistoryFollower(this.client, this.taskId, next);
+        this.follower = new HistoryFollower(this.client, this.taskId, { runId: next, measureSize: true });
       }
     }
     // Every request carries the whole conversation; the scripted server need not keep them.
-    this.model.forgetRequestBodies();
+    this.model.forget(this.taskKey);
   }
 
   /**
@@ -403,7 +381,7 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
           kb(result.bytesFit.slope),
           result.eventsFit.slope.toFixed(2),
           result.bytesFit.rSquared.toFixed(5),
-          `${(result.bytesFit.slope / result.conversationBytesPerTurn).toFixed(2)}x`,
+          ratio(result.bytesFit.slope / result.conversationBytesPerTurn),
           String(last?.bytes ?? '–'),
           String(last?.events ?? '–'),
           String(result.extrapolation.sizeLimitTurn),
@@ -434,7 +412,9 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
       );
     }
   }
-  const path = await writeResults('history-growth', complete, {
+  const path = await writeResults('history-growth', {
+    complete,
+    summary: summaryRows(),
     settings: { ...settings, limits: { HISTORY_SIZE_LIMIT_BYTES, HISTORY_COUNT_LIMIT, SUGGEST_SIZE_BYTES, SUGGEST_COUNT, PAYLOAD_LIMIT_BYTES } },
     variants: results,
     continueAsNewCheck: check ?? null,
@@ -442,12 +422,40 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
   console.log(`\nJSON: ${path}`);
 }
 
-function readSettings(environment: NodeJS.ProcessEnv): Settings {
-  return { turns: readInteger(environment, 'BENCH_TURNS', isQuick(environment) ? 30 : 200, 3) };
+/** The suite summary's rows: growth per turn of each variant, and what the continue-as-new check saw. */
+function summaryRows(): SummaryRow[] {
+  const rows: SummaryRow[] = results.map((variant) => ({
+    benchmark: 'history-growth',
+    figure: `history per turn: ${variant.label}`,
+    unit: 'KiB',
+    median: variant.bytesFit.slope / 1024,
+    ratio: variant.bytesFit.slope / variant.conversationBytesPerTurn,
+    baseline: 'message text per turn',
+    note:
+      `R² ${variant.bytesFit.rSquared.toFixed(4)}; 50 MB at turn ${variant.extrapolation.sizeLimitTurn}, ` +
+      `continue-as-new suggested at ${variant.extrapolation.suggestTurn}, its input > 2 MB from turn ${variant.extrapolation.payloadLimitTurn}`,
+  }));
+  if (check) {
+    const notes: Record<ContinueAsNewCheck['result'], string> = {
+      continued: 'continued as new; the task went on',
+      'kept-run': `state too large to carry (${fixed((check.keptRunStateBytes ?? Number.NaN) / 1024)} KiB): kept the run, answered ${check.turnsAfter} more turns`,
+      stuck: `STUCK: ${check.outcome.slice(0, 90)}`,
+      'no-suggestion': `NO SUGGESTION: ${check.outcome.slice(0, 90)}`,
+    };
+    rows.push({
+      benchmark: 'history-growth',
+      figure: `continue-as-new check (${check.messageBytes / 1024} KB messages)`,
+      unit: 'turn',
+      median: check.suggestedAtTurn ?? Number.NaN,
+      note: notes[check.result],
+    });
+  }
+  return rows;
 }
 
 runBenchmark({
-  readSettings,
+  readSettings: (environment) => ({ turns: readInteger(environment, 'BENCH_TURNS', 200, 30, 3) }),
+  runtime,
   hardTimeoutMs: (settings) => 180_000 + settings.turns * 4 * 1_500,
   main,
   report,

@@ -6,38 +6,29 @@
  *
  *   npx tsx bench/memory.ts     # BENCH_OPEN_TASKS=1000 BENCH_SMALL_CACHE=100 BENCH_PROBES=10
  *
- * Each configuration gets a fresh worker process (`workers/zap-worker.ts` with `load-worker.ts`,
- * or `bare-worker.ts`). After a warm-up of 20 tasks left open, the worker's RSS is read (median of
- * five readings once it has settled: V8 frees the garbage of a burst of work a few seconds after
- * it), N more tasks are started (50 at a time) and each waited for until its timer started (the
- * idle wait, or the approval's timeout); the settled RSS is read again, and the difference divided
- * by N. The Temporal server's RSS is read alike. Then a few open tasks get a
- * follow-up (or an approval), timed until the next answer is recorded: what a small cache costs
- * when a task wakes up (its workflow is replayed from history instead of found in memory). Every
- * task is terminated at the end of its configuration.
- *
- * Prints tables, writes `bench/results/memory.json`, and exits 0; after the hard timeout it prints
- * what was measured so far and exits 1.
+ * Each configuration gets a fresh worker process. After a warm-up of 20 tasks left open, the
+ * worker's RSS is read (median of five readings once it has settled: V8 frees the garbage of a
+ * burst of work a few seconds after it), N more tasks are started (50 at a time) and each waited
+ * for until its timer started (the idle wait, or the approval's timeout); the settled RSS is read
+ * again, and the difference divided by N. The Temporal server's RSS is read alike. Then a few open
+ * tasks get a follow-up (or an approval), timed until the next answer is recorded: what a small
+ * cache costs when a task wakes up (its workflow is replayed from history instead of found in
+ * memory). Every task is terminated at the end of its configuration.
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
-import { Client, Connection } from '@temporalio/client';
-import { ApprovalRules } from 'zap-agents';
-import { TemporalDevServer } from 'zap-agents/testing';
-import type { bareAgentWorkflow } from './bare-workflow';
-import { BENCH_SYSTEM_PROMPT } from './bench-task';
-import { isQuick, mapConcurrently, mebibytes, readInteger, runBenchmark, writeResults, type Cleanups } from './bench-harness';
-import { HistoryFollower } from './history-follower';
-import { createLoadZap, LOAD_AGENT, OPERATOR_AGENT, TRANSFER_TOOL } from './load-agent';
-import { LoadModel } from './load-model';
-import { formatLoadMessage, type LoadScenario } from './load-task';
-import { readProcess } from './process-usage';
-import { formatTable } from './report';
-import { median, summarize, type Summary } from './statistics';
-import { writeWorkflowBundles } from './worker-bundles';
-import { startWorkerProcess } from './worker-process';
+import type { Client } from '@temporalio/client';
+import { ApprovalRules, type Zap } from 'zap-agents';
+import { startBareTask } from './lib/bare-activities';
+import { BENCH_AGENT, createBenchZap, OPERATOR_AGENT } from './lib/bench-zap';
+import { mapConcurrently, range, readInteger, runBenchmark, startBenchServers, writeWorkflowBundle, type Cleanups, type WorkflowBundle } from './lib/harness';
+import { HistoryFollower } from './lib/history';
+import { readProcess } from './lib/process-usage';
+import { fixed, formatTable, mebibytes, ratio, writeResults } from './lib/report';
+import { formatTaskMessage, TOOL_NAMES, type ScriptedModel } from './lib/scripted-model';
+import { median, summarize, type Summary } from './lib/statistics';
+import { startWorkerProcess } from './lib/worker-process';
 
 const WARM_UP_TASKS = 20;
 /** Tasks started at once. */
@@ -48,10 +39,9 @@ const MAX_SETTLE_MS = 45_000;
 const SETTLED_SPREAD_BYTES = 2 * 1024 * 1024;
 const RSS_READINGS = 5;
 const RSS_READING_INTERVAL_MS = 1_000;
-/** The bare workflow's sleep after answering: as long as the zap tasks' idle timeout. */
+/** How long open tasks wait: the zap tasks' idle timeout, and the bare workflow's sleep after answering. */
 const IDLE_MS = 60 * 60 * 1000;
 
-type Side = 'zap' | 'bare';
 type Wait = 'follow-up' | 'approval';
 
 interface Settings {
@@ -61,17 +51,23 @@ interface Settings {
 }
 
 interface MemoryConfig {
-  side: Side;
+  side: 'zap' | 'bare';
   wait: Wait;
   /** `maxCachedWorkflows`, or undefined for the SDK's default. */
   cache: number | undefined;
 }
 
+interface PerTaskBytes {
+  beforeBytes: number;
+  afterBytes: number;
+  perTaskBytes: number;
+}
+
 interface ConfigResult extends MemoryConfig {
   label: string;
   tasks: number;
-  worker: { beforeBytes: number; afterBytes: number; perTaskBytes: number };
-  server: { beforeBytes: number; afterBytes: number; perTaskBytes: number };
+  worker: PerTaskBytes;
+  server: PerTaskBytes;
   /** Wall time to start the N tasks and see each one waiting. */
   startSeconds: number;
   /** Follow-up (or approval) → next answer recorded, on tasks open since the measurement. */
@@ -82,16 +78,8 @@ const results: ConfigResult[] = [];
 const defaultCache = sdkDefaultCacheSize();
 
 async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
-  const temporal = await TemporalDevServer.start({ uiPort: false });
-  cleanups.push(() => temporal.stop());
-  const model = await LoadModel.start();
-  cleanups.push(() => model.close());
-  const bundles = await writeWorkflowBundles();
-  cleanups.push(() => bundles.remove());
-  const connection = await Connection.connect({ address: temporal.address });
-  cleanups.push(() => connection.close());
-  const client = new Client({ connection });
-
+  const { temporal, model, client } = await startBenchServers(cleanups);
+  const [zapBundle, bareBundle] = await Promise.all([writeWorkflowBundle('zap', cleanups), writeWorkflowBundle('bare', cleanups)]);
   const configs: MemoryConfig[] = [
     { side: 'zap', wait: 'follow-up', cache: undefined },
     { side: 'zap', wait: 'approval', cache: undefined },
@@ -101,12 +89,10 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
   ];
   for (const config of configs) {
     const startedAt = Date.now();
-    const result = await measureConfig({ config, settings, client, model, temporal, bundles });
+    const bundle = config.side === 'zap' ? zapBundle : bareBundle;
+    const result = await measureConfig({ config, settings, client, model, temporalAddress: temporal.address, serverPid: temporal.pid, bundle });
     results.push(result);
-    console.error(
-      `${result.label}: ${(result.worker.perTaskBytes / 1024).toFixed(1)} KiB/task in the worker ` +
-        `(${((Date.now() - startedAt) / 1000).toFixed(0)} s)`,
-    );
+    console.error(`${result.label}: ${(result.worker.perTaskBytes / 1024).toFixed(1)} KiB/task in the worker (${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);
   }
 }
 
@@ -114,66 +100,53 @@ interface MeasureConfigOptions {
   config: MemoryConfig;
   settings: Settings;
   client: Client;
-  model: LoadModel;
-  temporal: TemporalDevServer;
-  bundles: { zap: string; bare: string };
+  model: ScriptedModel;
+  temporalAddress: string;
+  serverPid: number;
+  bundle: WorkflowBundle;
 }
 
 async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResult> {
-  const { config, settings, client, model, temporal } = options;
+  const { config, settings, client, model } = options;
   const label = `${config.side}, ${config.wait === 'approval' ? 'awaiting approval' : 'idle'}, cache ${config.cache ?? `default (${defaultCache})`}`;
-  const taskQueue = `bench-memory-${randomBytes(4).toString('hex')}`;
+  const prefix = `${config.side}-${config.wait}-${config.cache ?? 'default'}`;
+  const taskQueue = `bench-memory-${prefix}`;
   const worker = await startWorkerProcess({
-    modulePath: config.side === 'zap' ? 'bench/load-worker.ts' : 'bench/bare-worker.ts',
-    environment: {
-      ZAP_TASK_QUEUE: taskQueue,
-      TEMPORAL_ADDRESS: temporal.address,
-      OPENAI_BASE_URL: model.baseURL,
-      OPENAI_API_KEY: 'bench',
-      ZAP_WORKFLOW_BUNDLE: config.side === 'zap' ? options.bundles.zap : options.bundles.bare,
-      BENCH_WORKER_OPTIONS: JSON.stringify(config.cache === undefined ? {} : { maxCachedWorkflows: config.cache }),
-    },
+    side: config.side,
+    taskQueue,
+    temporalAddress: options.temporalAddress,
+    llmBaseURL: model.baseURL,
+    workflowBundlePath: options.bundle.path,
+    workerOptions: config.cache === undefined ? {} : { maxCachedWorkflows: config.cache },
   });
-  const zap = createLoadZap({ taskQueue, temporalAddress: temporal.address, temporalClient: client, idleTimeout: IDLE_MS });
+  const zap = createBenchZap({ taskQueue, temporalAddress: options.temporalAddress, temporalClient: client, idleTimeout: IDLE_MS });
   await zap.start();
   const workflowIds: string[] = [];
-  const scenario: LoadScenario = config.wait === 'approval' ? 'approval' : 'answer';
-  const approvalRules = new ApprovalRules({ patterns: [TRANSFER_TOOL] });
+  const approvalRules = new ApprovalRules({ patterns: [TOOL_NAMES.approval] });
 
   /** Starts one task and resolves once it waits (its first timer started). */
   const openTask = async (taskKey: string): Promise<void> => {
-    const message = formatLoadMessage({ taskKey, scenario });
-    let workflowId: string;
-    if (config.side === 'bare') {
-      workflowId = `bare-${taskKey}`;
-      await client.workflow.start<typeof bareAgentWorkflow>('bareAgentWorkflow', {
-        taskQueue,
-        workflowId,
-        args: [{ systemPrompt: BENCH_SYSTEM_PROMPT, message, maxIterations: 50, finalWaitMs: IDLE_MS }],
-      });
-    } else {
-      const task = await zap.executeTask({
-        agentName: config.wait === 'approval' ? OPERATOR_AGENT : LOAD_AGENT,
-        task: message,
-        ...(config.wait === 'approval' ? { approvalRules } : {}),
-      });
-      workflowId = task.id;
-    }
+    const message = formatTaskMessage({ taskKey, scenario: config.wait === 'approval' ? 'approval' : 'answer' });
+    const workflowId =
+      config.side === 'bare'
+        ? await startBareTask(client, { taskQueue, message, finalWaitMs: IDLE_MS })
+        : config.wait === 'approval'
+          ? (await zap.executeTask({ agentName: OPERATOR_AGENT, task: message, approvalRules })).id
+          : (await zap.executeTask({ agentName: BENCH_AGENT, task: message })).id;
     workflowIds.push(workflowId);
     await new HistoryFollower(client, workflowId).waitForTimers(1);
     model.forget(taskKey);
   };
 
   try {
-    const prefix = `${config.side}-${config.wait}-${config.cache ?? 'default'}`;
     await mapConcurrently(range(WARM_UP_TASKS), 10, (index) => openTask(`${prefix}-warm-${index}`));
-    const before = await readSettledRss([worker.pid, temporal.pid]);
+    const before = await readSettledRss([worker.pid, options.serverPid]);
     const startedAt = performance.now();
     await mapConcurrently(range(settings.openTasks), START_CONCURRENCY, (index) => openTask(`${prefix}-${index}`));
     const startSeconds = (performance.now() - startedAt) / 1000;
-    const after = await readSettledRss([worker.pid, temporal.pid]);
+    const after = await readSettledRss([worker.pid, options.serverPid]);
     const wakeUpMs = config.side === 'zap' ? await probeWakeUps(zap, client, config.wait, workflowIds.slice(WARM_UP_TASKS), settings.probes) : undefined;
-    const perTask = (index: number): { beforeBytes: number; afterBytes: number; perTaskBytes: number } => ({
+    const perTask = (index: number): PerTaskBytes => ({
       beforeBytes: before[index]!,
       afterBytes: after[index]!,
       perTaskBytes: (after[index]! - before[index]!) / settings.openTasks,
@@ -195,33 +168,21 @@ async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResul
  * Wakes up `count` tasks spread over the open ones, one at a time, and times each until its next
  * answer is recorded: a follow-up, or an approval of the pending tool call.
  */
-async function probeWakeUps(
-  zap: ReturnType<typeof createLoadZap>,
-  client: Client,
-  wait: Wait,
-  workflowIds: readonly string[],
-  count: number,
-): Promise<Summary> {
+async function probeWakeUps(zap: Zap, client: Client, wait: Wait, workflowIds: readonly string[], count: number): Promise<Summary> {
   const step = Math.max(1, Math.floor(workflowIds.length / count));
   const durations: number[] = [];
   for (let index = 0; index < workflowIds.length && durations.length < count; index += step) {
     const workflowId = workflowIds[index]!;
     const follower = new HistoryFollower(client, workflowId);
     await follower.waitForTimers(1);
-    if (wait === 'approval') {
-      // Reading the pending approval is not timed; deciding it, running the tool and answering is.
-      const [pending] = await zap.getPendingApprovals(workflowId);
-      if (!pending) throw new Error(`Task ${workflowId} has no pending approval.`);
-      const startedAt = performance.now();
-      await zap.approve(workflowId, pending.id, { approvedBy: 'bench' });
-      await follower.waitForTimers(2);
-      durations.push(performance.now() - startedAt);
-    } else {
-      const startedAt = performance.now();
-      await zap.executeTask({ followUpOnTask: workflowId, task: 'And one more thing?' });
-      await follower.waitForTimers(2);
-      durations.push(performance.now() - startedAt);
-    }
+    // Reading the pending approval is not timed; deciding it, running the tool and answering is.
+    const [pending] = wait === 'approval' ? await zap.getPendingApprovals(workflowId) : [];
+    if (wait === 'approval' && !pending) throw new Error(`Task ${workflowId} has no pending approval.`);
+    const startedAt = performance.now();
+    if (pending) await zap.approve(workflowId, pending.id, { approvedBy: 'bench' });
+    else await zap.executeTask({ followUpOnTask: workflowId, task: 'And one more thing?' });
+    await follower.waitForTimers(2);
+    durations.push(performance.now() - startedAt);
   }
   return summarize(durations);
 }
@@ -233,11 +194,11 @@ async function probeWakeUps(
  * Reads every second until the worker's last readings agree within SETTLED_SPREAD_BYTES (at least
  * MIN_SETTLE_MS, at most MAX_SETTLE_MS), and returns the median of the last readings.
  */
-async function readSettledRss(pids: ReadonlyArray<number | undefined>): Promise<number[]> {
+async function readSettledRss(pids: readonly number[]): Promise<number[]> {
   const readings: number[][] = pids.map(() => []);
   const startedAt = Date.now();
   for (;;) {
-    pids.forEach((pid, index) => readings[index]!.push(pid === undefined ? Number.NaN : (readProcess(pid)?.rssBytes ?? Number.NaN)));
+    pids.forEach((pid, index) => readings[index]!.push(readProcess(pid)?.rssBytes ?? Number.NaN));
     const recent = readings[0]!.slice(-RSS_READINGS);
     const elapsed = Date.now() - startedAt;
     const settled = recent.length === RSS_READINGS && Math.max(...recent) - Math.min(...recent) <= SETTLED_SPREAD_BYTES;
@@ -253,14 +214,11 @@ function sdkDefaultCacheSize(): number {
   return Math.max(Math.floor((Math.max(heapMiB - 200, 0) * 600) / 1024), 10);
 }
 
-function range(count: number): number[] {
-  return Array.from({ length: count }, (_, index) => index);
-}
-
 async function report(settings: Settings, complete: boolean): Promise<void> {
   const baseline = results.find((result) => result.side === 'bare');
-  const kib = (bytes: number): string => (Number.isNaN(bytes) ? '–' : (bytes / 1024).toFixed(1));
-  const fixed = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(0));
+  const vsBare = (result: ConfigResult): number | undefined =>
+    baseline && result !== baseline && baseline.worker.perTaskBytes > 0 ? result.worker.perTaskBytes / baseline.worker.perTaskBytes : undefined;
+  const kib = (bytes: number): string => fixed(bytes / 1024, 1);
   console.log(
     `\nMemory: ${settings.openTasks} tasks left open per configuration (after ${WARM_UP_TASKS} warm-up tasks), ` +
       'each in a fresh worker process; RSS = median of 5 readings once settled.',
@@ -273,9 +231,9 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
         mebibytes(result.worker.beforeBytes),
         mebibytes(result.worker.afterBytes),
         kib(result.worker.perTaskBytes),
-        baseline && result !== baseline && baseline.worker.perTaskBytes > 0 ? `${(result.worker.perTaskBytes / baseline.worker.perTaskBytes).toFixed(1)}x` : '',
+        result === baseline ? '' : ratio(vsBare(result)),
         kib(result.server.perTaskBytes),
-        result.startSeconds.toFixed(1),
+        fixed(result.startSeconds, 1),
         fixed(result.wakeUpMs?.median),
         fixed(result.wakeUpMs?.p95),
       ]),
@@ -285,24 +243,31 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
     `(wake-up: a follow-up, or an approval, sent to ${settings.probes} open tasks one at a time, until the next answer is recorded; ` +
       'with a small cache most of them were evicted and are replayed from history)',
   );
-  const path = await writeResults('memory', complete, {
+  const path = await writeResults('memory', {
+    complete,
+    summary: results
+      .filter((result) => result !== baseline)
+      .map((result) => ({
+        benchmark: 'memory',
+        figure: `worker RSS per open task: ${result.label}`,
+        unit: 'KiB',
+        median: result.worker.perTaskBytes / 1024,
+        ratio: vsBare(result),
+        baseline: `bare workflow, idle: ${kib(baseline?.worker.perTaskBytes ?? Number.NaN)}`,
+        note: result.wakeUpMs ? `wake-up p50 ${fixed(result.wakeUpMs.median)} ms` : undefined,
+      })),
     settings: { ...settings, warmUpTasks: WARM_UP_TASKS, defaultMaxCachedWorkflows: defaultCache },
     configs: results,
   });
   console.log(`\nJSON: ${path}`);
 }
 
-function readSettings(environment: NodeJS.ProcessEnv): Settings {
-  const quick = isQuick(environment);
-  return {
-    openTasks: readInteger(environment, 'BENCH_OPEN_TASKS', quick ? 100 : 1000),
-    smallCache: readInteger(environment, 'BENCH_SMALL_CACHE', quick ? 50 : 100, 2),
-    probes: readInteger(environment, 'BENCH_PROBES', quick ? 3 : 10),
-  };
-}
-
 runBenchmark({
-  readSettings,
+  readSettings: (environment) => ({
+    openTasks: readInteger(environment, 'BENCH_OPEN_TASKS', 1000, 100),
+    smallCache: readInteger(environment, 'BENCH_SMALL_CACHE', 100, 50, 2),
+    probes: readInteger(environment, 'BENCH_PROBES', 10, 3),
+  }),
   // Five configurations; starting 1,000 tasks takes well under a minute on an idle machine.
   hardTimeoutMs: (settings) => 120_000 + 5 * (2 * MAX_SETTLE_MS + 60_000 + settings.openTasks * 200),
   main,

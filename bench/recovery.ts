@@ -16,28 +16,22 @@
  *
  * Baseline: the heartbeat timeout itself, the floor Temporal puts under any recovery of a call in
  * flight; `recovery / heartbeat` says how much is added to it.
- *
- * Prints tables, writes `bench/results/recovery.json`, and exits 0; after the hard timeout it
- * prints what was measured so far and exits 1.
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time';
+import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { TemporalDevServer } from 'zap-agents/testing';
-import { isQuick, readInteger, runBenchmark, writeResults, type Cleanups } from './bench-harness';
-import { HistoryFollower } from './history-follower';
-import { createLoadZap, OPERATOR_AGENT } from './load-agent';
-import { LoadModel } from './load-model';
-import { formatLoadMessage } from './load-task';
-import { formatTable } from './report';
-import { summarize, type Summary } from './statistics';
-import { writeWorkflowBundles } from './worker-bundles';
-import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { createBenchZap, OPERATOR_AGENT } from './lib/bench-zap';
+import { readInteger, runBenchmark, startBenchServers, writeWorkflowBundle, type Cleanups } from './lib/harness';
+import { eventTimeMs, HistoryFollower } from './lib/history';
+import { fixed, formatTable, ratio, summaryCells, summaryRow, writeResults } from './lib/report';
+import { formatTaskMessage } from './lib/scripted-model';
+import { median, summarize, type Summary } from './lib/statistics';
+import { startWorkerProcess, type WorkerProcess } from './lib/worker-process';
 
 const EventType = temporal.api.enums.v1.EventType;
 const PendingActivityState = temporal.api.enums.v1.PendingActivityState;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 /** Kill delays after the tool call is seen running, spread evenly over this range. */
 const KILL_DELAY_RANGE_MS: readonly [number, number] = [200, 2_000];
@@ -45,10 +39,6 @@ const TOOL_STARTED_POLL_MS = 20;
 const TOOL_STARTED_TIMEOUT_MS = 60_000;
 /** Longest wait for progress after a kill (the default heartbeat is 20 s). */
 const PROGRESS_TIMEOUT_MS = 120_000;
-
-interface Settings {
-  repetitions: number;
-}
 
 interface RecoveryConfig {
   label: string;
@@ -86,12 +76,7 @@ const results: ConfigResult[] = [];
 const CONFIGS: readonly RecoveryConfig[] = [
   { label: 'heartbeat 20 s (default)', heartbeat: '20 seconds', heartbeatMs: 20_000, workerOptions: {} },
   { label: 'heartbeat 2 s', heartbeat: '2 seconds', heartbeatMs: 2_000, workerOptions: {} },
-  {
-    label: 'heartbeat 2 s, sticky queue timeout 1 s',
-    heartbeat: '2 seconds',
-    heartbeatMs: 2_000,
-    workerOptions: { stickyQueueScheduleToStartTimeout: '1s' },
-  },
+  { label: 'heartbeat 2 s, sticky queue timeout 1 s', heartbeat: '2 seconds', heartbeatMs: 2_000, workerOptions: { stickyQueueScheduleToStartTimeout: '1s' } },
   {
     label: 'heartbeat 2 s, sticky 1 s, tool retry after 200 ms',
     heartbeat: '2 seconds',
@@ -101,38 +86,15 @@ const CONFIGS: readonly RecoveryConfig[] = [
   },
 ];
 
-async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
-  const server = await TemporalDevServer.start({ uiPort: false });
-  cleanups.push(() => server.stop());
-  const model = await LoadModel.start();
-  cleanups.push(() => model.close());
-  const bundles = await writeWorkflowBundles();
-  cleanups.push(() => bundles.remove());
-  const connection = await Connection.connect({ address: server.address });
-  cleanups.push(() => connection.close());
-  const client = new Client({ connection });
-
+async function main(settings: { repetitions: number }, cleanups: Cleanups): Promise<void> {
+  const { temporal: server, model, client } = await startBenchServers(cleanups);
+  const bundle = await writeWorkflowBundle('zap', cleanups);
   for (const config of CONFIGS) {
     const taskQueue = `bench-recovery-${randomBytes(4).toString('hex')}`;
+    const { workerOptions, heartbeat, toolRetryInitialInterval } = config;
     const startWorker = (): Promise<WorkerProcess> =>
-      startWorkerProcess({
-        modulePath: 'bench/load-worker.ts',
-        environment: {
-          ZAP_TASK_QUEUE: taskQueue,
-          TEMPORAL_ADDRESS: server.address,
-          OPENAI_BASE_URL: model.baseURL,
-          OPENAI_API_KEY: 'bench',
-          ZAP_WORKFLOW_BUNDLE: bundles.zap,
-          BENCH_WORKER_OPTIONS: JSON.stringify(config.workerOptions),
-        },
-      });
-    const zap = createLoadZap({
-      taskQueue,
-      temporalAddress: server.address,
-      temporalClient: client,
-      heartbeat: config.heartbeat,
-      ...(config.toolRetryInitialInterval ? { toolRetryInitialInterval: config.toolRetryInitialInterval } : {}),
-    });
+      startWorkerProcess({ taskQueue, temporalAddress: server.address, llmBaseURL: model.baseURL, workflowBundlePath: bundle.path, workerOptions });
+    const zap = createBenchZap({ taskQueue, temporalAddress: server.address, temporalClient: client, heartbeat, toolRetryInitialInterval });
     await zap.start();
     const result: ConfigResult = { config, samples: [], progressMs: summarize([]), ratioToHeartbeat: Number.NaN };
     results.push(result);
@@ -143,12 +105,12 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
         const [low, high] = KILL_DELAY_RANGE_MS;
         const killDelayMs = Math.round(low + ((high - low) * (repetition + 0.5)) / settings.repetitions);
         const taskKey = `recovery-${taskQueue}-${repetition}`;
-        const task = await zap.executeTask({ agentName: OPERATOR_AGENT, task: formatLoadMessage({ taskKey, scenario: 'slow' }) });
+        const task = await zap.executeTask({ agentName: OPERATOR_AGENT, task: formatTaskMessage({ taskKey, scenario: 'slow' }) });
         await waitForToolRunning(client, task.id);
         await sleep(killDelayMs);
 
         const killedAt = Date.now();
-        process.kill(worker.pid!, 'SIGKILL');
+        process.kill(worker.pid, 'SIGKILL');
         await worker.stop();
         worker = await startWorker();
         const workerReadyMs = Date.now() - killedAt;
@@ -159,13 +121,12 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
         const progressMs = Date.now() - killedAt;
         await new HistoryFollower(client, task.id).waitForTimers(1);
         const history = await client.workflow.getHandle(task.id).fetchHistory();
-        const sample: RecoverySample = { killDelayMs, workerReadyMs, progressMs, ...readRecoverySteps(history, killedAt) };
+        const sample: RecoverySample = { killDelayMs, workerReadyMs, progressMs, ...readRecoverySteps(history.events ?? [], killedAt) };
         result.samples.push(sample);
         model.forget(taskKey);
         console.error(
-          `${config.label}: progress ${(progressMs / 1000).toFixed(1)} s after the kill ` +
-            `(retry started ${(sample.toolRetryStartedMs / 1000).toFixed(1)} s, worker ready ${(workerReadyMs / 1000).toFixed(1)} s, ` +
-            `workflow task waited ${(sample.workflowTaskWaitMs / 1000).toFixed(1)} s)`,
+          `${config.label}: progress ${(progressMs / 1000).toFixed(1)} s after the kill (retry started ${(sample.toolRetryStartedMs / 1000).toFixed(1)} s, ` +
+            `worker ready ${(workerReadyMs / 1000).toFixed(1)} s, workflow task waited ${(sample.workflowTaskWaitMs / 1000).toFixed(1)} s)`,
         );
         await zap.cancelTask(task.id, 'recovery benchmark done').catch(() => undefined);
       }
@@ -195,40 +156,31 @@ async function waitForToolRunning(client: Client, workflowId: string): Promise<v
 
 /** From the history: when the retried tool call started, and how the workflow task after it waited. */
 function readRecoverySteps(
-  history: temporal.api.history.v1.IHistory,
+  events: readonly HistoryEvent[],
   killedAt: number,
 ): Pick<RecoverySample, 'toolRetryStartedMs' | 'workflowTaskWaitMs' | 'workflowTaskTimeouts'> {
-  const events = history.events ?? [];
-  const timeOf = (event: temporal.api.history.v1.IHistoryEvent | undefined): number => (event ? tsToMs(event.eventTime) : Number.NaN);
-  const toolCompletedIndex = events.findIndex(
-    (event) =>
-      event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED &&
-      events.some(
-        (scheduled) =>
-          Number(scheduled.eventId) === Number(event.activityTaskCompletedEventAttributes?.scheduledEventId) &&
-          scheduled.activityTaskScheduledEventAttributes?.activityType?.name === 'callTool',
-      ),
-  );
-  const toolCompleted = events[toolCompletedIndex];
-  const toolStarted = events.find((event) => Number(event.eventId) === Number(toolCompleted?.activityTaskCompletedEventAttributes?.startedEventId));
+  const byId = (id: unknown): HistoryEvent | undefined => events.find((event) => Number(event.eventId) === Number(id));
+  const timeOf = (event: HistoryEvent | undefined): number => (event ? eventTimeMs(event) : Number.NaN);
+  const toolCompletedIndex = events.findIndex((event) => {
+    const completed = event.activityTaskCompletedEventAttributes;
+    return completed && byId(completed.scheduledEventId)?.activityTaskScheduledEventAttributes?.activityType?.name === 'callTool';
+  });
+  const toolStarted = byId(events[toolCompletedIndex]?.activityTaskCompletedEventAttributes?.startedEventId);
   const after = events.slice(toolCompletedIndex + 1);
   // The first workflow task started after the tool result, and the first one scheduled before it.
-  const started = after.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  const startedIndex = after.findIndex((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
   const scheduled = after.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
-  const timeouts = after
-    .slice(0, started ? after.indexOf(started) : after.length)
-    .filter((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT).length;
+  const beforeStart = after.slice(0, startedIndex < 0 ? after.length : startedIndex);
   return {
     toolRetryStartedMs: timeOf(toolStarted) - killedAt,
-    workflowTaskWaitMs: timeOf(started) - timeOf(scheduled),
-    workflowTaskTimeouts: timeouts,
+    workflowTaskWaitMs: timeOf(after[startedIndex]) - timeOf(scheduled),
+    workflowTaskTimeouts: beforeStart.filter((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT).length,
   };
 }
 
-async function report(settings: Settings, complete: boolean): Promise<void> {
-  const seconds = (value: number): string => (Number.isNaN(value) ? '–' : (value / 1000).toFixed(1));
-  const medianOf = (samples: readonly RecoverySample[], pick: (sample: RecoverySample) => number): number =>
-    summarize(samples.map(pick)).median;
+async function report(settings: { repetitions: number }, complete: boolean): Promise<void> {
+  const seconds = (value: number): string => fixed(value / 1000, 1);
+  const medianOf = (samples: readonly RecoverySample[], pick: (sample: RecoverySample) => number): string => seconds(median(samples.map(pick)));
   console.log(
     `\nRecovery: worker SIGKILLed during a tool call (kill ${KILL_DELAY_RANGE_MS[0]}–${KILL_DELAY_RANGE_MS[1]} ms into it), ` +
       `a new worker process started at once; seconds after the kill, ${settings.repetitions} repetition(s) per configuration.`,
@@ -238,31 +190,33 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
       ['configuration', 'progress median', 'p95', 'min–max', 'vs heartbeat', 'new worker ready', 'tool retried', 'workflow task wait', 'sticky timeouts'],
       results.map(({ config, samples, progressMs, ratioToHeartbeat }) => [
         config.label,
-        seconds(progressMs.median),
-        seconds(progressMs.p95),
-        `${seconds(progressMs.min)}–${seconds(progressMs.max)}`,
-        Number.isNaN(ratioToHeartbeat) ? '–' : `${ratioToHeartbeat.toFixed(2)}x`,
-        seconds(medianOf(samples, (sample) => sample.workerReadyMs)),
-        seconds(medianOf(samples, (sample) => sample.toolRetryStartedMs)),
-        seconds(medianOf(samples, (sample) => sample.workflowTaskWaitMs)),
+        ...summaryCells(progressMs, 1, 1000),
+        ratio(ratioToHeartbeat),
+        medianOf(samples, (sample) => sample.workerReadyMs),
+        medianOf(samples, (sample) => sample.toolRetryStartedMs),
+        medianOf(samples, (sample) => sample.workflowTaskWaitMs),
         String(samples.reduce((total, sample) => total + sample.workflowTaskTimeouts, 0)),
       ]),
     ),
   );
   console.log('(medians; "tool retried" and "workflow task wait" come from the task history, server clock of the same machine)');
-  const path = await writeResults('recovery', complete, {
+  const path = await writeResults('recovery', {
+    complete,
+    summary: results.map((result) =>
+      summaryRow(
+        { benchmark: 'recovery', figure: `SIGKILL → progress: ${result.config.label}`, unit: 's', ratio: result.ratioToHeartbeat, baseline: 'heartbeat timeout' },
+        result.progressMs,
+        1000,
+      ),
+    ),
     settings: { ...settings, killDelayRangeMs: KILL_DELAY_RANGE_MS },
     configs: results,
   });
   console.log(`\nJSON: ${path}`);
 }
 
-function readSettings(environment: NodeJS.ProcessEnv): Settings {
-  return { repetitions: readInteger(environment, 'BENCH_RECOVERY_REPETITIONS', isQuick(environment) ? 1 : 5) };
-}
-
 runBenchmark({
-  readSettings,
+  readSettings: (environment) => ({ repetitions: readInteger(environment, 'BENCH_RECOVERY_REPETITIONS', 5, 1) }),
   // The default heartbeat makes a repetition last ~25 s; the others a few seconds plus a worker start.
   hardTimeoutMs: (settings) => 120_000 + settings.repetitions * CONFIGS.length * 60_000,
   main,

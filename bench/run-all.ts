@@ -10,9 +10,10 @@
  * 5,000 tasks for the memory benchmark is not the one the throughput benchmark should measure,
  * a crash in one benchmark does not take the others down, and a benchmark that overruns its time
  * is stopped with everything it started. Each one prints its own tables and writes
- * `bench/results/<name>.json`; this runner reads those files, prints one summary table (median,
- * p95, min–max, and the ratio against the baseline measured in the same run) and writes
- * `bench/results/summary.json`, then draws `throughput.svg` and `history-growth.svg`.
+ * `bench/results/<name>.json` (raw, not committed), with its rows of the suite's summary; this
+ * runner prints those rows as one table (median, p95, min–max, and the ratio against the baseline
+ * measured in the same run), writes `bench/results/summary.json` and draws `throughput.svg` and
+ * `history-growth.svg` (committed). A quick run writes all of it under `bench/results/quick/`.
  *
  * Exits 0 when every benchmark succeeded, 1 otherwise.
  */
@@ -20,35 +21,29 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isQuick, RESULTS_DIRECTORY, writeResults } from './bench-harness';
 import { renderCharts } from './charts';
-import { formatTable } from './report';
+import { formatSummaryRows, formatTable, isQuick, RESULTS_DIRECTORY, writeResults, type SummaryRow } from './lib/report';
 
 const REPOSITORY_ROOT = resolve(__dirname, '..');
 /** Between SIGTERM to a benchmark's process group and SIGKILL. */
 const KILL_GRACE_MS = 20_000;
 
 interface BenchmarkEntry {
+  /** `bench/<name>.ts`, writing `bench/results/<name>.json`; its summary rows name it as their benchmark. */
   name: string;
-  /** Environment of a quick run (BENCH_QUICK=1 is passed too). */
-  quick: Record<string, string>;
-  /** Longest run at full size, beyond the benchmark's own hard timeout. */
+  /** Longest run at full size and quick (BENCH_QUICK=1), beyond the benchmark's own hard timeout. */
   fullTimeoutMs: number;
   quickTimeoutMs: number;
 }
 
 const BENCHMARKS: readonly BenchmarkEntry[] = [
-  { name: 'overhead', quick: { BENCH_TASKS: '3', BENCH_ROUNDS: '0,3' }, fullTimeoutMs: 9 * 60_000, quickTimeoutMs: 4 * 60_000 },
-  {
-    name: 'streaming',
-    quick: { BENCH_STREAM_TASKS: '2', BENCH_STREAM_ALONE_TASKS: '1', BENCH_STREAM_ROUNDS: '3', BENCH_IDLE_SUBSCRIBERS: '3', BENCH_IDLE_SECONDS: '5' },
-    fullTimeoutMs: 7 * 60_000,
-    quickTimeoutMs: 4 * 60_000,
-  },
-  { name: 'throughput', quick: {}, fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 6 * 60_000 },
-  { name: 'memory', quick: {}, fullTimeoutMs: 20 * 60_000, quickTimeoutMs: 8 * 60_000 },
-  { name: 'recovery', quick: {}, fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 8 * 60_000 },
-  { name: 'history-growth', quick: {}, fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 6 * 60_000 },
+  { name: 'overhead', fullTimeoutMs: 9 * 60_000, quickTimeoutMs: 4 * 60_000 },
+  { name: 'streaming', fullTimeoutMs: 7 * 60_000, quickTimeoutMs: 4 * 60_000 },
+  { name: 'throughput', fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 6 * 60_000 },
+  { name: 'memory', fullTimeoutMs: 20 * 60_000, quickTimeoutMs: 8 * 60_000 },
+  { name: 'recovery', fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 8 * 60_000 },
+  { name: 'history-growth', fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 6 * 60_000 },
+  { name: 'worker-start', fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 15 * 60_000 },
 ];
 
 interface Outcome {
@@ -59,21 +54,6 @@ interface Outcome {
   finishedAt: string;
 }
 
-/** One line of the summary. */
-interface SummaryRow {
-  benchmark: string;
-  figure: string;
-  unit: string;
-  median: number;
-  p95?: number;
-  min?: number;
-  max?: number;
-  /** The figure over its baseline measured in the same run. */
-  ratio?: number;
-  baseline?: string;
-  note?: string;
-}
-
 let current: { pid: number; exited: Promise<void> } | undefined;
 
 async function main(): Promise<void> {
@@ -81,21 +61,27 @@ async function main(): Promise<void> {
   const only = (process.env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
   const unknown = only.filter((name) => !BENCHMARKS.some((entry) => entry.name === name));
   if (unknown.length > 0) throw new Error(`BENCH_ONLY names unknown benchmarks: ${unknown.join(', ')}.`);
-  const selected = BENCHMARKS.filter((entry) => only.length === 0 || only.includes(entry.name));
   const outcomes: Outcome[] = [];
-  for (const entry of selected) {
+  for (const entry of BENCHMARKS.filter((candidate) => only.length === 0 || only.includes(candidate.name))) {
     console.log(`\n=== ${entry.name} ${quick ? '(quick)' : ''} ===`);
     outcomes.push(await runOne(entry, quick));
   }
 
-  // Benchmarks not run this time keep the outcome of their latest run (their JSON is the latest too).
-  const previous = (readResult('summary')?.outcomes ?? []) as Outcome[];
-  for (const outcome of previous) if (!outcomes.some((current) => current.name === outcome.name)) outcomes.push(outcome);
+  // Benchmarks not run this time keep the outcome and the rows of their latest run: their own JSON
+  // when this checkout has it (raw results are not committed), else the committed summary.
+  const ranNow = new Set(outcomes.map((outcome) => outcome.name));
+  const previous = readResult('summary');
+  const previousOutcomes = (previous?.outcomes ?? []) as Outcome[];
+  const previousRows = (previous?.rows ?? []) as SummaryRow[];
+  for (const outcome of previousOutcomes) if (!outcomes.some((ran) => ran.name === outcome.name)) outcomes.push(outcome);
   outcomes.sort((left, right) => BENCHMARKS.findIndex((entry) => entry.name === left.name) - BENCHMARKS.findIndex((entry) => entry.name === right.name));
+  const rows = BENCHMARKS.flatMap(({ name }): SummaryRow[] => {
+    const latest = readResult(name)?.summary as SummaryRow[] | undefined;
+    return latest ?? (ranNow.has(name) ? [] : previousRows.filter((row) => row.benchmark === name));
+  });
 
-  const rows = summarize();
-  console.log('\n=== Summary (this run; each benchmark against its own baseline) ===');
-  console.log(formatSummary(rows));
+  console.log('\n=== Summary (each benchmark against its own baseline, measured in the same run) ===');
+  console.log(formatSummaryRows(rows));
   console.log(
     '\n' +
       formatTable(
@@ -109,10 +95,11 @@ async function main(): Promise<void> {
         ]),
       ),
   );
-  const path = await writeResults('summary', outcomes.every((outcome) => outcome.exitCode === 0), { quick, outcomes, rows });
+  const succeeded = outcomes.every((outcome) => outcome.exitCode === 0);
+  const path = await writeResults('summary', { complete: succeeded, quick, outcomes, rows });
   console.log(`\nJSON: ${path}`);
   for (const chart of await renderCharts()) console.log(`chart: ${chart}`);
-  process.exit(outcomes.every((outcome) => outcome.exitCode === 0) ? 0 : 1);
+  process.exit(succeeded ? 0 : 1);
 }
 
 /** Runs one benchmark in its own process group; stops the group when it overruns. */
@@ -120,7 +107,7 @@ async function runOne(entry: BenchmarkEntry, quick: boolean): Promise<Outcome> {
   const startedAt = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'bench', `${entry.name}.ts`)], {
     cwd: REPOSITORY_ROOT,
-    env: { ...process.env, ...(quick ? { BENCH_QUICK: '1', ...entry.quick } : {}) },
+    env: { ...process.env, ...(quick ? { BENCH_QUICK: '1' } : {}) },
     stdio: 'inherit',
     detached: true,
   });
@@ -154,11 +141,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Rows of the summary, from whichever result files exist. */
-function summarize(): SummaryRow[] {
-  return [...overheadRows(), ...streamingRows(), ...throughputRows(), ...memoryRows(), ...recoveryRows(), ...historyRows()];
-}
-
 function readResult(name: string): any {
   const path = join(RESULTS_DIRECTORY, `${name}.json`);
   if (!existsSync(path)) return undefined;
@@ -167,164 +149,6 @@ function readResult(name: string): any {
   } catch {
     return undefined;
   }
-}
-
-function overheadRows(): SummaryRow[] {
-  const document = readResult('overhead');
-  return (document?.configs ?? []).map((config: any) => ({
-    benchmark: 'overhead',
-    figure: `task latency, ${config.rounds} tool round(s)`,
-    unit: 'ms',
-    median: config.zap.latencyMs.median,
-    p95: config.zap.latencyMs.p95,
-    min: config.zap.latencyMs.min,
-    max: config.zap.latencyMs.max,
-    ratio: config.ratio,
-    baseline: 'bare workflow',
-    note: `${config.overheadPerActivityMs.toFixed(1)} ms per activity`,
-  }));
-}
-
-function streamingRows(): SummaryRow[] {
-  const document = readResult('streaming');
-  const delivery = document?.latency?.delivery;
-  if (!delivery) return [];
-  const rows: SummaryRow[] = [];
-  for (const mode of Object.keys(delivery)) {
-    const stream = delivery[mode]?.stream?.sinceRecorded;
-    const polling = delivery[mode]?.polling?.sinceRecorded;
-    if (!stream) continue;
-    rows.push({
-      benchmark: 'streaming',
-      figure: `event delivery after it is recorded, ${mode}`,
-      unit: 'ms',
-      median: stream.p50,
-      max: stream.max,
-      ratio: polling ? stream.p50 / polling.p50 : undefined,
-      baseline: 'query polling every 100 ms (p50)',
-      note: `p90 ${fixed(stream.p90)}, p99 ${fixed(stream.p99)}`,
-    });
-  }
-  const idle = document?.idle?.rows;
-  if (Array.isArray(idle) && idle.length >= 2) {
-    rows.push({
-      benchmark: 'streaming',
-      figure: 'idle subscriber: queries per minute',
-      unit: 'queries/min',
-      median: idle[0].queriesPerSubscriberPerMinute,
-      baseline: `polling: ${fixed(idle[1].queriesPerSubscriberPerMinute)}`,
-      note: `${fixed(idle[0].historyRequestsPerSubscriberPerMinute, 1)} history long polls/min`,
-    });
-  }
-  return rows;
-}
-
-function throughputRows(): SummaryRow[] {
-  const document = readResult('throughput');
-  const levels: any[] = document?.levels ?? [];
-  return levels
-    .filter((level) => level.side !== 'bare')
-    .sort((left, right) => left.concurrency - right.concurrency || left.side.localeCompare(right.side))
-    .map((level) => {
-      const bare = levels.find((other) => other.side === 'bare' && other.concurrency === level.concurrency);
-      return {
-        benchmark: 'throughput',
-        figure: `tasks/s at C=${level.concurrency}${level.side === 'zap' ? '' : ` (${level.side})`}`,
-        unit: 'tasks/s',
-        median: level.tasksPerSecond.median,
-        p95: level.tasksPerSecond.p95,
-        min: level.tasksPerSecond.min,
-        max: level.tasksPerSecond.max,
-        ratio: bare ? level.tasksPerSecond.median / bare.tasksPerSecond.median : undefined,
-        baseline: 'bare workflow',
-        note: `latency p50 ${fixed(level.latencyMs.median)} ms; worker ${fixed(level.cpuPercent.worker)}% CPU, ${fixed(level.peakRssBytes.worker / 2 ** 20)} MiB`,
-      };
-    });
-}
-
-function memoryRows(): SummaryRow[] {
-  const document = readResult('memory');
-  const configs: any[] = document?.configs ?? [];
-  const bare = configs.find((config) => config.side === 'bare');
-  return configs
-    .filter((config) => config.side !== 'bare')
-    .map((config) => ({
-      benchmark: 'memory',
-      figure: `worker RSS per open task: ${config.label}`,
-      unit: 'KiB',
-      median: config.worker.perTaskBytes / 1024,
-      ratio: bare && bare.worker.perTaskBytes > 0 ? config.worker.perTaskBytes / bare.worker.perTaskBytes : undefined,
-      baseline: 'bare workflow, idle',
-      note: config.wakeUpMs ? `wake-up p50 ${fixed(config.wakeUpMs.median)} ms` : undefined,
-    }));
-}
-
-function recoveryRows(): SummaryRow[] {
-  const document = readResult('recovery');
-  return (document?.configs ?? []).map((result: any) => ({
-    benchmark: 'recovery',
-    figure: `SIGKILL → progress: ${result.config.label}`,
-    unit: 's',
-    median: result.progressMs.median / 1000,
-    p95: result.progressMs.p95 / 1000,
-    min: result.progressMs.min / 1000,
-    max: result.progressMs.max / 1000,
-    ratio: result.ratioToHeartbeat,
-    baseline: 'heartbeat timeout',
-  }));
-}
-
-function historyRows(): SummaryRow[] {
-  const document = readResult('history-growth');
-  const rows: SummaryRow[] = (document?.variants ?? []).map((variant: any) => ({
-    benchmark: 'history',
-    figure: `history per turn: ${variant.label}`,
-    unit: 'KiB',
-    median: variant.bytesFit.slope / 1024,
-    ratio: variant.bytesFit.slope / variant.conversationBytesPerTurn,
-    baseline: 'message text per turn',
-    note:
-      `R² ${variant.bytesFit.rSquared.toFixed(4)}; 50 MB at turn ${variant.extrapolation.sizeLimitTurn}, ` +
-      `continue-as-new suggested at ${variant.extrapolation.suggestTurn}, its input > 2 MB from turn ${variant.extrapolation.payloadLimitTurn}`,
-  }));
-  const check = document?.continueAsNewCheck;
-  if (check) {
-    rows.push({
-      benchmark: 'history',
-      figure: `continue-as-new check (${check.messageBytes / 1024} KB messages)`,
-      unit: 'turn',
-      median: check.suggestedAtTurn ?? Number.NaN,
-      note:
-        check.result === 'continued'
-          ? 'continued as new; the task went on'
-          : check.result === 'kept-run'
-            ? `state too large to carry (${fixed((check.keptRunStateBytes ?? Number.NaN) / 1024)} KiB): kept the run, answered ${check.turnsAfter} more turns`
-            : `${String(check.result ?? 'stuck').toUpperCase()}: ${String(check.outcome).slice(0, 90)}`,
-    });
-  }
-  return rows;
-}
-
-function formatSummary(rows: readonly SummaryRow[]): string {
-  return formatTable(
-    ['benchmark', 'figure', 'unit', 'median', 'p95', 'min–max', 'vs baseline', 'baseline', 'note'],
-    rows.map((row) => [
-      row.benchmark,
-      row.figure,
-      row.unit,
-      fixed(row.median, row.median < 10 ? 2 : 1),
-      row.p95 === undefined ? '' : fixed(row.p95, row.p95 < 10 ? 2 : 1),
-      row.min === undefined || row.max === undefined ? '' : `${fixed(row.min, 1)}–${fixed(row.max, 1)}`,
-      row.ratio === undefined || Number.isNaN(row.ratio) ? '' : `${row.ratio.toFixed(2)}x`,
-      row.baseline ?? '',
-      row.note ?? '',
-    ]),
-    2,
-  );
-}
-
-function fixed(value: number | undefined, digits = 0): string {
-  return value === undefined || value === null || Number.isNaN(value) ? '–' : value.toFixed(digits);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -2,7 +2,9 @@
 export interface Summary {
   count: number;
   median: number;
+  p90: number;
   p95: number;
+  p99: number;
   min: number;
   max: number;
   mean: number;
@@ -13,11 +15,9 @@ export function percentile(values: readonly number[], fraction: number): number 
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((left, right) => left - right);
   const rank = (sorted.length - 1) * fraction;
-  const below = Math.floor(rank);
-  const above = Math.ceil(rank);
-  const low = sorted[below] ?? Number.NaN;
-  const high = sorted[above] ?? Number.NaN;
-  return low + (high - low) * (rank - below);
+  const low = sorted[Math.floor(rank)]!;
+  const high = sorted[Math.ceil(rank)]!;
+  return low + (high - low) * (rank - Math.floor(rank));
 }
 
 /** The 50th percentile. */
@@ -25,15 +25,18 @@ export function median(values: readonly number[]): number {
   return percentile(values, 0.5);
 }
 
-/** Count, median, p95, min, max and mean of a sample; NaN fields for an empty one. */
+/** Count, median, p90, p95, p99, min, max and mean of a sample; NaN fields for an empty one. */
 export function summarize(values: readonly number[]): Summary {
+  const empty = values.length === 0;
   return {
     count: values.length,
     median: median(values),
+    p90: percentile(values, 0.9),
     p95: percentile(values, 0.95),
-    min: values.length === 0 ? Number.NaN : Math.min(...values),
-    max: values.length === 0 ? Number.NaN : Math.max(...values),
-    mean: values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length,
+    p99: percentile(values, 0.99),
+    min: empty ? Number.NaN : Math.min(...values),
+    max: empty ? Number.NaN : Math.max(...values),
+    mean: empty ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length,
   };
 }
 
@@ -62,7 +65,5 @@ export function fitLine(xs: readonly number[], ys: readonly number[]): LinearFit
     varianceY += dy * dy;
   }
   const slope = covariance / varianceX;
-  const intercept = meanY - slope * meanX;
-  const rSquared = varianceY === 0 ? 1 : (covariance * covariance) / (varianceX * varianceY);
-  return { slope, intercept, rSquared };
+  return { slope, intercept: meanY - slope * meanX, rSquared: varianceY === 0 ? 1 : (covariance * covariance) / (varianceX * varianceY) };
 }

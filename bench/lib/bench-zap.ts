@@ -1,0 +1,139 @@
+/**
+ * The agents of every benchmark, built alike in the benchmark process and in the worker processes
+ * it starts (`worker-module.ts`): the worker needs their tools, the client their limits (timeouts
+ * and retry policies travel in the workflow input, so the client's definition is the one in force).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import { z } from 'zod';
+import { tool, Zap, ZapAgent, type ZapAgentOptions } from 'zap-agents';
+import { TOOL_NAMES } from './scripted-model';
+
+/** `echo` only: the same tool list as the bare workflow, so both sides send identical model requests. */
+export const BENCH_AGENT = 'Bench';
+/** `slow_step` and `transfer_funds`: the recovery and approval scenarios. */
+export const OPERATOR_AGENT = 'Operator';
+/** `wait_step`: tool rounds that take a visible while, for the streaming benchmark. */
+export const STREAMING_AGENT = 'Streaming';
+/** Model id sent to the scripted server. */
+export const BENCH_MODEL = 'scripted-model';
+/** The system prompt of every agent and of the bare workflow. */
+export const BENCH_SYSTEM_PROMPT = 'You are a benchmark agent. Call the tool you are asked to call, then give a short final answer.';
+/**
+ * How long a task waits after its answer before it ends, where a benchmark compares it with the
+ * bare workflow: zap-agents' idle timeout, and a sleep as long at the end of the bare workflow.
+ */
+export const FINAL_WAIT_MS = 10;
+/** How long `wait_step` sleeps unless told otherwise. */
+export const DEFAULT_WAIT_STEP_MS = 150;
+
+/**
+ * Cheap and deterministic, so a tool round measures the orchestration around a tool call, not the
+ * tool. The bare activities run this same definition, so the model sees identical tool lists.
+ */
+export const echoTool = tool({
+  name: TOOL_NAMES.echo,
+  description: 'Returns the text it is given.',
+  parameters: z.object({ text: z.string() }),
+  execute: ({ text }) => `echo: ${text}`,
+});
+
+/**
+ * Idempotent, and blocks on its first attempt until the attempt is abandoned (its worker is killed,
+ * or it times out); later attempts return at once. So a worker killed under it leaves a call that
+ * only a retry on another worker can finish.
+ */
+const slowStepTool = tool({
+  name: TOOL_NAMES.slow,
+  description: 'Runs a slow, idempotent step.',
+  parameters: z.object({ step: z.string() }),
+  idempotent: true,
+  execute: async ({ step }, context) => {
+    if (Context.current().info.attempt === 1) await sleep(10 * 60 * 1000, undefined, { signal: context.signal }).catch(() => undefined);
+    return `step ${step} done`;
+  },
+});
+
+/** Gated by the approval rules of the memory benchmark; returns at once when approved. */
+const transferTool = tool({
+  name: TOOL_NAMES.approval,
+  description: 'Transfers money.',
+  parameters: z.object({ amount: z.number(), to: z.string() }),
+  execute: ({ amount, to }) => `transferred ${amount} to ${to}`,
+});
+
+/** What {@link createBenchZap} needs. */
+export interface BenchZapOptions {
+  taskQueue: string;
+  temporalAddress: string;
+  /** A client to use instead of connecting (the benchmark's own connection, or one whose RPCs it counts). @default undefined */
+  temporalClient?: Client;
+  /** The model endpoint (worker side). @default $OPENAI_BASE_URL / $OPENAI_API_KEY */
+  llm?: { baseURL: string; apiKey: string };
+  /** @default '1 hour' */
+  idleTimeout?: Duration;
+  /** SSE streaming of the `Bench` agent's model calls. @default the zap-agents default (on) */
+  streaming?: boolean;
+  /** Heartbeat timeout of every agent's calls. @default the zap-agents default (20 seconds) */
+  heartbeat?: Duration;
+  /** First retry interval of tool calls. @default the zap-agents default (1 second) */
+  toolRetryInitialInterval?: Duration;
+  /** @default the zap-agents default (4096) */
+  inlineMessageBytes?: number;
+  /** @default DEFAULT_WAIT_STEP_MS */
+  waitStepMs?: number;
+}
+
+/** The `Bench` agent, which the bare workflow copies: its prompt, model, sampling settings, limits and tool. */
+export function createBenchAgent(options: AgentLimits & Pick<BenchZapOptions, 'streaming'> = {}): ZapAgent {
+  return createAgent(BENCH_AGENT, [echoTool], options, definedOnly({ streaming: options.streaming }));
+}
+
+/** A `Zap` with the three benchmark agents. */
+export function createBenchZap(options: BenchZapOptions): Zap {
+  const waitStepMs = options.waitStepMs ?? DEFAULT_WAIT_STEP_MS;
+  const waitStepTool = tool({
+    name: TOOL_NAMES.steps,
+    description: 'Waits a moment, then says so.',
+    parameters: z.object({ step: z.number().int() }),
+    idempotent: true,
+    execute: async ({ step }) => {
+      await sleep(waitStepMs);
+      return `step ${step} done`;
+    },
+  });
+  return new Zap({
+    agents: [
+      createBenchAgent(options),
+      createAgent(OPERATOR_AGENT, [slowStepTool, transferTool], options),
+      createAgent(STREAMING_AGENT, [waitStepTool], options),
+    ],
+    taskQueue: options.taskQueue,
+    temporal: { address: options.temporalAddress },
+    idleTimeout: options.idleTimeout ?? '1 hour',
+    // Approval patterns are checked against the tools at each start; nothing to warn about here.
+    logger: { warn: () => undefined },
+    ...definedOnly({ temporalClient: options.temporalClient, llm: options.llm, inlineMessageBytes: options.inlineMessageBytes }),
+  });
+}
+
+type AgentLimits = Pick<BenchZapOptions, 'heartbeat' | 'toolRetryInitialInterval'>;
+
+function createAgent(name: string, tools: ZapAgentOptions['tools'], limits: AgentLimits, extra: Partial<ZapAgentOptions> = {}): ZapAgent {
+  return new ZapAgent({
+    name,
+    prompt: BENCH_SYSTEM_PROMPT,
+    model: BENCH_MODEL,
+    tools,
+    ...(limits.heartbeat === undefined ? {} : { timeouts: { heartbeat: limits.heartbeat } }),
+    ...(limits.toolRetryInitialInterval === undefined ? {} : { retry: { tool: { initialInterval: limits.toolRetryInitialInterval } } }),
+    ...extra,
+  });
+}
+
+/** The fields whose value is not undefined (options that must be absent rather than undefined). */
+function definedOnly<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

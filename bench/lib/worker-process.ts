@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const REPOSITORY_ROOT = resolve(__dirname, '..', '..');
+/** What `workers/zap-worker.ts` prints once its worker is built and about to poll. */
+const READY_LINE = '[zap-worker] running';
+/** Output kept for error messages. */
+const OUTPUT_LIMIT_CHARS = 64 * 1024;
+const READY_POLL_INTERVAL_MS = 10;
+
+/** Prefix of the line with the worker's {@link WorkerStartReport}. */
+export const START_REPORT_PREFIX = '[bench-worker] ';
+
+/** How the worker process started, as measured inside it. */
+export interface WorkerStartReport {
+  /** Wall time of `createWorker` (connecting, bundling unless prebuilt, building the worker). */
+  createWorkerMs: number;
+  /** Process age when the worker was built (`process.uptime()`). */
+  uptimeMs: number;
+  /** User + system CPU of the whole process up to then (`process.cpuUsage()`). */
+  cpuSeconds: number;
+}
+
+/** Options of {@link startWorkerProcess}. */
+export interface WorkerProcessOptions {
+  /** @default 'zap' */
+  side?: 'zap' | 'bare';
+  taskQueue: string;
+  temporalAddress: string;
+  llmBaseURL: string;
+  /** A bundle built ahead of time (ZAP_WORKFLOW_BUNDLE); without it the worker bundles at start. */
+  workflowBundlePath?: string;
+  /** Added to the worker options (BENCH_WORKER_OPTIONS). @default {} */
+  workerOptions?: Record<string, unknown>;
+  /** More environment, e.g. BENCH_WAIT_STEP_MS. @default {} */
+  environment?: Record<string, string>;
+  /** @default 30000 */
+  readyTimeoutMs?: number;
+}
+
+/** A `workers/zap-worker.ts` process (the real worker entry, through tsx) loading `worker-module.ts`. */
+export interface WorkerProcess {
+  readonly pid: number;
+  /** `performance.now()` at the spawn. */
+  readonly startedAt: number;
+  /** From the spawn to the worker's ready line, on this process's clock. */
+  readonly readyMs: number;
+  /** What the worker measured of its own start. */
+  readonly startReport: WorkerStartReport;
+  /** The process's recent stdout and stderr. */
+  output(): string;
+  /** SIGTERM (the worker drains and exits), then SIGKILL after `graceMs`; resolves once it exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts a worker in its own process and resolves once it reports that it polls. */
+export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
+  const startedAt = performance.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(REPOSITORY_ROOT, 'workers/zap-worker.ts'), resolve(__dirname, 'worker-module.ts')],
+    {
+      cwd: REPOSITORY_ROOT,
+      env: {
+        ...process.env,
+        ...options.environment,
+        BENCH_WORKER_SIDE: options.side ?? 'zap',
+        ZAP_TASK_QUEUE: options.taskQueue,
+        TEMPORAL_ADDRESS: options.temporalAddress,
+        OPENAI_BASE_URL: options.llmBaseURL,
+        OPENAI_API_KEY: 'bench',
+        BENCH_WORKER_OPTIONS: JSON.stringify(options.workerOptions ?? {}),
+        ...(options.workflowBundlePath ? { ZAP_WORKFLOW_BUNDLE: options.workflowBundlePath } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  let readyAt: number | undefined;
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString()).slice(-OUTPUT_LIMIT_CHARS);
+    if (readyAt === undefined && output.includes(READY_LINE)) readyAt = performance.now();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  const stop = async (graceMs = 10_000): Promise<void> => {
+    if (hasExited()) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(killer);
+  };
+  const deadline = startedAt + (options.readyTimeoutMs ?? 30_000);
+  while (readyAt === undefined) {
+    if (hasExited()) throw new Error(`The worker process exited before it was ready:\n${output}`);
+    if (performance.now() > deadline) {
+      await stop(1_000);
+      throw new Error(`The worker process was not ready in time:\n${output}`);
+    }
+    await sleep(READY_POLL_INTERVAL_MS);
+  }
+  const reportLine = output.split('\n').find((line) => line.startsWith(START_REPORT_PREFIX)) ?? '';
+  const startReport = JSON.parse(reportLine.slice(START_REPORT_PREFIX.length) || '{}') as WorkerStartReport;
+  return { pid: child.pid!, startedAt, readyMs: readyAt - startedAt, startReport, output: () => output, stop };
+}
