@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { ZapAgent } from '../agent/zap-agent';
 import type { ModelRegistry } from '../llm/model-registry';
 import type { McpConnectionPool } from '../mcp/mcp-connection-pool';
@@ -7,6 +8,8 @@ import type { ConversationReader } from './conversation-reader';
 
 /** What zap-agents activities need, passed explicitly to {@link createActivities}. */
 export interface ActivityDependencies {
+  /** The worker's Temporal client (sub-task liveness checks). */
+  client: Client;
   agents: ReadonlyMap<string, ZapAgent<any>>;
   toolbox: AgentToolbox;
   mcpPool: McpConnectionPool;

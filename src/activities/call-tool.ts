@@ -6,7 +6,7 @@ import { DEFAULT_MAX_TOOL_RESULT_BYTES } from '../core/defaults';
 import { ToolExecutionError } from '../core/errors';
 import type { ToolCallOutcome } from '../core/tool-definition';
 import type { ActivityDependencies } from './activity-dependencies';
-import { withKeepAlive } from './keep-alive';
+import { withHeartbeats } from './heartbeats';
 import { limitToolResult } from './result-size-limits';
 import { permanentFailure, toApplicationFailure } from './to-application-failure';
 
@@ -29,7 +29,7 @@ export const MCP_CALL_META_KEY = 'zap-agents/call';
  */
 export function createCallTool(dependencies: ActivityDependencies) {
   return async function callTool(input: CallToolInput): Promise<ToolCallOutcome> {
-    return withKeepAlive(() => callToolOnce(dependencies, input));
+    return withHeartbeats(() => callToolOnce(dependencies, input));
   };
 }
 
@@ -68,8 +68,16 @@ async function callToolOnce(dependencies: ActivityDependencies, input: CallToolI
         signal: context.cancellationSignal,
       });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw toApplicationFailure(new ToolExecutionError(`Tool ${input.toolName} failed: ${message}`, { cause: error }));
+      if (context.cancellationSignal.aborted && !resolved.tool.idempotent) {
+        // Interrupted mid-call (worker shutdown, activity cancelled, paused or reset): it may have
+        // acted already, and running it again could repeat a side effect. Never re-run it.
+        throw permanentFailure(
+          FailureType.ToolOutcomeUnknown,
+          `Tool ${input.toolName} was interrupted before it finished (${describeAbort(context.cancellationSignal.reason)})`,
+        );
+      }
+      // The default message, `Tool <name> failed: <what it threw>`, is what the model reads.
+      throw toApplicationFailure(new ToolExecutionError({ toolName: input.toolName, toolCallId: input.toolCallId, cause: error }));
     }
     return limitToolResult(localToolOutcome(input.toolName, value), resolved.tool.maxResultBytes ?? agentBound);
   }
@@ -88,6 +96,7 @@ async function callToolOnce(dependencies: ActivityDependencies, input: CallToolI
       },
       signal: context.cancellationSignal,
       timeoutMs: mcpCallTimeout(agent?.timeouts.toolMs),
+      toolCallId: input.toolCallId,
     });
   } catch (error) {
     if (ToolExecutionError.isInstance(error) && error.outcomeUnknown && !resolved.definition.idempotent) {
@@ -125,4 +134,10 @@ function localToolOutcome(toolName: string, value: unknown): ToolCallOutcome {
       isError: true,
     };
   }
+}
+
+/** Why an activity was interrupted, as the SDK tells it (worker shutdown, cancelled, paused, reset). */
+function describeAbort(reason: unknown): string {
+  const text = reason instanceof Error ? reason.message : String(reason ?? 'cancelled');
+  return text.toLowerCase().replace(/_/g, ' ');
 }

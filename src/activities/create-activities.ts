@@ -3,6 +3,7 @@ import type { AgentTaskSettings } from '../core/agent-settings';
 import { FailureType, type DescribeAgentInput, type ZapActivities } from '../core/activity-contracts';
 import type { ActivityDependencies } from './activity-dependencies';
 import { createCallTool } from './call-tool';
+import { createCheckSubTask } from './check-sub-task';
 import { createInvokeModel } from './invoke-model';
 import { toApplicationFailure } from './to-application-failure';
 
@@ -14,6 +15,7 @@ export function createActivities(dependencies: ActivityDependencies): ZapActivit
   return {
     invokeModel: createInvokeModel(dependencies),
     callTool: createCallTool(dependencies),
+    checkSubTask: createCheckSubTask(dependencies.client),
     async describeAgent(input: DescribeAgentInput): Promise<AgentTaskSettings> {
       const agent = dependencies.agents.get(input.agentName);
       if (!agent) {

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { InvokeModelInput, InvokeModelResult, ToolHint } from '../core/activity-contracts';
 import { FailureType } from '../core/activity-contracts';
 import type { ActivityDependencies } from './activity-dependencies';
-import { withKeepAlive } from './keep-alive';
+import { withHeartbeats } from './heartbeats';
 import { assertModelResultFits } from './result-size-limits';
 import { permanentFailure, toApplicationFailure } from './to-application-failure';
 
@@ -13,7 +13,7 @@ import { permanentFailure, toApplicationFailure } from './to-application-failure
  */
 export function createInvokeModel(dependencies: ActivityDependencies) {
   return async function invokeModel(input: InvokeModelInput): Promise<InvokeModelResult> {
-    return withKeepAlive(() => invokeModelOnce(dependencies, input));
+    return withHeartbeats(() => invokeModelOnce(dependencies, input));
   };
 }
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../core/activity-contracts';
-import { LlmProviderError, ZapError } from '../core/errors';
+import { LlmProviderError, ZapConfigurationError, ZapError, ZapValidationError } from '../core/errors';
 import { limitFailureMessage } from './result-size-limits';
 
 /** The longest `retry-after` we honour; a provider asking for more gets the retry policy's backoff cap. */
@@ -27,7 +27,9 @@ export function toApplicationFailure(error: unknown): ApplicationFailure {
     });
   }
   if (ZapError.isInstance(error)) {
-    return ApplicationFailure.create({ type: error.code, message: limitFailureMessage(error.message).message });
+    // A configuration or validation error fails the same way on every attempt: never retried.
+    const permanent = ZapConfigurationError.isInstance(error) || ZapValidationError.isInstance(error);
+    return ApplicationFailure.create({ type: error.code, message: limitFailureMessage(error.message).message, nonRetryable: permanent });
   }
   const { message, truncated } = limitFailureMessage(error instanceof Error ? error.message : String(error));
   // The cause would carry the whole message again, in its message and its stack trace.

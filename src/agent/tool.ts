@@ -79,22 +79,22 @@ export function tool<TParameters extends z.ZodType, TContext = any>(
 ): ZapTool<TContext> {
   validateToolName(options.name, 'tool()');
   if (typeof options.description !== 'string' || options.description.trim() === '') {
-    throw new ZapConfigurationError(`tool '${options.name}' needs a non-empty description.`);
+    throw new ZapConfigurationError({ message: `tool '${options.name}' needs a non-empty description.` });
   }
   if (typeof options.execute !== 'function') {
-    throw new ZapConfigurationError(`tool '${options.name}' needs an execute function.`);
+    throw new ZapConfigurationError({ message: `tool '${options.name}' needs an execute function.` });
   }
   let jsonSchema: Record<string, unknown>;
   try {
     jsonSchema = z.toJSONSchema(options.parameters, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
   } catch (error) {
-    throw new ZapConfigurationError(
-      `tool '${options.name}': its parameters cannot be converted to JSON Schema (use a zod 4 object schema).`,
-      { cause: error },
-    );
+    throw new ZapConfigurationError({
+      message: `tool '${options.name}': its parameters cannot be converted to JSON Schema (use a zod 4 object schema).`,
+      cause: error,
+    });
   }
   if (jsonSchema.type !== 'object') {
-    throw new ZapConfigurationError(`tool '${options.name}': parameters must be a zod object schema.`);
+    throw new ZapConfigurationError({ message: `tool '${options.name}': parameters must be a zod object schema.` });
   }
   delete jsonSchema.$schema;
   const maxResultBytes = validateResultBound(options.maxResultBytes, `tool '${options.name}': maxResultBytes`);
@@ -118,9 +118,9 @@ export function tool<TParameters extends z.ZodType, TContext = any>(
 export function validateResultBound(value: number | undefined, where: string): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || value < MIN_TOOL_RESULT_BYTES || value > MAX_ACTIVITY_RESULT_BYTES) {
-    throw new ZapConfigurationError(
-      `${where} must be an integer from ${MIN_TOOL_RESULT_BYTES} to ${MAX_ACTIVITY_RESULT_BYTES} (bytes); got ${String(value)}.`,
-    );
+    throw new ZapConfigurationError({
+      message: `${where} must be an integer from ${MIN_TOOL_RESULT_BYTES} to ${MAX_ACTIVITY_RESULT_BYTES} (bytes); got ${String(value)}.`,
+    });
   }
   return value;
 }

@@ -12,6 +12,7 @@ import {
   DEFAULT_TOOL_RETRY_POLICY,
   DEFAULT_TOOL_TIMEOUT,
   DEFAULT_HEARTBEAT_TIMEOUT,
+  DEFAULT_SUB_AGENT_TIMEOUT,
   MAX_ITERATIONS_LIMIT,
 } from '../core/defaults';
 import { ZapConfigurationError, ZapValidationError } from '../core/errors';
@@ -84,11 +85,12 @@ export interface ZapAgentOptions<TContext = unknown> {
     unknownOutcomes?: boolean;
   };
   /**
-   * Start-to-close timeouts of one model call and one tool call, and the heartbeat timeout after
-   * which a call whose worker died moves to another worker.
-   * @default { llm: '2 minutes', tool: '1 minute', heartbeat: '20 seconds' }
+   * Start-to-close timeouts of one model call and one tool call; the heartbeat timeout after
+   * which a call whose worker died moves to another worker; and how long one `message_agent`
+   * call waits for a sub-agent's answer (the sub-agent is checked for liveness meanwhile).
+   * @default { llm: '2 minutes', tool: '1 minute', heartbeat: '20 seconds', subAgent: '24 hours' }
    */
-  timeouts?: { llm?: Duration; tool?: Duration; heartbeat?: Duration };
+  timeouts?: { llm?: Duration; tool?: Duration; heartbeat?: Duration; subAgent?: Duration };
 }
 
 /**
@@ -117,7 +119,7 @@ export class ZapAgent<TContext = unknown> {
   readonly streaming: boolean;
   readonly llm: LlmEndpointOptions | undefined;
   readonly retry: { readonly llm: RetryPolicy; readonly tool: RetryPolicy; readonly unknownOutcomes: boolean };
-  readonly timeouts: { readonly llmMs: number; readonly toolMs: number; readonly heartbeatMs: number };
+  readonly timeouts: { readonly llmMs: number; readonly toolMs: number; readonly heartbeatMs: number; readonly subAgentMs: number };
 
   constructor(options: ZapAgentOptions<TContext>) {
     validateAgentName(options?.name, 'ZapAgent');
@@ -125,15 +127,15 @@ export class ZapAgent<TContext = unknown> {
     this.name = options.name;
 
     if (typeof options.prompt === 'string') {
-      if (options.prompt.trim() === '') throw new ZapConfigurationError(`${where}: prompt is empty.`);
+      if (options.prompt.trim() === '') throw new ZapConfigurationError({ message: `${where}: prompt is empty.` });
     } else if (typeof options.prompt !== 'function') {
-      throw new ZapConfigurationError(`${where}: prompt must be a string or a function of the context.`);
+      throw new ZapConfigurationError({ message: `${where}: prompt must be a string or a function of the context.` });
     }
     this.prompt = options.prompt;
 
     this.model = options.model ?? DEFAULT_MODEL;
     if (typeof this.model !== 'string' || this.model.trim() === '') {
-      throw new ZapConfigurationError(`${where}: model must be a non-empty string.`);
+      throw new ZapConfigurationError({ message: `${where}: model must be a non-empty string.` });
     }
 
     this.mcpClients = (options.mcpClients ?? []).map((config, index) =>
@@ -142,7 +144,7 @@ export class ZapAgent<TContext = unknown> {
     const serverNames = new Set<string>();
     for (const config of this.mcpClients) {
       if (serverNames.has(config.name)) {
-        throw new ZapConfigurationError(`${where}: two MCP clients are named '${config.name}'.`);
+        throw new ZapConfigurationError({ message: `${where}: two MCP clients are named '${config.name}'.` });
       }
       serverNames.add(config.name);
     }
@@ -151,10 +153,10 @@ export class ZapAgent<TContext = unknown> {
     const toolNames = new Set<string>();
     for (const zapTool of this.tools) {
       if (zapTool?.kind !== 'zap-tool') {
-        throw new ZapConfigurationError(`${where}: tools must be built with tool().`);
+        throw new ZapConfigurationError({ message: `${where}: tools must be built with tool().` });
       }
       if (toolNames.has(zapTool.name)) {
-        throw new ZapConfigurationError(`${where}: two tools are named '${zapTool.name}'.`);
+        throw new ZapConfigurationError({ message: `${where}: two tools are named '${zapTool.name}'.` });
       }
       toolNames.add(zapTool.name);
     }
@@ -162,24 +164,28 @@ export class ZapAgent<TContext = unknown> {
     this.subAgents = [...(options.subAgents ?? [])];
     for (const subAgent of this.subAgents) {
       validateAgentName(subAgent, `${where} subAgents`);
-      if (subAgent === this.name) throw new ZapConfigurationError(`${where}: an agent cannot be its own sub-agent.`);
+      if (subAgent === this.name) {
+        throw new ZapConfigurationError({ message: `${where}: an agent cannot be its own sub-agent.` });
+      }
     }
     if (new Set(this.subAgents).size !== this.subAgents.length) {
-      throw new ZapConfigurationError(`${where}: subAgents lists an agent twice.`);
+      throw new ZapConfigurationError({ message: `${where}: subAgents lists an agent twice.` });
     }
 
     this.discoveryPrompt = options.discoveryPrompt;
     this.maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
     if (!Number.isInteger(this.maxIterations) || this.maxIterations < 1 || this.maxIterations > MAX_ITERATIONS_LIMIT) {
-      throw new ZapConfigurationError(`${where}: maxIterations must be an integer from 1 to ${MAX_ITERATIONS_LIMIT}.`);
+      throw new ZapConfigurationError({
+        message: `${where}: maxIterations must be an integer from 1 to ${MAX_ITERATIONS_LIMIT}.`,
+      });
     }
     this.temperature = options.temperature ?? DEFAULT_TEMPERATURE;
     if (typeof this.temperature !== 'number' || !(this.temperature >= 0 && this.temperature <= 2)) {
-      throw new ZapConfigurationError(`${where}: temperature must be a number from 0 to 2.`);
+      throw new ZapConfigurationError({ message: `${where}: temperature must be a number from 0 to 2.` });
     }
     this.maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
     if (!Number.isInteger(this.maxTokens) || this.maxTokens < 1) {
-      throw new ZapConfigurationError(`${where}: maxTokens must be a positive integer.`);
+      throw new ZapConfigurationError({ message: `${where}: maxTokens must be a positive integer.` });
     }
     this.maxToolResultBytes =
       validateResultBound(options.maxToolResultBytes, `${where}: maxToolResultBytes`) ?? DEFAULT_MAX_TOOL_RESULT_BYTES;
@@ -195,6 +201,7 @@ export class ZapAgent<TContext = unknown> {
       llmMs: parseDuration(options.timeouts?.llm ?? DEFAULT_LLM_TIMEOUT, `${where} timeouts.llm`),
       toolMs: parseDuration(options.timeouts?.tool ?? DEFAULT_TOOL_TIMEOUT, `${where} timeouts.tool`),
       heartbeatMs: parseDuration(options.timeouts?.heartbeat ?? DEFAULT_HEARTBEAT_TIMEOUT, `${where} timeouts.heartbeat`),
+      subAgentMs: parseDuration(options.timeouts?.subAgent ?? DEFAULT_SUB_AGENT_TIMEOUT, `${where} timeouts.subAgent`),
     };
   }
 
@@ -205,13 +212,15 @@ export class ZapAgent<TContext = unknown> {
     try {
       prompt = this.prompt(context);
     } catch (error) {
-      throw new ZapValidationError(
-        `Agent '${this.name}': its prompt function threw: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
+      throw new ZapValidationError({
+        message: `Agent '${this.name}': its prompt function threw: ${error instanceof Error ? error.message : String(error)}`,
+        cause: error,
+      });
     }
     if (typeof prompt !== 'string' || prompt.trim() === '') {
-      throw new ZapValidationError(`Agent '${this.name}': its prompt function returned an empty or non-string prompt.`);
+      throw new ZapValidationError({
+        message: `Agent '${this.name}': its prompt function returned an empty or non-string prompt.`,
+      });
     }
     return prompt;
   }
@@ -228,6 +237,7 @@ export class ZapAgent<TContext = unknown> {
       llmTimeoutMs: this.timeouts.llmMs,
       toolTimeoutMs: this.timeouts.toolMs,
       heartbeatTimeoutMs: this.timeouts.heartbeatMs,
+      subAgentTimeoutMs: this.timeouts.subAgentMs,
       toolBackoff: compileBackoff(this.retry.tool, `ZapAgent '${this.name}' retry.tool`),
       retryUnknownOutcomes: this.retry.unknownOutcomes,
     };
@@ -240,10 +250,10 @@ export function parseDuration(value: Duration, where: string): number {
   try {
     milliseconds = msToNumber(value);
   } catch (error) {
-    throw new ZapConfigurationError(`${where}: ${JSON.stringify(value)} is not a duration.`, { cause: error });
+    throw new ZapConfigurationError({ message: `${where}: ${JSON.stringify(value)} is not a duration.`, cause: error });
   }
   if (!Number.isFinite(milliseconds) || milliseconds <= 0) {
-    throw new ZapConfigurationError(`${where}: ${JSON.stringify(value)} must be a positive duration.`);
+    throw new ZapConfigurationError({ message: `${where}: ${JSON.stringify(value)} must be a positive duration.` });
   }
   return milliseconds;
 }

@@ -1,8 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../core/activity-contracts';
-import { ApprovalNotFoundError, TaskNotFoundError, ZapValidationError } from '../core/errors';
+import { ApprovalNotFoundError, TaskNotFoundError } from '../core/errors';
 import { decideApprovalUpdate, type DecideApprovalInput, type DecideApprovalResult } from '../workflows/definitions';
+import { errorFromFailure } from './error-from-failure';
 import { describeWorkflowStatus } from './task-reader';
 
 /**
@@ -15,15 +14,14 @@ export async function decideApproval(client: Client, taskId: string, input: Deci
   try {
     return await handle.executeUpdate(decideApprovalUpdate, { args: [input] });
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-      if (error.cause.type === FailureType.ApprovalNotFound) throw new ApprovalNotFoundError(input.approvalId, taskId);
-      if (error.cause.type === FailureType.InvalidDecision) {
-        throw new ZapValidationError(`Invalid decision for approval '${input.approvalId}' of task '${taskId}': ${error.cause.message}`);
-      }
+    if (error instanceof WorkflowUpdateFailedError) {
+      // APPROVAL_NOT_FOUND → ApprovalNotFoundError, INVALID_DECISION → ZapValidationError.
+      const mapped = errorFromFailure(error, { taskId, approvalId: input.approvalId });
+      if (mapped) throw mapped;
     }
     if (error instanceof WorkflowNotFoundError) {
-      if ((await describeWorkflowStatus(handle)) === undefined) throw new TaskNotFoundError(taskId, { cause: error });
-      throw new ApprovalNotFoundError(input.approvalId, taskId);
+      if ((await describeWorkflowStatus(handle)) === undefined) throw new TaskNotFoundError({ taskId, cause: error });
+      throw new ApprovalNotFoundError({ approvalId: input.approvalId, taskId });
     }
     throw error;
   }

@@ -18,7 +18,7 @@ export async function readTaskSnapshot(client: Client, taskId: string): Promise<
     }
     return snapshot;
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError(taskId, { cause: error });
+    if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError({ taskId, cause: error });
     throw error;
   }
 }

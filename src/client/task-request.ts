@@ -46,34 +46,42 @@ export function validateTaskRequest<TContext>(
   options: ExecuteTaskOptions<TContext>,
   agents: ReadonlyMap<string, ZapAgent<TContext>>,
 ): TaskRequest<TContext> {
-  if (!options || typeof options !== 'object') throw new ZapValidationError('executeTask needs an options object.');
+  if (!options || typeof options !== 'object') {
+    throw new ZapValidationError({ message: 'executeTask needs an options object.' });
+  }
   const content = readContent(options);
 
   if (options.followUpOnTask !== undefined) {
     if (typeof options.followUpOnTask !== 'string' || options.followUpOnTask.trim() === '') {
-      throw new ZapValidationError('followUpOnTask must be a task id.');
+      throw new ZapValidationError({ message: 'followUpOnTask must be a task id.' });
     }
     return { kind: 'follow-up', taskId: options.followUpOnTask, content };
   }
 
   if (typeof options.agentName !== 'string' || options.agentName === '') {
-    throw new ZapValidationError('executeTask needs `agentName` for a new task (or `followUpOnTask` for a follow-up).');
+    throw new ZapValidationError({
+      message: 'executeTask needs `agentName` for a new task (or `followUpOnTask` for a follow-up).',
+    });
   }
   const agent = agents.get(options.agentName);
-  if (!agent) throw new AgentNotFoundError(options.agentName, [...agents.keys()]);
+  if (!agent) throw new AgentNotFoundError({ agentName: options.agentName, knownAgents: [...agents.keys()] });
   assertVisionSupported(agent, content);
 
   if (options.context !== undefined) {
     const problem = findNonJsonValue(options.context, 'context');
-    if (problem) throw new ZapValidationError(`The task context must be plain JSON: ${problem}.`);
+    if (problem) throw new ZapValidationError({ message: `The task context must be plain JSON: ${problem}.` });
   }
   if (options.taskId !== undefined) {
     if (typeof options.taskId !== 'string' || options.taskId.trim() === '' || options.taskId.length > MAX_TASK_ID_LENGTH) {
-      throw new ZapValidationError(`taskId must be a non-empty string of at most ${MAX_TASK_ID_LENGTH} characters.`);
+      throw new ZapValidationError({
+        message: `taskId must be a non-empty string of at most ${MAX_TASK_ID_LENGTH} characters.`,
+      });
     }
   }
   if (options.approvalRules !== undefined && !(options.approvalRules instanceof ApprovalRules)) {
-    throw new ZapValidationError('approvalRules must be an ApprovalRules instance (new ApprovalRules({ patterns })).');
+    throw new ZapValidationError({
+      message: 'approvalRules must be an ApprovalRules instance (new ApprovalRules({ patterns })).',
+    });
   }
   return {
     kind: 'new',
@@ -90,7 +98,7 @@ export function assertVisionSupported(agent: ZapAgent<any>, content: MessageCont
   if (typeof content === 'string') return;
   const hasImage = content.some((part) => part.type === 'image_url');
   if (hasImage && !modelSupportsVision(agent.model, agent.supportsVision)) {
-    throw new VisionNotSupportedError(agent.name, agent.model);
+    throw new VisionNotSupportedError({ agentName: agent.name, model: agent.model });
   }
 }
 
@@ -99,24 +107,24 @@ function readContent(options: ExecuteTaskOptions<unknown>): MessageContent {
   if (options.taskContent !== undefined) {
     const parsed = z.union([z.string(), z.array(contentPartSchema)]).safeParse(options.taskContent);
     if (!parsed.success) {
-      throw new ZapValidationError(`taskContent is invalid: ${z.prettifyError(parsed.error)}`);
+      throw new ZapValidationError({ message: `taskContent is invalid: ${z.prettifyError(parsed.error)}` });
     }
     content = parsed.data;
     if (typeof content !== 'string') validateContentParts(content);
   } else if (options.task !== undefined) {
-    if (typeof options.task !== 'string') throw new ZapValidationError('task must be a string.');
+    if (typeof options.task !== 'string') throw new ZapValidationError({ message: 'task must be a string.' });
     content = options.task;
   } else {
-    throw new ZapValidationError('executeTask needs `task` (text) or `taskContent` (content parts).');
+    throw new ZapValidationError({ message: 'executeTask needs `task` (text) or `taskContent` (content parts).' });
   }
   const empty = typeof content === 'string' ? content.trim() === '' : content.length === 0;
-  if (empty) throw new ZapValidationError('The task text is empty.');
+  if (empty) throw new ZapValidationError({ message: 'The task text is empty.' });
   const bytes = Buffer.byteLength(JSON.stringify(content));
   if (bytes > MAX_TASK_CONTENT_BYTES) {
-    throw new ZapValidationError(
-      `The task content is ${bytes} bytes; the limit is ${MAX_TASK_CONTENT_BYTES} (Temporal payloads are capped at 2 MB). ` +
+    throw new ZapValidationError({
+      message: `The task content is ${bytes} bytes; the limit is ${MAX_TASK_CONTENT_BYTES} (Temporal payloads are capped at 2 MB). ` +
         'Pass large files by URL or through a tool.',
-    );
+    });
   }
   return content;
 }

@@ -111,20 +111,20 @@ export function compileZapOptions<TContext>(
   environment: NodeJS.ProcessEnv = process.env,
 ): CompiledZapOptions<TContext> {
   if (!options || !Array.isArray(options.agents) || options.agents.length === 0) {
-    throw new ZapConfigurationError('Zap needs at least one agent in `agents`.');
+    throw new ZapConfigurationError({ message: 'Zap needs at least one agent in `agents`.' });
   }
   const agents = new Map<string, ZapAgent<TContext>>();
   for (const agent of options.agents) {
     if (!agent || typeof agent.taskSettings !== 'function') {
-      throw new ZapConfigurationError('Zap `agents` must be ZapAgent instances.');
+      throw new ZapConfigurationError({ message: 'Zap `agents` must be ZapAgent instances.' });
     }
-    if (agents.has(agent.name)) throw new ZapConfigurationError(`Two agents are named '${agent.name}'.`);
+    if (agents.has(agent.name)) throw new ZapConfigurationError({ message: `Two agents are named '${agent.name}'.` });
     agents.set(agent.name, agent);
   }
   for (const agent of agents.values()) {
     for (const subAgent of agent.subAgents) {
       if (!agents.has(subAgent)) {
-        throw new ZapConfigurationError(`Agent '${agent.name}' lists unknown sub-agent '${subAgent}'.`);
+        throw new ZapConfigurationError({ message: `Agent '${agent.name}' lists unknown sub-agent '${subAgent}'.` });
       }
     }
   }
@@ -133,15 +133,15 @@ export function compileZapOptions<TContext>(
 
   const eventLogLimit = options.eventLogLimit ?? DEFAULT_EVENT_LOG_LIMIT;
   if (!Number.isInteger(eventLogLimit) || eventLogLimit < 10) {
-    throw new ZapConfigurationError('eventLogLimit must be an integer of at least 10.');
+    throw new ZapConfigurationError({ message: 'eventLogLimit must be an integer of at least 10.' });
   }
   const continueAsNewAfterEvents = options.continueAsNewAfterEvents;
   if (continueAsNewAfterEvents !== undefined && (!Number.isInteger(continueAsNewAfterEvents) || continueAsNewAfterEvents < 20)) {
-    throw new ZapConfigurationError('continueAsNewAfterEvents must be an integer of at least 20.');
+    throw new ZapConfigurationError({ message: 'continueAsNewAfterEvents must be an integer of at least 20.' });
   }
   const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
   if (typeof taskQueue !== 'string' || taskQueue.trim() === '') {
-    throw new ZapConfigurationError('taskQueue must be a non-empty string.');
+    throw new ZapConfigurationError({ message: 'taskQueue must be a non-empty string.' });
   }
   return {
     agents,
@@ -172,7 +172,7 @@ function assertNoDelegationCycle(agents: ReadonlyMap<string, ZapAgent<any>>): vo
     if (state.get(name) === 'done') return;
     if (state.get(name) === 'visiting') {
       const cycle = [...path.slice(path.indexOf(name)), name].join(' → ');
-      throw new ZapConfigurationError(`Sub-agents form a delegation cycle: ${cycle}.`);
+      throw new ZapConfigurationError({ message: `Sub-agents form a delegation cycle: ${cycle}.` });
     }
     state.set(name, 'visiting');
     for (const subAgent of agents.get(name)?.subAgents ?? []) visit(subAgent, [...path, name]);
@@ -189,9 +189,9 @@ function assertConsistentMcpServers(agents: ReadonlyMap<string, ZapAgent<any>>):
       const serialized = stableStringify(config);
       const previous = seen.get(config.name);
       if (previous && previous.config !== serialized) {
-        throw new ZapConfigurationError(
-          `MCP server '${config.name}' is configured differently by agents '${previous.agent}' and '${agent.name}'.`,
-        );
+        throw new ZapConfigurationError({
+          message: `MCP server '${config.name}' is configured differently by agents '${previous.agent}' and '${agent.name}'.`,
+        });
       }
       seen.set(config.name, { agent: agent.name, config: serialized });
     }
@@ -201,14 +201,14 @@ function assertConsistentMcpServers(agents: ReadonlyMap<string, ZapAgent<any>>):
 function compileInlineBytes(value: number | undefined): number {
   const bytes = value ?? DEFAULT_INLINE_MESSAGE_BYTES;
   if (!Number.isInteger(bytes) || bytes < 0 || bytes > 256 * 1024) {
-    throw new ZapConfigurationError('inlineMessageBytes must be an integer from 0 to 262144.');
+    throw new ZapConfigurationError({ message: 'inlineMessageBytes must be an integer from 0 to 262144.' });
   }
   return bytes;
 }
 
 function compilePayloadCodec(codec: PayloadCodec | undefined): PayloadCodec | undefined {
   if (codec !== undefined && (typeof codec?.encode !== 'function' || typeof codec?.decode !== 'function')) {
-    throw new ZapConfigurationError('payloadCodec must be a PayloadCodec with encode() and decode().');
+    throw new ZapConfigurationError({ message: 'payloadCodec must be a PayloadCodec with encode() and decode().' });
   }
   return codec;
 }

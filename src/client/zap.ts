@@ -96,11 +96,11 @@ export class Zap<TContext = unknown> implements TaskOperations {
     try {
       this.connection = await Connection.connect({ address, tls, apiKey, connectTimeout: connectTimeoutMs });
     } catch (error) {
-      throw new ZapConnectionError(
-        `Could not connect to Temporal at ${address} (namespace '${namespace}'): ${describeError(error)}. ` +
+      throw new ZapConnectionError({
+        message: `Could not connect to Temporal at ${address} (namespace '${namespace}'): ${describeError(error)}. ` +
           'Is the server running? Start one with `npx zap-dev` (./temporal-dev.sh in a checkout), or set TEMPORAL_ADDRESS.',
-        { cause: error },
-      );
+        cause: error,
+      });
     }
     const { payloadCodec } = this.options;
     this.temporalClient = new Client({
@@ -128,7 +128,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
 
   /** The Temporal client (after `start()`). */
   get client(): Client {
-    if (!this.temporalClient) throw new ZapNotStartedError('Call zap.start() first.');
+    if (!this.temporalClient) throw new ZapNotStartedError();
     return this.temporalClient;
   }
 
@@ -252,16 +252,16 @@ export class Zap<TContext = unknown> implements TaskOperations {
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
       const status = await describeWorkflowStatus(handle);
-      if (status === undefined) throw new TaskNotFoundError(taskId, { cause: error });
+      if (status === undefined) throw new TaskNotFoundError({ taskId, cause: error });
       if (status === 'CANCELLED') return;
-      throw new TaskClosedError(taskId, `its workflow is ${status.toLowerCase()}`, { cause: error });
+      throw new TaskClosedError({ taskId, reason: `its workflow is ${status.toLowerCase()}`, cause: error });
     }
   }
 
   /** The agent with this name. `AgentNotFoundError` if none. */
   getAgent(name: string): ZapAgent<TContext> {
     const agent = this.options.agents.get(name);
-    if (!agent) throw new AgentNotFoundError(name, [...this.options.agents.keys()]);
+    if (!agent) throw new AgentNotFoundError({ agentName: name, knownAgents: [...this.options.agents.keys()] });
     return agent;
   }
 
@@ -368,14 +368,14 @@ export class Zap<TContext = unknown> implements TaskOperations {
     const agent = this.options.agents.get(current.agentName);
     if (agent) assertVisionSupported(agent, content);
     if (current.status === TaskStatus.Failed || current.status === TaskStatus.Cancelled) {
-      throw new TaskClosedError(taskId, `it is ${current.status}`);
+      throw new TaskClosedError({ taskId, reason: `it is ${current.status}` });
     }
     const handle = this.client.workflow.getHandle(taskId);
     try {
       await handle.signal(followUpSignal, { content });
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        throw new TaskClosedError(taskId, 'it ended after its idle timeout; start a new task', { cause: error });
+        throw new TaskClosedError({ taskId, reason: 'it ended after its idle timeout; start a new task', cause: error });
       }
       throw error;
     }

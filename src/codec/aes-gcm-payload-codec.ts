@@ -98,23 +98,25 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 
     const keyIdBytes = payload.metadata?.[ENCRYPTION_KEY_ID_METADATA_KEY];
     if (!keyIdBytes || keyIdBytes.length === 0) {
-      throw new PayloadEncryptionError(`An encrypted payload has no '${ENCRYPTION_KEY_ID_METADATA_KEY}' metadata; it cannot be decrypted.`);
+      throw new PayloadEncryptionError({
+        message: `An encrypted payload has no '${ENCRYPTION_KEY_ID_METADATA_KEY}' metadata; it cannot be decrypted.`,
+      });
     }
     const keyId = Buffer.from(keyIdBytes).toString();
     const key = this.#keys.get(keyId);
     if (!key) {
-      throw new PayloadEncryptionError(
-        `A payload is encrypted with key '${keyId}', which this process does not have (known keys: ${this.keyIds.join(', ')}). ` +
+      throw new PayloadEncryptionError({
+        message: `A payload is encrypted with key '${keyId}', which this process does not have (known keys: ${this.keyIds.join(', ')}). ` +
           `Add '${keyId}' to ZAP_ENCRYPTION_KEYS (or the codec's keys) to read it.`,
-        { keyId },
-      );
+        keyId,
+      });
     }
     const data = payload.data ?? new Uint8Array();
     if (data.length < IV_BYTES + TAG_BYTES) {
-      throw new PayloadEncryptionError(
-        `A payload encrypted with key '${keyId}' is ${data.length} bytes, too short to be AES-GCM data; it was altered or truncated.`,
-        { keyId },
-      );
+      throw new PayloadEncryptionError({
+        message: `A payload encrypted with key '${keyId}' is ${data.length} bytes, too short to be AES-GCM data; it was altered or truncated.`,
+        keyId,
+      });
     }
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     let plaintext: Buffer;
@@ -123,16 +125,21 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
       plaintext = Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
     } catch (error) {
-      throw new PayloadEncryptionError(
-        `Could not decrypt a payload with key '${keyId}': the key is wrong or the data was altered.`,
-        { keyId, cause: error },
-      );
+      throw new PayloadEncryptionError({
+        message: `Could not decrypt a payload with key '${keyId}': the key is wrong or the data was altered.`,
+        keyId,
+        cause: error,
+      });
     }
     try {
       const decoded = temporal.api.common.v1.Payload.decode(plaintext);
       return { metadata: { ...decoded.metadata }, data: decoded.data };
     } catch (error) {
-      throw new PayloadEncryptionError(`A payload decrypted with key '${keyId}' is not a Temporal payload.`, { keyId, cause: error });
+      throw new PayloadEncryptionError({
+        message: `A payload decrypted with key '${keyId}' is not a Temporal payload.`,
+        keyId,
+        cause: error,
+      });
     }
   }
 }

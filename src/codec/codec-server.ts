@@ -81,7 +81,7 @@ class HttpProblem extends Error {
 export async function startCodecServer(options: CodecServerOptions): Promise<CodecServer> {
   const codec = options?.codec;
   if (!codec || typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
-    throw new ZapConfigurationError('startCodecServer needs a `codec` with encode() and decode().');
+    throw new ZapConfigurationError({ message: 'startCodecServer needs a `codec` with encode() and decode().' });
   }
   const host = options.host ?? DEFAULT_CODEC_SERVER_HOST;
   const allowedOrigins = new Set(options.allowedOrigins ?? DEFAULT_CODEC_SERVER_ORIGINS);

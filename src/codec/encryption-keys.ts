@@ -31,24 +31,24 @@ export interface EncryptionKeyRing {
  */
 export function createKeyRing(keys: readonly EncryptionKey[], currentKeyId: string | undefined, where: string): EncryptionKeyRing {
   if (!Array.isArray(keys) || keys.length === 0) {
-    throw new ZapConfigurationError(`${where}: at least one encryption key is needed.`);
+    throw new ZapConfigurationError({ message: `${where}: at least one encryption key is needed.` });
   }
   const ring = new Map<string, Buffer>();
   for (const entry of keys) {
     const id = entry?.id;
     if (typeof id !== 'string' || !KEY_ID_PATTERN.test(id)) {
-      throw new ZapConfigurationError(
-        `${where}: key id ${JSON.stringify(id)} is invalid; use 1–64 characters of [A-Za-z0-9_.-].`,
-      );
+      throw new ZapConfigurationError({
+        message: `${where}: key id ${JSON.stringify(id)} is invalid; use 1–64 characters of [A-Za-z0-9_.-].`,
+      });
     }
-    if (ring.has(id)) throw new ZapConfigurationError(`${where}: key id '${id}' is listed twice.`);
+    if (ring.has(id)) throw new ZapConfigurationError({ message: `${where}: key id '${id}' is listed twice.` });
     ring.set(id, decodeKey(entry.key, id, where));
   }
   const current = currentKeyId ?? (keys[0] as EncryptionKey).id;
   if (!ring.has(current)) {
-    throw new ZapConfigurationError(
-      `${where}: the encrypting key '${current}' is not among the keys (${[...ring.keys()].join(', ')}).`,
-    );
+    throw new ZapConfigurationError({
+      message: `${where}: the encrypting key '${current}' is not among the keys (${[...ring.keys()].join(', ')}).`,
+    });
   }
   return { keys: ring, currentKeyId: current };
 }
@@ -60,19 +60,19 @@ export function createKeyRing(keys: readonly EncryptionKey[], currentKeyId: stri
 export function readKeyRingFromEnvironment(environment: NodeJS.ProcessEnv): EncryptionKeyRing {
   const list = environment[ENCRYPTION_KEYS_VARIABLE];
   if (list === undefined || list.trim() === '') {
-    throw new ZapConfigurationError(
-      `${ENCRYPTION_KEYS_VARIABLE} is not set: give it as 'keyId:<base64 of 32 bytes>[,keyId:…]' ` +
+    throw new ZapConfigurationError({
+      message: `${ENCRYPTION_KEYS_VARIABLE} is not set: give it as 'keyId:<base64 of 32 bytes>[,keyId:…]' ` +
         `(generate a key with \`openssl rand -base64 32\`).`,
-    );
+    });
   }
   const keys = list.split(',').map((entry, index): EncryptionKey => {
     const trimmed = entry.trim();
     const separator = trimmed.indexOf(':');
     if (separator <= 0 || separator === trimmed.length - 1) {
-      throw new ZapConfigurationError(
-        `${ENCRYPTION_KEYS_VARIABLE}: entry ${index + 1} is not 'keyId:<base64 key>'; ` +
+      throw new ZapConfigurationError({
+        message: `${ENCRYPTION_KEYS_VARIABLE}: entry ${index + 1} is not 'keyId:<base64 key>'; ` +
           `expected a comma-separated list such as 'k2:<base64>,k1:<base64>'.`,
-      );
+      });
     }
     return { id: trimmed.slice(0, separator).trim(), key: trimmed.slice(separator + 1).trim() };
   });
@@ -84,19 +84,19 @@ function decodeKey(key: Uint8Array | string, id: string, where: string): Buffer 
   let bytes: Buffer;
   if (typeof key === 'string') {
     if (!BASE64_PATTERN.test(key)) {
-      throw new ZapConfigurationError(`${where}: key '${id}' is not base64.`);
+      throw new ZapConfigurationError({ message: `${where}: key '${id}' is not base64.` });
     }
     bytes = Buffer.from(key, key.includes('-') || key.includes('_') ? 'base64url' : 'base64');
   } else if (key instanceof Uint8Array) {
     bytes = Buffer.from(key);
   } else {
-    throw new ZapConfigurationError(`${where}: key '${id}' must be a Uint8Array or a base64 string.`);
+    throw new ZapConfigurationError({ message: `${where}: key '${id}' must be a Uint8Array or a base64 string.` });
   }
   if (bytes.length !== AES_256_KEY_BYTES) {
-    throw new ZapConfigurationError(
-      `${where}: key '${id}' is ${bytes.length} bytes; AES-256 needs exactly ${AES_256_KEY_BYTES} ` +
+    throw new ZapConfigurationError({
+      message: `${where}: key '${id}' is ${bytes.length} bytes; AES-256 needs exactly ${AES_256_KEY_BYTES} ` +
         `(generate one with \`openssl rand -base64 32\`).`,
-    );
+    });
   }
   return bytes;
 }

@@ -15,6 +15,8 @@ export interface ZapActivities {
   callTool(input: CallToolInput): Promise<ToolCallOutcome>;
   /** Resolves an agent's task settings (prompt from context) on the worker: used for sub-agents. */
   describeAgent(input: DescribeAgentInput): Promise<AgentTaskSettings>;
+  /** Looks at a sub-task's workflow: is it alive and able to answer? (local activity) */
+  checkSubTask(input: CheckSubTaskInput): Promise<SubTaskCheck>;
 }
 
 /** Input of {@link ZapActivities.invokeModel}. */
@@ -59,6 +61,23 @@ export interface CallToolInput {
   context?: JsonValue;
 }
 
+/** Input of {@link ZapActivities.checkSubTask}. */
+export interface CheckSubTaskInput {
+  subTaskId: string;
+}
+
+/** What {@link ZapActivities.checkSubTask} found. */
+export interface SubTaskCheck {
+  /**
+   * `running`: it can still answer; `stuck`: running, but its workflow task keeps failing;
+   * `closed`: it ended (completed after its idle timeout, failed, cancelled, terminated, timed
+   * out) without a report to its parent; `not_found`: no such workflow.
+   */
+  state: 'running' | 'stuck' | 'closed' | 'not_found';
+  /** The Temporal status or failure, for the model. */
+  detail?: string;
+}
+
 /** Input of {@link ZapActivities.describeAgent}. */
 export interface DescribeAgentInput {
   agentName: string;
@@ -66,24 +85,8 @@ export interface DescribeAgentInput {
 }
 
 /**
- * `ApplicationFailure.type` values that zap-agents activities throw. Workflows branch on these,
- * never on error classes.
+ * `ApplicationFailure.type` values that zap-agents activities and workflows throw; defined in
+ * `failure-types.ts` with the codes of the error classes. Workflows branch on these, never on
+ * error classes.
  */
-export const FailureType = {
-  LlmProvider: 'LLM_PROVIDER',
-  AgentNotFound: 'AGENT_NOT_FOUND',
-  ToolNotFound: 'TOOL_NOT_FOUND',
-  ToolArgumentsInvalid: 'TOOL_ARGUMENTS_INVALID',
-  ToolExecution: 'TOOL_EXECUTION',
-  ConversationUnavailable: 'CONVERSATION_UNAVAILABLE',
-  ToolOutcomeUnknown: 'TOOL_OUTCOME_UNKNOWN',
-  /** The model's answer is too large to store as an activity result; never retried (each attempt is paid for). */
-  ModelResultTooLarge: 'MODEL_RESULT_TOO_LARGE',
-  MaxIterationsExceeded: 'MAX_ITERATIONS_EXCEEDED',
-  /** An approval id the task does not know (update validator). */
-  ApprovalNotFound: 'APPROVAL_NOT_FOUND',
-  /** A task that can neither continue as new nor grow further (workflow). */
-  TaskStateTooLarge: 'TASK_STATE_TOO_LARGE',
-  /** A decision without an approval id or a yes/no (update validator). */
-  InvalidDecision: 'INVALID_DECISION',
-} as const;
+export { FailureType } from './failure-types';

@@ -28,4 +28,6 @@ export interface AgentTaskSettings {
   toolBackoff: { initialMs: number; coefficient: number; maximumMs: number; maximumAttempts: number };
   /** Retry tool calls whose outcome is unknown even when the tool is not declared idempotent. */
   retryUnknownOutcomes: boolean;
+  /** How long one `message_agent` call waits for the sub-agent's answer, in milliseconds (0.2.0). */
+  subAgentTimeoutMs: number;
 }

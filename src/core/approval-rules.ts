@@ -47,13 +47,13 @@ export class ApprovalRules {
 
   constructor(options: ApprovalRulesOptions) {
     if (!options || !Array.isArray(options.patterns) || options.patterns.length === 0) {
-      throw new ZapValidationError('ApprovalRules needs a non-empty `patterns` array.');
+      throw new ZapValidationError({ message: 'ApprovalRules needs a non-empty `patterns` array.' });
     }
     for (const pattern of options.patterns) {
       if (typeof pattern !== 'string' || !PATTERN_CHARACTERS.test(pattern)) {
-        throw new ZapValidationError(
-          `ApprovalRules: pattern ${JSON.stringify(pattern)} is invalid; use tool-name characters with * and ? wildcards.`,
-        );
+        throw new ZapValidationError({
+          message: `ApprovalRules: pattern ${JSON.stringify(pattern)} is invalid; use tool-name characters with * and ? wildcards.`,
+        });
       }
     }
     this.patterns = [...new Set(options.patterns)];
@@ -124,5 +124,5 @@ function parseTimeout(timeout: number | string | undefined): number {
     const unit = match ? UNIT_MILLISECONDS[(match[2] as string).toLowerCase()] : undefined;
     if (match && unit !== undefined && Number(match[1]) > 0) return Number(match[1]) * unit;
   }
-  throw new ZapValidationError(`ApprovalRules: timeout ${JSON.stringify(timeout)} is not a positive duration.`);
+  throw new ZapValidationError({ message: `ApprovalRules: timeout ${JSON.stringify(timeout)} is not a positive duration.` });
 }

@@ -49,17 +49,19 @@ function validateImagePart(part: ImageContentPart): void {
   const url = part.image_url.url;
   if (url.startsWith('data:')) {
     const match = /^data:([^;,]+);base64,/.exec(url);
-    if (!match) throw new ZapValidationError('An inline image must be a base64 data URI (data:<type>;base64,…).');
+    if (!match) {
+      throw new ZapValidationError({ message: 'An inline image must be a base64 data URI (data:<type>;base64,…).' });
+    }
     const mimeType = match[1] as string;
     if (!(ALLOWED_IMAGE_MIME_TYPES as readonly string[]).includes(mimeType)) {
-      throw new ZapValidationError(
-        `Image type '${mimeType}' is not allowed; use one of ${ALLOWED_IMAGE_MIME_TYPES.join(', ')}.`,
-      );
+      throw new ZapValidationError({
+        message: `Image type '${mimeType}' is not allowed; use one of ${ALLOWED_IMAGE_MIME_TYPES.join(', ')}.`,
+      });
     }
     return;
   }
   if (!/^https?:\/\//i.test(url)) {
-    throw new ZapValidationError(`Image URL '${url.slice(0, 80)}' must be http(s) or a base64 data URI.`);
+    throw new ZapValidationError({ message: `Image URL '${url.slice(0, 80)}' must be http(s) or a base64 data URI.` });
   }
 }
 

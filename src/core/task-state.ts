@@ -22,7 +22,8 @@ import { TaskStatus } from './task-status';
 
 /**
  * Version of the state shape written by this code. 0.1.0 wrote none (version 1).
- * 2: `schemaVersion` itself; every field of 0.1.0 may be missing and gets a default.
+ * 2: `schemaVersion` itself; every field of 0.1.0 may be missing and gets a default;
+ *    `agent.subAgentTimeoutMs` (default 24 hours).
  */
 export const TASK_STATE_SCHEMA_VERSION = 2;
 
@@ -140,6 +141,7 @@ const SETTINGS_DEFAULTS = {
   toolTimeoutMs: 60_000,
   heartbeatTimeoutMs: 20_000,
   retryUnknownOutcomes: false,
+  subAgentTimeoutMs: 24 * 60 * 60 * 1000,
 } as const;
 
 /** Defaults of the task-level settings that older tasks may lack. */
@@ -213,6 +215,7 @@ function upgradeAgentSettings(raw: AgentTaskSettings): AgentTaskSettings {
     heartbeatTimeoutMs: raw.heartbeatTimeoutMs ?? SETTINGS_DEFAULTS.heartbeatTimeoutMs,
     toolBackoff: raw.toolBackoff ?? backoffOf(toolRetry),
     retryUnknownOutcomes: raw.retryUnknownOutcomes ?? SETTINGS_DEFAULTS.retryUnknownOutcomes,
+    subAgentTimeoutMs: raw.subAgentTimeoutMs ?? SETTINGS_DEFAULTS.subAgentTimeoutMs,
   };
 }
 

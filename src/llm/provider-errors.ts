@@ -16,10 +16,15 @@ export function isRetryableStatus(status: number): boolean {
 export function toLlmProviderError(error: unknown, endpointDescription: string): LlmProviderError {
   if (LlmProviderError.isInstance(error)) return error;
   if (error instanceof APIUserAbortError) {
-    return new LlmProviderError(`Request to ${endpointDescription} was aborted.`, { retryable: true, cause: error });
+    return new LlmProviderError({
+      message: `Request to ${endpointDescription} was aborted.`,
+      retryable: true,
+      cause: error,
+    });
   }
   if (error instanceof APIConnectionError) {
-    return new LlmProviderError(`Could not reach ${endpointDescription}: ${error.message}`, {
+    return new LlmProviderError({
+      message: `Could not reach ${endpointDescription}: ${error.message}`,
       retryable: true,
       cause: error,
     });
@@ -28,7 +33,8 @@ export function toLlmProviderError(error: unknown, endpointDescription: string):
     const status = error.status;
     const detail = providerMessage(error);
     const message = detail.startsWith(String(status)) ? detail : `${status}: ${detail}`;
-    return new LlmProviderError(`${endpointDescription} answered ${message}`, {
+    return new LlmProviderError({
+      message: `${endpointDescription} answered ${message}`,
       status,
       retryable: isRetryableStatus(status),
       retryAfterMs: parseRetryAfter(error.headers),
@@ -36,7 +42,8 @@ export function toLlmProviderError(error: unknown, endpointDescription: string):
     });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new LlmProviderError(`Model call to ${endpointDescription} failed: ${message}`, {
+  return new LlmProviderError({
+    message: `Model call to ${endpointDescription} failed: ${message}`,
     retryable: true,
     cause: error,
   });

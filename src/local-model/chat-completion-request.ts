@@ -1,19 +1,17 @@
 import { z } from 'zod';
+import { textContentPartSchema, toolCallSchema } from '../core/messages';
 
 /**
  * The part of an OpenAI chat-completions request body that the local model server understands: what
  * zap-agents (and most OpenAI clients) send. Unknown fields are ignored, as OpenAI-compatible servers do.
  */
 
-const textPartSchema = z.object({ type: z.literal('text'), text: z.string() });
+/** Parts other than text (images, audio) are accepted; the model sees a placeholder for them. */
 const otherPartSchema = z.looseObject({ type: z.string() });
-const contentSchema = z.union([z.string(), z.array(z.union([textPartSchema, otherPartSchema]))]).nullable();
+const contentSchema = z.union([z.string(), z.array(z.union([textContentPartSchema, otherPartSchema]))]).nullable();
 
-const requestToolCallSchema = z.object({
-  id: z.string(),
-  type: z.literal('function').default('function'),
-  function: z.object({ name: z.string(), arguments: z.string() }),
-});
+/** The tool call zap-agents stores (`core/messages`), except that a client may leave out `type`. */
+const requestToolCallSchema = toolCallSchema.extend({ type: z.literal('function').default('function') });
 
 const requestMessageSchema = z.discriminatedUnion('role', [
   z.object({ role: z.literal('system'), content: contentSchema }),
@@ -55,9 +53,7 @@ export const chatCompletionRequestSchema = z.object({
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
 });
 
-export type ChatCompletionRequestBody = z.infer<typeof chatCompletionRequestSchema>;
 export type RequestMessage = z.infer<typeof requestMessageSchema>;
-export type RequestToolCall = z.infer<typeof requestToolCallSchema>;
 export type RequestContent = z.infer<typeof contentSchema>;
 
 /** A function tool the model may call. */

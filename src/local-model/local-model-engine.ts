@@ -78,10 +78,10 @@ export class LocalModelEngine {
     try {
       await access(options.modelPath, constants.R_OK);
     } catch (error) {
-      throw new ZapConfigurationError(
-        `LocalModelServer: no readable model file at ${options.modelPath} (scripts/ensure-local-model.sh fetches one).`,
-        { cause: error },
-      );
+      throw new ZapConfigurationError({
+        message: `LocalModelServer: no readable model file at ${options.modelPath} (scripts/ensure-local-model.sh fetches one).`,
+        cause: error,
+      });
     }
     const nodeLlamaCpp = await importNodeLlamaCpp();
     const started = performance.now();
@@ -98,7 +98,8 @@ export class LocalModelEngine {
       return new LocalModelEngine(llama, chat, options, (performance.now() - started) / 1000);
     } catch (error) {
       await llama.dispose().catch(() => undefined);
-      throw new ZapConfigurationError(`LocalModelServer could not load the model at ${options.modelPath}: ${describeError(error)}`, {
+      throw new ZapConfigurationError({
+        message: `LocalModelServer could not load the model at ${options.modelPath}: ${describeError(error)}`,
         cause: error,
       });
     }
@@ -262,18 +263,18 @@ export async function importNodeLlamaCpp(): Promise<NodeLlamaCpp> {
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new ZapConfigurationError(
-        'LocalModelServer needs the optional dependency node-llama-cpp, which is not installed: npm install node-llama-cpp',
-        { cause: error },
-      );
+      throw new ZapConfigurationError({
+        message: 'LocalModelServer needs the optional dependency node-llama-cpp, which is not installed: npm install node-llama-cpp',
+        cause: error,
+      });
     }
-    throw new ZapConfigurationError(
-      `LocalModelServer could not load node-llama-cpp: ${describeError(error)}` +
+    throw new ZapConfigurationError({
+      message: `LocalModelServer could not load node-llama-cpp: ${describeError(error)}` +
         (code === 'ERR_REQUIRE_ASYNC_MODULE' || code === 'ERR_REQUIRE_ESM'
           ? ' (it is an ES module: this code was compiled to require() it, as Jest does; run the server in its own process, e.g. src/local-model/run-local-model-server.ts)'
           : ''),
-      { cause: error },
-    );
+      cause: error,
+    });
   }
 }
 

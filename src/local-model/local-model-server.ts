@@ -342,14 +342,14 @@ function defaultThreads(): number {
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
-    throw new ZapConfigurationError(`LocalModelServer: ${name} must be a positive integer, got ${value}.`);
+    throw new ZapConfigurationError({ message: `LocalModelServer: ${name} must be a positive integer, got ${value}.` });
   }
   return value;
 }
 
 function validTemperature(value: number, name: string): number {
   if (typeof value !== 'number' || !(value >= 0 && value <= 2)) {
-    throw new ZapConfigurationError(`LocalModelServer: ${name} must be a number from 0 to 2, got ${value}.`);
+    throw new ZapConfigurationError({ message: `LocalModelServer: ${name} must be a number from 0 to 2, got ${value}.` });
   }
   return value;
 }

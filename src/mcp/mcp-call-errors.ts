@@ -78,6 +78,8 @@ export interface ToolCallFailureInput {
   error: unknown;
   serverName: string;
   toolName: string;
+  /** The model's id of the call, when the caller gave it. */
+  toolCallId?: string;
   /** The server's command or url, from `describeMcpServerTarget`. */
   target: string;
   timeoutMs: number;
@@ -92,32 +94,57 @@ export interface ToolCallFailureInput {
  * tool may have run, and only the caller's retry policy knows whether running it twice is acceptable.
  */
 export function toolCallFailureError(input: ToolCallFailureInput): ToolExecutionError {
-  const { kind, error, serverName, toolName } = input;
+  const { kind, error, serverName, toolName, toolCallId } = input;
   switch (kind) {
     case 'cancelled':
-      return toolCallCancelledError(toolName, serverName, error);
+      return toolCallCancelledError({ toolName, toolCallId, serverName, cause: error });
     case 'timed-out':
-      return new ToolExecutionError(
-        `MCP tool '${toolName}' on server '${serverName}' timed out after ${input.timeoutMs} ms.`,
-        { cause: error, outcomeUnknown: true },
-      );
+      return new ToolExecutionError({
+        toolName,
+        toolCallId,
+        message: `MCP tool '${toolName}' on server '${serverName}' timed out after ${input.timeoutMs} ms.`,
+        cause: error,
+        outcomeUnknown: true,
+      });
     case 'connection-lost':
-      return new ToolExecutionError(
-        `MCP server '${serverName}' (${input.target}) disconnected while tool '${toolName}' ` +
+      return new ToolExecutionError({
+        toolName,
+        toolCallId,
+        message:
+          `MCP server '${serverName}' (${input.target}) disconnected while tool '${toolName}' ` +
           `was running (${input.lostReason ?? describeError(error)}); the call may or may not have taken effect.` +
           input.stderrSuffix,
-        { cause: error, outcomeUnknown: true },
-      );
+        cause: error,
+        outcomeUnknown: true,
+      });
     case 'failed':
-      return new ToolExecutionError(`MCP tool '${toolName}' on server '${serverName}' failed: ${describeError(error)}`, {
+      return new ToolExecutionError({
+        toolName,
+        toolCallId,
+        message: `MCP tool '${toolName}' on server '${serverName}' failed: ${describeError(error)}`,
         cause: error,
       });
   }
 }
 
+/** Input of {@link toolCallCancelledError}. */
+export interface ToolCallCancelledInput {
+  toolName: string;
+  /** The model's id of the call, when the caller gave it. */
+  toolCallId?: string;
+  serverName: string;
+  /** The abort reason. */
+  cause: unknown;
+}
+
 /** The error of a tool call whose caller aborted it. */
-export function toolCallCancelledError(toolName: string, serverName: string, cause: unknown): ToolExecutionError {
-  return new ToolExecutionError(`MCP tool '${toolName}' on server '${serverName}' was cancelled.`, { cause });
+export function toolCallCancelledError({ toolName, toolCallId, serverName, cause }: ToolCallCancelledInput): ToolExecutionError {
+  return new ToolExecutionError({
+    toolName,
+    toolCallId,
+    message: `MCP tool '${toolName}' on server '${serverName}' was cancelled.`,
+    cause,
+  });
 }
 
 /** True for HTTP transport errors saying a stream or socket dropped (the server may be gone). */

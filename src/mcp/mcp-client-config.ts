@@ -64,7 +64,7 @@ export function describeMcpServerTarget(config: McpClientConfig): string {
  */
 export function validateMcpClientConfig(config: unknown, where: string): McpClientConfig {
   const fail = (problem: string): never => {
-    throw new ZapConfigurationError(`${where}: invalid MCP server config: ${problem}`);
+    throw new ZapConfigurationError({ message: `${where}: invalid MCP server config: ${problem}` });
   };
   if (!isPlainObject(config)) {
     return fail(`expected an object with 'name' and either 'command' or 'url', got ${describeValue(config)}.`);

@@ -56,6 +56,8 @@ export interface McpCallOptions {
   signal?: AbortSignal;
   /** Timeout of this call. @default the pool's `defaultCallTimeoutMs` */
   timeoutMs?: number;
+  /** The model's id of this call, reported in the `ToolExecutionError` of a failed call. */
+  toolCallId?: string;
 }
 
 /** {@link McpConnectionPoolOptions} with defaults applied and numbers validated. */

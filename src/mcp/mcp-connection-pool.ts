@@ -60,10 +60,10 @@ export class McpConnectionPool {
       const existing = this.servers.get(config.name);
       if (existing) {
         if (stableStringify(existing.config) !== stableStringify(config)) {
-          throw new ZapConfigurationError(
-            `Two different MCP server configs are registered under the name '${config.name}' ` +
+          throw new ZapConfigurationError({
+            message: `Two different MCP server configs are registered under the name '${config.name}' ` +
               `(${describeMcpServerTarget(existing.config)} and ${describeMcpServerTarget(config)}); give each server a unique name.`,
-          );
+          });
         }
         continue;
       }
@@ -108,11 +108,11 @@ export class McpConnectionPool {
     });
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) {
-      throw new ZapConfigurationError(
-        `${failures.length} MCP servers could not be connected:\n` +
+      throw new ZapConfigurationError({
+        message: `${failures.length} MCP servers could not be connected:\n` +
           failures.map((failure) => `- ${describeError(failure)}`).join('\n'),
-        { cause: failures[0] },
-      );
+        cause: failures[0],
+      });
     }
     return toolsByServer;
   }
@@ -138,16 +138,18 @@ export class McpConnectionPool {
     const timeoutMs = positiveOrDefault(options.timeoutMs, this.options.defaultCallTimeoutMs);
     for (let attempt = 1; ; attempt += 1) {
       if (options.signal?.aborted) {
-        throw toolCallCancelledError(toolName, serverName, options.signal.reason);
+        throw toolCallCancelledError({ toolName, toolCallId: options.toolCallId, serverName, cause: options.signal.reason });
       }
       let connection: McpServerConnection;
       try {
         connection = await this.connectionFor(entry);
       } catch (error) {
-        throw new ToolExecutionError(
-          `MCP tool '${toolName}' could not run: ${errorMessage(error)}`,
-          { cause: error },
-        );
+        throw new ToolExecutionError({
+          toolName,
+          toolCallId: options.toolCallId,
+          message: `MCP tool '${toolName}' could not run: ${errorMessage(error)}`,
+          cause: error,
+        });
       }
       // A fresh params object per attempt: the connection recognizes failed sends by identity.
       const params = {
@@ -166,7 +168,8 @@ export class McpConnectionPool {
           this.retire(connection, `request could not be delivered (${describeError(error)})`);
           continue;
         }
-        throw await this.callFailure(entry, connection, toolName, timeoutMs, options.signal, error);
+        const call = { toolName, toolCallId: options.toolCallId, timeoutMs, signal: options.signal };
+        throw await this.callFailure(entry, connection, call, error);
       }
     }
   }
@@ -199,17 +202,17 @@ export class McpConnectionPool {
   }
 
   private assertOpen(): void {
-    if (this.isClosed) throw new ZapConfigurationError('The MCP connection pool is closed.');
+    if (this.isClosed) throw new ZapConfigurationError({ message: 'The MCP connection pool is closed.' });
   }
 
   private entryFor(serverName: string): ServerEntry {
     const entry = this.servers.get(serverName);
     if (!entry) {
       const known = [...this.servers.keys()];
-      throw new ZapConfigurationError(
-        `MCP server '${serverName}' is not registered.` +
+      throw new ZapConfigurationError({
+        message: `MCP server '${serverName}' is not registered.` +
           (known.length > 0 ? ` Registered servers: ${known.join(', ')}.` : ' No MCP servers are registered.'),
-      );
+      });
     }
     return entry;
   }
@@ -270,12 +273,12 @@ export class McpConnectionPool {
         if (this.isClosed || isPermanentConnectFailure(error)) break;
       }
     }
-    throw new ZapConfigurationError(
-      `Could not connect to MCP server '${config.name}' (${describeMcpServerTarget(config)})` +
+    throw new ZapConfigurationError({
+      message: `Could not connect to MCP server '${config.name}' (${describeMcpServerTarget(config)})` +
         (attempts > 1 ? ` after ${attempts} attempts` : '') +
         `: ${lastReason}`,
-      { cause: lastError },
-    );
+      cause: lastError,
+    });
   }
 
   private async discoverTools(entry: ServerEntry): Promise<FunctionToolDefinition[]> {
@@ -298,11 +301,11 @@ export class McpConnectionPool {
           this.retire(connection, `tool listing failed (${describeError(error)})`);
           continue;
         }
-        throw new ZapConfigurationError(
-          `Could not list the tools of MCP server '${entry.config.name}' (${describeMcpServerTarget(entry.config)}): ` +
+        throw new ZapConfigurationError({
+          message: `Could not list the tools of MCP server '${entry.config.name}' (${describeMcpServerTarget(entry.config)}): ` +
             `${describeError(error)}${await connection.stderrSuffix()}`,
-          { cause: error },
-        );
+          cause: error,
+        });
       }
     }
   }
@@ -310,13 +313,11 @@ export class McpConnectionPool {
   private async callFailure(
     entry: ServerEntry,
     connection: McpServerConnection,
-    toolName: string,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
+    call: { toolName: string; toolCallId: string | undefined; timeoutMs: number; signal: AbortSignal | undefined },
     error: unknown,
   ): Promise<ToolExecutionError> {
     const kind = classifyMcpCallFailure(error, {
-      aborted: signal?.aborted === true,
+      aborted: call.signal?.aborted === true,
       connectionAlive: connection.isAlive,
     });
     // Read before waiting for stderr, which lets the connection's close handlers run.
@@ -325,9 +326,10 @@ export class McpConnectionPool {
       kind,
       error,
       serverName: entry.config.name,
-      toolName,
+      toolName: call.toolName,
+      toolCallId: call.toolCallId,
       target: describeMcpServerTarget(entry.config),
-      timeoutMs,
+      timeoutMs: call.timeoutMs,
       lostReason,
       stderrSuffix: kind === 'connection-lost' ? await connection.stderrSuffix() : '',
     });

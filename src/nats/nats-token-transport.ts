@@ -27,7 +27,7 @@ export class NatsTokenTransport implements TokenTransport {
 
   constructor(private readonly options: NatsTokenTransportOptions) {
     if (!options || (typeof options.servers !== 'string' && !Array.isArray(options.servers))) {
-      throw new ZapConfigurationError('NatsTokenTransport needs `servers`.');
+      throw new ZapConfigurationError({ message: 'NatsTokenTransport needs `servers`.' });
     }
     this.subjectPrefix = options.subjectPrefix ?? DEFAULT_TOKEN_SUBJECT_PREFIX;
   }
@@ -83,10 +83,10 @@ export class NatsTokenTransport implements TokenTransport {
         try {
           nats = await import('@nats-io/transport-node');
         } catch (error) {
-          throw new ZapConfigurationError(
-            'NatsTokenTransport needs the package @nats-io/transport-node: npm install @nats-io/transport-node',
-            { cause: error },
-          );
+          throw new ZapConfigurationError({
+            message: 'NatsTokenTransport needs the package @nats-io/transport-node: npm install @nats-io/transport-node',
+            cause: error,
+          });
         }
         return nats.connect({ servers: this.options.servers, ...this.options.connectionOptions });
       })();

@@ -21,11 +21,11 @@ import { ZapConfigurationError } from '../core/errors';
  */
 export function chainPayloadCodecs(codecs: readonly PayloadCodec[]): PayloadCodec {
   if (!Array.isArray(codecs) || codecs.length === 0) {
-    throw new ZapConfigurationError('chainPayloadCodecs needs at least one codec.');
+    throw new ZapConfigurationError({ message: 'chainPayloadCodecs needs at least one codec.' });
   }
   for (const codec of codecs) {
     if (!codec || typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
-      throw new ZapConfigurationError('chainPayloadCodecs takes PayloadCodecs with encode() and decode().');
+      throw new ZapConfigurationError({ message: 'chainPayloadCodecs takes PayloadCodecs with encode() and decode().' });
     }
   }
   const chain = [...codecs];

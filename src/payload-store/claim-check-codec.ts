@@ -71,11 +71,13 @@ export class ClaimCheckCodec implements PayloadCodec {
   constructor(options: ClaimCheckCodecOptions) {
     const store = options?.store;
     if (!store || typeof store.put !== 'function' || typeof store.get !== 'function') {
-      throw new ZapConfigurationError('ClaimCheckCodec needs a `store` with put() and get().');
+      throw new ZapConfigurationError({ message: 'ClaimCheckCodec needs a `store` with put() and get().' });
     }
     const thresholdBytes = options.thresholdBytes ?? DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES;
     if (!Number.isSafeInteger(thresholdBytes) || thresholdBytes < 0) {
-      throw new ZapConfigurationError(`ClaimCheckCodec \`thresholdBytes\` must be a non-negative integer, not ${String(thresholdBytes)}.`);
+      throw new ZapConfigurationError({
+        message: `ClaimCheckCodec \`thresholdBytes\` must be a non-negative integer, not ${String(thresholdBytes)}.`,
+      });
     }
     this.store = store;
     this.thresholdBytes = thresholdBytes;
@@ -121,25 +123,30 @@ export class ClaimCheckCodec implements PayloadCodec {
     const location = this.store.location;
     const where = location === undefined ? 'the payload store' : `the payload store at ${location}`;
     if (bytes === undefined) {
-      throw new PayloadStoreError(
-        `Payload '${key}' (${reference.size} bytes) is not in ${where}: it was deleted or expired, or this process ` +
+      throw new PayloadStoreError({
+        message: `Payload '${key}' (${reference.size} bytes) is not in ${where}: it was deleted or expired, or this process ` +
           'reads another store than the one that wrote it (a FileSystemPayloadStore on another host?).',
-        { failure: 'missing', key, location },
-      );
+        failure: 'missing',
+        key,
+        location,
+      });
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (bytes.length !== reference.size || sha256 !== reference.sha256) {
-      throw new PayloadStoreError(
-        `Payload '${key}' in ${where} is corrupted: expected ${reference.size} bytes with SHA-256 ${reference.sha256}, ` +
+      throw new PayloadStoreError({
+        message: `Payload '${key}' in ${where} is corrupted: expected ${reference.size} bytes with SHA-256 ${reference.sha256}, ` +
           `found ${bytes.length} bytes with SHA-256 ${sha256}.`,
-        { failure: 'corrupted', key, location },
-      );
+        failure: 'corrupted',
+        key,
+        location,
+      });
     }
     try {
       const decoded = temporal.api.common.v1.Payload.decode(bytes);
       return { metadata: { ...decoded.metadata }, data: decoded.data };
     } catch (error) {
-      throw new PayloadStoreError(`Payload '${key}' in ${where} matches its hash but is not a Temporal payload.`, {
+      throw new PayloadStoreError({
+        message: `Payload '${key}' in ${where} matches its hash but is not a Temporal payload.`,
         failure: 'corrupted',
         key,
         location,
@@ -158,18 +165,21 @@ export class ClaimCheckCodec implements PayloadCodec {
     const parsed = claimCheckReferenceSchema.safeParse(json);
     if (parsed.success && isValidStoreKey(parsed.data.key)) return parsed.data;
     const key = parsed.success ? parsed.data.key : undefined;
-    throw new PayloadStoreError(
-      `A '${CLAIM_CHECK_ENCODING}' payload is not a valid reference${key === undefined ? '' : ` (key '${key}')`}: ` +
+    throw new PayloadStoreError({
+      message: `A '${CLAIM_CHECK_ENCODING}' payload is not a valid reference${key === undefined ? '' : ` (key '${key}')`}: ` +
         'its data must be JSON {"key":"sha256/<hex>","sha256":"<64 hex>","size":<bytes>}.',
-      { failure: 'invalid-reference', key, location: this.store.location },
-    );
+      failure: 'invalid-reference',
+      key,
+      location: this.store.location,
+    });
   }
 
   private storeFailure(message: string, key: string, error: unknown): PayloadStoreError {
     if (PayloadStoreError.isInstance(error)) return error;
     const location = this.store.location;
     const detail = error instanceof Error ? error.message : String(error);
-    return new PayloadStoreError(`${message}${location === undefined ? '' : ` at ${location}`}: ${detail}`, {
+    return new PayloadStoreError({
+      message: `${message}${location === undefined ? '' : ` at ${location}`}: ${detail}`,
       failure: 'unavailable',
       key,
       location,

@@ -35,7 +35,7 @@ export class FileSystemPayloadStore implements PayloadStore {
 
   constructor(options: FileSystemPayloadStoreOptions) {
     if (typeof options?.directory !== 'string' || options.directory.trim() === '') {
-      throw new ZapConfigurationError('FileSystemPayloadStore needs a `directory`.');
+      throw new ZapConfigurationError({ message: 'FileSystemPayloadStore needs a `directory`.' });
     }
     this.directory = resolve(options.directory);
   }
@@ -79,7 +79,8 @@ export class FileSystemPayloadStore implements PayloadStore {
 
   private pathOf(key: string): string {
     if (!isValidStoreKey(key)) {
-      throw new PayloadStoreError(`'${key}' is not a valid payload store key (segments of [A-Za-z0-9._-] separated by '/').`, {
+      throw new PayloadStoreError({
+        message: `'${key}' is not a valid payload store key (segments of [A-Za-z0-9._-] separated by '/').`,
         failure: 'invalid-reference',
         key,
         location: this.directory,

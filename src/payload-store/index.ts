@@ -25,4 +25,4 @@ export {
   type ClaimCheckCodecOptions,
 } from './claim-check-codec';
 export { chainPayloadCodecs } from './chain-payload-codecs';
-export { PayloadStoreError, type PayloadStoreFailure } from './payload-store-error';
+export { PayloadStoreError, type PayloadStoreErrorOptions, type PayloadStoreFailure } from './payload-store-error';

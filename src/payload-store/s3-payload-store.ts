@@ -64,16 +64,16 @@ export class S3PayloadStore implements PayloadStore {
 
   constructor(options: S3PayloadStoreOptions) {
     if (typeof options?.bucket !== 'string' || options.bucket.trim() === '') {
-      throw new ZapConfigurationError('S3PayloadStore needs a `bucket`.');
+      throw new ZapConfigurationError({ message: 'S3PayloadStore needs a `bucket`.' });
     }
     if (options.prefix !== undefined && typeof options.prefix !== 'string') {
-      throw new ZapConfigurationError('S3PayloadStore `prefix` must be a string.');
+      throw new ZapConfigurationError({ message: 'S3PayloadStore `prefix` must be a string.' });
     }
     const ownClientOptions = (['endpoint', 'region', 'credentials', 'forcePathStyle'] as const).filter((name) => options[name] !== undefined);
     if (options.client !== undefined && ownClientOptions.length > 0) {
-      throw new ZapConfigurationError(
-        `S3PayloadStore takes either a \`client\` or ${ownClientOptions.map((name) => `\`${name}\``).join(', ')}, not both: configure your client instead.`,
-      );
+      throw new ZapConfigurationError({
+        message: `S3PayloadStore takes either a \`client\` or ${ownClientOptions.map((name) => `\`${name}\``).join(', ')}, not both: configure your client instead.`,
+      });
     }
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
@@ -124,7 +124,8 @@ export class S3PayloadStore implements PayloadStore {
         try {
           sdk = await import('@aws-sdk/client-s3');
         } catch (error) {
-          throw new ZapConfigurationError('S3PayloadStore needs the package @aws-sdk/client-s3: npm install @aws-sdk/client-s3', {
+          throw new ZapConfigurationError({
+            message: 'S3PayloadStore needs the package @aws-sdk/client-s3: npm install @aws-sdk/client-s3',
             cause: error,
           });
         }

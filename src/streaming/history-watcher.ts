@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 
 /** History events per page; a shorter page means the watcher has read everything that exists. */
-const PAGE_SIZE = 1000;
+const HISTORY_PAGE_SIZE = 1000;
 
 /** Counters of what a watcher cost, for benchmarks and tests. */
 export interface HistoryWatcherStatistics {
@@ -39,12 +39,12 @@ export class HistoryWatcher {
   async start(): Promise<void> {
     let caughtUp!: () => void;
     const ready = new Promise<void>((resolve) => (caughtUp = resolve));
-    this.loop = this.run(caughtUp).catch((error: unknown) => {
+    this.loop = this.followHistory(caughtUp).catch((error: unknown) => {
       if (!this.closed) this.failure = error;
     }).finally(() => {
       this.finished = true;
       caughtUp();
-      this.wake();
+      this.wakeWaiters();
     });
     await ready;
   }
@@ -80,11 +80,11 @@ export class HistoryWatcher {
   async close(): Promise<void> {
     this.closed = true;
     this.request?.abort();
-    this.wake();
+    this.wakeWaiters();
     await this.loop;
   }
 
-  private async run(caughtUp: () => void): Promise<void> {
+  private async followHistory(caughtUp: () => void): Promise<void> {
     let runId: string | undefined;
     let nextPageToken: Uint8Array | undefined;
     let isCaughtUp = false;
@@ -96,15 +96,15 @@ export class HistoryWatcher {
           execution: { workflowId: this.workflowId, runId },
           waitNewEvent: true,
           nextPageToken,
-          maximumPageSize: PAGE_SIZE,
+          maximumPageSize: HISTORY_PAGE_SIZE,
         }),
       );
       const events = response.history?.events ?? [];
       // Workflow state (and so the event log) changes only when a workflow task completes: waking
       // on other events (a task scheduled or started, an activity started) would query the
       // workflow mid-step, where Temporal holds one query per workflow and refuses the next.
-      if (isCaughtUp && events.some(changesWorkflowState)) this.changed();
-      if (!isCaughtUp && events.length < PAGE_SIZE) {
+      if (isCaughtUp && events.some(changesWorkflowState)) this.recordChange();
+      if (!isCaughtUp && events.length < HISTORY_PAGE_SIZE) {
         // A page shorter than the page size is the end of what exists: from here on, responses
         // come back only when something new happens.
         isCaughtUp = true;
@@ -119,7 +119,7 @@ export class HistoryWatcher {
       if (nextRunId === undefined) return;
       runId = nextRunId;
       nextPageToken = undefined;
-      this.changed();
+      this.recordChange();
     }
   }
 
@@ -142,13 +142,13 @@ export class HistoryWatcher {
     }
   }
 
-  private changed(): void {
+  private recordChange(): void {
     this.version += 1;
     this.statistics.changes += 1;
-    this.wake();
+    this.wakeWaiters();
   }
 
-  private wake(): void {
+  private wakeWaiters(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const waiter of waiters) waiter();

@@ -69,7 +69,7 @@ export async function* streamTaskEvents(
     try {
       await watcher.start();
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError || isNotFound(error)) throw new TaskNotFoundError(taskId, { cause: error });
+      if (error instanceof WorkflowNotFoundError || isNotFound(error)) throw new TaskNotFoundError({ taskId, cause: error });
       throw error;
     }
     let since = options.since ?? 0;
@@ -92,7 +92,7 @@ export async function* streamTaskEvents(
             if (event.seq <= since) continue;
             since = event.seq;
             tokens.onDurableEvent(event);
-            if (isWanted(event, options)) yield event;
+            if (passesStreamFilters(event, options)) yield event;
             if (FINAL_EVENT_TYPES.has(event.type) && (!options.untilClosed || event.type !== 'completed')) return;
             if (signal?.aborted) return;
           }
@@ -130,12 +130,13 @@ async function queryEvents(
     return await client.withAbortSignal(signal, () => handle.query(getEventsQuery, since, {}));
   } catch (error) {
     if (signal?.aborted) return undefined;
-    if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError(taskId, { cause: error });
+    if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError({ taskId, cause: error });
     throw error;
   }
 }
 
-function isWanted(event: TaskEvent, options: TaskStreamOptions): boolean {
+/** False for the event types the options leave out (`includeThinking`, `includeToolEvents`). */
+function passesStreamFilters(event: TaskEvent, options: TaskStreamOptions): boolean {
   if (event.type === 'thinking') return options.includeThinking !== false;
   if (event.type === 'tool_call' || event.type === 'tool_result') return options.includeToolEvents !== false;
   return true;

@@ -1,24 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-import { buildChatCompletionBody } from '../openai-wire/chat-completion-body';
 import { CHAT_COMPLETIONS_PATHS, HEALTH_PATH, MODELS_PATHS, normalizeRequestPath } from '../openai-wire/endpoint-paths';
 import { buildErrorBody } from '../openai-wire/error-body';
 import { formatServerUrl, listenHttp } from '../openai-wire/http-listener';
 import { buildModelListBody } from '../openai-wire/model-list-body';
-import { DONE_EVENT_DATA } from '../openai-wire/server-sent-events';
 import { HttpExchange } from './scripted-llm/http-exchange';
-import { buildMessageChunks } from './scripted-llm/message-chunks';
-import { resolveMessage } from './scripted-llm/resolved-message';
-import type {
-  ScriptedError,
-  ScriptedRequest,
-  ScriptedResponse,
-  ScriptedTextMessage,
-  ScriptedToolCallMessage,
-  ScriptHandler,
-} from './scripted-llm/scripted-response';
+import { RequestLog } from './scripted-llm/request-log';
+import {
+  isMessageResponse,
+  unauthorizedError,
+  writeScriptedError,
+  writeScriptedResponse,
+} from './scripted-llm/response-writer';
+import type { ScriptedRequest, ScriptedResponse, ScriptHandler } from './scripted-llm/scripted-response';
 
 export { scripted, type ScriptedErrorOptions, type ScriptedToolCallsOptions } from './scripted-llm/scripted-builders';
 export type {
@@ -79,12 +74,6 @@ export interface ScriptedLlmServerOptions {
   chunkDelayMs?: number;
 }
 
-interface RequestWaiter {
-  count: number;
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
 /**
  * A scripted OpenAI-compatible chat-completions server on `node:http`, for tests and benchmarks. Point an
  * OpenAI client at `baseURL`; each `POST /v1/chat/completions` is answered by the next scripted response
@@ -104,8 +93,7 @@ export class ScriptedLlmServer {
   private readonly fallback: ScriptedResponse | undefined;
   private readonly apiKey: string | undefined;
   private readonly chunkDelayMs: number;
-  private recorded: ScriptedRequest[] = [];
-  private readonly waiters = new Set<RequestWaiter>();
+  private readonly log = new RequestLog();
   private readonly exchanges = new Set<HttpExchange>();
   /** Open sockets, each with a promise that resolves once its handle is closed. */
   private readonly sockets = new Map<Socket, Promise<void>>();
@@ -162,7 +150,7 @@ export class ScriptedLlmServer {
 
   /** Every chat completion request received, in order, including those answered with errors. */
   get requests(): readonly ScriptedRequest[] {
-    return [...this.recorded];
+    return this.log.requests;
   }
 
   /** Appends responses to the script. */
@@ -177,7 +165,7 @@ export class ScriptedLlmServer {
 
   /** Number of chat completion requests received so far. */
   requestCount(): number {
-    return this.recorded.length;
+    return this.log.count;
   }
 
   /**
@@ -186,41 +174,14 @@ export class ScriptedLlmServer {
    * @param timeoutMs @default 10000
    */
   waitForRequests(count: number, timeoutMs: number = DEFAULT_WAIT_FOR_REQUESTS_TIMEOUT_MS): Promise<void> {
-    if (this.recorded.length >= count) return Promise.resolve();
-    if (this.closing) {
-      return Promise.reject(new Error(`ScriptedLlmServer is closed: waitForRequests(${count}) cannot succeed`));
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiter.reject(
-          new Error(
-            `ScriptedLlmServer.waitForRequests(${count}) timed out after ${timeoutMs}ms: ` +
-              `${this.recorded.length} request(s) received`,
-          ),
-        );
-      }, timeoutMs);
-      const waiter: RequestWaiter = {
-        count,
-        resolve: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          reject(error);
-        },
-      };
-      this.waiters.add(waiter);
-    });
+    return this.log.waitFor(count, timeoutMs);
   }
 
   /** Clears the script, the handler and the recorded requests. The fallback and options stay. */
   reset(): void {
     this.script.length = 0;
     this.handler = undefined;
-    this.recorded = [];
+    this.log.clear();
   }
 
   /**
@@ -233,9 +194,7 @@ export class ScriptedLlmServer {
   }
 
   private async shutDown(): Promise<void> {
-    for (const waiter of [...this.waiters]) {
-      waiter.reject(new Error(`ScriptedLlmServer closed before ${waiter.count} request(s) arrived`));
-    }
+    this.log.close();
     for (const exchange of [...this.exchanges]) exchange.finish();
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
@@ -262,7 +221,7 @@ export class ScriptedLlmServer {
       exchange.sendJson(200, { status: 'ok' });
     } else if (MODELS_PATHS.has(path) && method === 'GET') {
       if (!this.isAuthorized(exchange.request.headers)) {
-        this.sendError(exchange, unauthorizedError());
+        writeScriptedError(exchange, unauthorizedError());
         return;
       }
       exchange.sendJson(200, buildModelListBody(DEFAULT_SCRIPTED_MODEL));
@@ -276,7 +235,7 @@ export class ScriptedLlmServer {
     if (rawBody === undefined) return;
     const parsedBody = parseJsonObject(rawBody);
     const record: ScriptedRequest = {
-      index: this.recorded.length,
+      index: this.log.count,
       receivedAt: Date.now(),
       method,
       path,
@@ -284,8 +243,7 @@ export class ScriptedLlmServer {
       body: parsedBody ?? rawBody,
       response: undefined,
     };
-    this.recorded.push(record);
-    this.notifyWaiters();
+    this.log.add(record);
 
     let response: ScriptedResponse;
     if (!this.isAuthorized(exchange.request.headers)) {
@@ -296,7 +254,11 @@ export class ScriptedLlmServer {
       response = this.withToolCallIds(await this.chooseResponse(record));
     }
     record.response = response;
-    await this.serve(exchange, record, response);
+    await writeScriptedResponse(exchange, record, response, {
+      defaultModel: DEFAULT_SCRIPTED_MODEL,
+      chunkDelayMs: this.chunkDelayMs,
+      nextToolCallId: () => this.nextToolCallId(),
+    });
   }
 
   /** The next scripted response, else the handler's, else the fallback. Takes from the script synchronously. */
@@ -321,79 +283,6 @@ export class ScriptedLlmServer {
     );
   }
 
-  private async serve(exchange: HttpExchange, record: ScriptedRequest, response: ScriptedResponse): Promise<void> {
-    switch (response.kind) {
-      case 'hang':
-        return;
-      case 'disconnect':
-        if (await exchange.wait(response.delayMs ?? 0)) exchange.destroy();
-        return;
-      case 'error':
-        if (await exchange.wait(response.delayMs ?? 0)) this.sendError(exchange, response);
-        return;
-      case undefined:
-      case 'message':
-        await this.serveMessage(exchange, record, response);
-        return;
-      default: {
-        const kind = String((response as { kind: unknown }).kind);
-        this.sendError(exchange, { kind: 'error', status: 500, message: `Unknown scripted response kind: ${kind}` });
-      }
-    }
-  }
-
-  private async serveMessage(
-    exchange: HttpExchange,
-    record: ScriptedRequest,
-    message: ScriptedTextMessage | ScriptedToolCallMessage,
-  ): Promise<void> {
-    if (!(await exchange.wait(message.delayMs ?? 0))) return;
-    const body = record.body as Record<string, unknown>;
-    const resolved = resolveMessage(message, body['messages'], () => this.nextToolCallId());
-    const identity = {
-      id: `chatcmpl-${randomUUID().replaceAll('-', '')}`,
-      created: Math.floor(Date.now() / 1000),
-      model: typeof body['model'] === 'string' ? body['model'] : DEFAULT_SCRIPTED_MODEL,
-    };
-    const disconnectAfterChunks = message.disconnectAfterChunks;
-
-    if (body['stream'] !== true) {
-      if (disconnectAfterChunks !== undefined) exchange.destroy();
-      else exchange.sendJson(200, buildChatCompletionBody(resolved, identity));
-      return;
-    }
-
-    const streamOptions = body['stream_options'];
-    const includeUsage =
-      typeof streamOptions === 'object' &&
-      streamOptions !== null &&
-      (streamOptions as Record<string, unknown>)['include_usage'] === true;
-    const chunks = buildMessageChunks(resolved, identity, includeUsage);
-    const chunkDelayMs = message.chunkDelayMs ?? this.chunkDelayMs;
-    exchange.startEventStream();
-    for (const [position, chunk] of chunks.entries()) {
-      if (position > 0 && !(await exchange.wait(chunkDelayMs))) return;
-      if (disconnectAfterChunks !== undefined && position >= disconnectAfterChunks) {
-        exchange.destroyAfterFlush();
-        return;
-      }
-      exchange.writeEvent(JSON.stringify(chunk));
-    }
-    if (!(await exchange.wait(chunkDelayMs))) return;
-    exchange.writeEvent(DONE_EVENT_DATA);
-    exchange.endResponse();
-  }
-
-  private sendError(exchange: HttpExchange, error: ScriptedError): void {
-    const headers: OutgoingHttpHeaders = {};
-    if (error.retryAfterSeconds !== undefined) {
-      headers['retry-after'] = String(error.retryAfterSeconds);
-      headers['retry-after-ms'] = String(Math.round(error.retryAfterSeconds * 1000));
-    }
-    const message = error.message ?? `Scripted error (HTTP ${error.status})`;
-    exchange.sendJson(error.status, buildErrorBody(error.status, message, error.type, error.code), headers);
-  }
-
   /** Answers 500 (or drops the connection if the answer had started) when serving itself failed. */
   private failExchange(exchange: HttpExchange, error: unknown): void {
     if (!exchange.isOpen) return;
@@ -401,7 +290,7 @@ export class ScriptedLlmServer {
       exchange.destroy();
       return;
     }
-    this.sendError(exchange, {
+    writeScriptedError(exchange, {
       kind: 'error',
       status: 500,
       message: `ScriptedLlmServer internal error: ${describeError(error)}`,
@@ -425,26 +314,6 @@ export class ScriptedLlmServer {
     this.toolCallCount += 1;
     return `call_${this.toolCallCount}`;
   }
-
-  private notifyWaiters(): void {
-    for (const waiter of [...this.waiters]) {
-      if (this.recorded.length >= waiter.count) waiter.resolve();
-    }
-  }
-}
-
-function isMessageResponse(response: ScriptedResponse): response is ScriptedTextMessage | ScriptedToolCallMessage {
-  return response.kind === undefined || response.kind === 'message';
-}
-
-function unauthorizedError(): ScriptedError {
-  return {
-    kind: 'error',
-    status: 401,
-    message: 'Incorrect API key provided',
-    type: 'invalid_request_error',
-    code: 'invalid_api_key',
-  };
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {

@@ -58,16 +58,16 @@ export class AgentToolbox {
 
   private async buildCatalog(agentName: string): Promise<Map<string, ResolvedTool>> {
     const agent = this.agents.get(agentName);
-    if (!agent) throw new ZapConfigurationError(`Agent '${agentName}' is not registered.`);
+    if (!agent) throw new ZapConfigurationError({ message: `Agent '${agentName}' is not registered.` });
     const catalog = new Map<string, ResolvedTool>();
     const origins = new Map<string, string>();
     const add = (entry: ResolvedTool, origin: string): void => {
       const name = entry.definition.name;
       const previous = origins.get(name);
       if (previous !== undefined) {
-        throw new ZapConfigurationError(
-          `Agent '${agentName}' has two tools named '${name}': ${previous} and ${origin}. Rename one of them.`,
-        );
+        throw new ZapConfigurationError({
+          message: `Agent '${agentName}' has two tools named '${name}': ${previous} and ${origin}. Rename one of them.`,
+        });
       }
       origins.set(name, origin);
       catalog.set(name, entry);
@@ -97,7 +97,7 @@ export class AgentToolbox {
     if (agent.subAgents.length > 0) {
       const subAgents = agent.subAgents.map((name) => {
         const subAgent = this.agents.get(name);
-        return { name, description: subAgent ? describeAgent(subAgent) : name };
+        return { name, description: subAgent ? subAgentToolDescription(subAgent) : name };
       });
       add({ kind: 'message_agent', definition: messageAgentToolDefinition(subAgents) }, `the built-in ${MESSAGE_AGENT_TOOL_NAME}`);
     }
@@ -105,7 +105,8 @@ export class AgentToolbox {
   }
 }
 
-function describeAgent(agent: ZapAgent<any>): string {
+/** How `message_agent` describes a sub-agent to the model: its discovery prompt, else its prompt's first line. */
+function subAgentToolDescription(agent: ZapAgent<any>): string {
   if (agent.discoveryPrompt) return agent.discoveryPrompt;
   if (typeof agent.prompt === 'string') return agent.prompt.split('\n')[0]?.slice(0, 200) ?? agent.name;
   return agent.name;

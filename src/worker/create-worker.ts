@@ -63,12 +63,13 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
     try {
       connection = await NativeConnection.connect({ address, tls, apiKey });
     } catch (error) {
-      throw new ZapConnectionError(
-        `Worker could not connect to Temporal at ${address}: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
+      throw new ZapConnectionError({
+        message: `Worker could not connect to Temporal at ${address}: ${error instanceof Error ? error.message : String(error)}`,
+        cause: error,
+      });
     }
     const activities = createActivities({
+      client,
       agents: options.agents,
       toolbox,
       mcpPool,
@@ -78,7 +79,9 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
     });
     const { payloadCodec } = options;
     if (payloadCodec && extra.dataConverter?.payloadCodecs?.length) {
-      throw new ZapConfigurationError('Give the payload codec either as Zap `payloadCodec` or in worker `dataConverter`, not both.');
+      throw new ZapConfigurationError({
+        message: 'Give the payload codec either as Zap `payloadCodec` or in worker `dataConverter`, not both.',
+      });
     }
     const worker = await Worker.create({
       shutdownGraceTime: DEFAULT_SHUTDOWN_GRACE_TIME,
@@ -137,12 +140,14 @@ function compileDeployment(
 ): WorkerOptions['workerDeploymentOptions'] {
   if (deployment === undefined) return undefined;
   if (extra.workerDeploymentOptions) {
-    throw new ZapConfigurationError('Give the worker deployment either as `deployment` or as worker `workerDeploymentOptions`, not both.');
+    throw new ZapConfigurationError({
+      message: 'Give the worker deployment either as `deployment` or as worker `workerDeploymentOptions`, not both.',
+    });
   }
   if (extra.useVersioning || extra.buildId !== undefined) {
-    throw new ZapConfigurationError(
-      '`deployment` (Worker Versioning with deployments) cannot be combined with the deprecated worker `buildId` / `useVersioning`.',
-    );
+    throw new ZapConfigurationError({
+      message: '`deployment` (Worker Versioning with deployments) cannot be combined with the deprecated worker `buildId` / `useVersioning`.',
+    });
   }
   return compileWorkerDeploymentOptions(deployment);
 }

@@ -39,18 +39,18 @@ export function readWorkerDeploymentFromEnvironment(environment: NodeJS.ProcessE
   const behavior = readVariable(environment, VERSIONING_BEHAVIOR_VARIABLE);
   if (name === undefined && buildId === undefined) {
     if (behavior !== undefined) {
-      throw new ZapConfigurationError(
-        `${VERSIONING_BEHAVIOR_VARIABLE} is set but ${DEPLOYMENT_NAME_VARIABLE} and ${BUILD_ID_VARIABLE} are not; ` +
+      throw new ZapConfigurationError({
+        message: `${VERSIONING_BEHAVIOR_VARIABLE} is set but ${DEPLOYMENT_NAME_VARIABLE} and ${BUILD_ID_VARIABLE} are not; ` +
           'set both to run a versioned worker, or unset it.',
-      );
+      });
     }
     return undefined;
   }
   if (name === undefined || buildId === undefined) {
     const [given, missing] = name === undefined ? [BUILD_ID_VARIABLE, DEPLOYMENT_NAME_VARIABLE] : [DEPLOYMENT_NAME_VARIABLE, BUILD_ID_VARIABLE];
-    throw new ZapConfigurationError(
-      `${given} is set but ${missing} is not: set both to run a versioned worker (Temporal Worker Versioning), or neither.`,
-    );
+    throw new ZapConfigurationError({
+      message: `${given} is set but ${missing} is not: set both to run a versioned worker (Temporal Worker Versioning), or neither.`,
+    });
   }
   const deployment: ZapWorkerDeploymentOptions = { name, buildId };
   if (behavior !== undefined) deployment.versioningBehavior = parseBehavior(behavior);
@@ -63,7 +63,9 @@ function readVariable(environment: NodeJS.ProcessEnv, variable: string): string 
   const value = environment[variable];
   if (value === undefined || value === '') return undefined;
   if (value.trim() !== value) {
-    throw new ZapConfigurationError(`${variable} must not start or end with whitespace: ${JSON.stringify(value)}.`);
+    throw new ZapConfigurationError({
+      message: `${variable} must not start or end with whitespace: ${JSON.stringify(value)}.`,
+    });
   }
   return value;
 }
@@ -73,7 +75,9 @@ function parseBehavior(value: string): ZapVersioningBehavior {
   const normalized = value.toLowerCase().replace(/_/g, '-');
   const behavior = VERSIONING_BEHAVIORS.find((candidate) => candidate === normalized);
   if (!behavior) {
-    throw new ZapConfigurationError(`${VERSIONING_BEHAVIOR_VARIABLE} must be ${listBehaviors()}, not ${JSON.stringify(value)}.`);
+    throw new ZapConfigurationError({
+      message: `${VERSIONING_BEHAVIOR_VARIABLE} must be ${listBehaviors()}, not ${JSON.stringify(value)}.`,
+    });
   }
   return behavior;
 }

@@ -97,7 +97,9 @@ export function compileWorkerDeploymentOptions(
   labels: DeploymentFieldLabels = DEPLOYMENT_OPTION_LABELS,
 ): WorkerDeploymentOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ZapConfigurationError(`Worker \`deployment\` must be an object with \`name\` and \`buildId\`, not ${describeValue(options)}.`);
+    throw new ZapConfigurationError({
+      message: `Worker \`deployment\` must be an object with \`name\` and \`buildId\`, not ${describeValue(options)}.`,
+    });
   }
   const deploymentName = requireName(options.name, labels.name);
   const buildId = requireName(options.buildId, labels.buildId);
@@ -105,21 +107,25 @@ export function compileWorkerDeploymentOptions(
   // without an error, so every task routed to it would wait forever. Refuse them here instead.
   const delimiter = ['.', ':'].find((character) => deploymentName.includes(character));
   if (delimiter) {
-    throw new ZapConfigurationError(
-      `${labels.name} must not contain '${delimiter}' (Temporal separates deployment name and build id with it): ${JSON.stringify(deploymentName)}.`,
-    );
+    throw new ZapConfigurationError({
+      message: `${labels.name} must not contain '${delimiter}' (Temporal separates deployment name and build id with it): ${JSON.stringify(deploymentName)}.`,
+    });
   }
   for (const [label, value] of [
     [labels.name, deploymentName],
     [labels.buildId, buildId],
   ] as const) {
     if (value.startsWith(RESERVED_PREFIX)) {
-      throw new ZapConfigurationError(`${label} must not start with '${RESERVED_PREFIX}' (reserved by Temporal): ${JSON.stringify(value)}.`);
+      throw new ZapConfigurationError({
+        message: `${label} must not start with '${RESERVED_PREFIX}' (reserved by Temporal): ${JSON.stringify(value)}.`,
+      });
     }
   }
   const behavior = options.versioningBehavior ?? DEFAULT_VERSIONING_BEHAVIOR;
   if (!VERSIONING_BEHAVIORS.includes(behavior)) {
-    throw new ZapConfigurationError(`${labels.versioningBehavior} must be ${listBehaviors()}, not ${describeValue(behavior)}.`);
+    throw new ZapConfigurationError({
+      message: `${labels.versioningBehavior} must be ${listBehaviors()}, not ${describeValue(behavior)}.`,
+    });
   }
   return {
     useWorkerVersioning: true,
@@ -135,10 +141,10 @@ export function listBehaviors(): string {
 
 function requireName(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new ZapConfigurationError(`${what} must be a non-empty string, not ${describeValue(value)}.`);
+    throw new ZapConfigurationError({ message: `${what} must be a non-empty string, not ${describeValue(value)}.` });
   }
   if (value.trim() !== value) {
-    throw new ZapConfigurationError(`${what} must not start or end with whitespace: ${JSON.stringify(value)}.`);
+    throw new ZapConfigurationError({ message: `${what} must not start or end with whitespace: ${JSON.stringify(value)}.` });
   }
   return value;
 }

@@ -26,6 +26,8 @@ export const Patch = {
   IterationsPerRequest: 'zap-iterations-per-request',
   /** 0.2.0: any Temporal failure that ends a task fails it explicitly (event, parent told). */
   FailOnTemporalFailure: 'zap-fail-on-temporal-failure',
+  /** 0.2.0: a sub-agent wait has a timeout and checks the child's liveness (a local activity). */
+  SubTaskLiveness: 'zap-sub-task-liveness',
 } as const satisfies Record<string, `zap-${string}`>;
 
 /** A patch id of the agent workflow. */

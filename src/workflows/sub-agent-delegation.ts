@@ -5,10 +5,12 @@ import {
   ChildWorkflowCancellationType,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyLocalActivities,
   startChild,
 } from '@temporalio/workflow';
 import type { ZapActivities } from '../core/activity-contracts';
+import { Patch } from './patches';
 import type { DurableEventInput } from '../core/events';
 import type { ToolCallOutcome } from '../core/tool-definition';
 import {
@@ -34,7 +36,7 @@ export interface DelegationHost {
   emit(event: DurableEventInput): void;
 }
 
-const { describeAgent } = proxyLocalActivities<ZapActivities>({ startToCloseTimeout: '30 seconds' });
+const { describeAgent, checkSubTask } = proxyLocalActivities<ZapActivities>({ startToCloseTimeout: '30 seconds' });
 
 /**
  * The built-in `message_agent` tool: a new conversation starts a child task of the named
@@ -132,6 +134,33 @@ export class SubAgentDelegation {
     return this.waitForAnswer(conversation, 0);
   }
 
+  /**
+   * Waits for the sub-task's answer until the agent's sub-agent timeout, checking now and then
+   * (5 s, doubling up to 10 min) that the child can still answer. Returns what went wrong, if
+   * anything: a child that was terminated, reset away, timed out, closed without reporting, or
+   * is stuck in a failing workflow task is reported to the model instead of blocking the turn.
+   */
+  private async waitWhileAlive(conversation: SubConversation, answered: () => boolean): Promise<string | undefined> {
+    const timeoutMs = this.host.input.agent.subAgentTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    for (let pause = FIRST_LIVENESS_CHECK_MS; ; pause = Math.min(pause * 2, MAX_LIVENESS_CHECK_MS)) {
+      const remaining = deadline - Date.now();
+      if (await condition(answered, Math.max(1, Math.min(pause, remaining)))) return undefined;
+      if (Date.now() >= deadline) return `gave no answer within ${formatWait(timeoutMs)}; it may still answer later (continue the conversation to ask again).`;
+      let check;
+      try {
+        check = await checkSubTask({ subTaskId: conversation.subTaskId });
+      } catch {
+        continue; // The check itself failed (Temporal busy): keep waiting, check again later.
+      }
+      // The report may have arrived while the check ran.
+      if (answered()) return undefined;
+      if (check.state === 'not_found') return 'no longer exists.';
+      if (check.state === 'closed') return `ended without an answer (${check.detail ?? 'closed'}).`;
+      if (check.state === 'stuck') return `is stuck: ${check.detail ?? 'its workflow task keeps failing'}. An operator must fix or reset it.`;
+    }
+  }
+
   private async continueConversation(subTaskId: string, agentName: unknown, message: string): Promise<ToolCallOutcome> {
     const conversation = this.state.conversations.find((candidate) => candidate.subTaskId === subTaskId);
     if (!conversation) {
@@ -159,10 +188,19 @@ export class SubAgentDelegation {
 
   private async waitForAnswer(conversation: SubConversation, answeredBefore: number): Promise<ToolCallOutcome> {
     const { subTaskId, agentName } = conversation;
-    await condition(() => {
+    const answered = (): boolean => {
       const update = this.state.updates[subTaskId];
       return update !== undefined && (update.answerNumber > answeredBefore || update.status !== 'completed');
-    });
+    };
+    if (!patched(Patch.SubTaskLiveness)) {
+      await condition(answered);
+    } else {
+      const problem = await this.waitWhileAlive(conversation, answered);
+      if (problem !== undefined) {
+        conversation.awaitingAnswer = false;
+        return failure(`Agent ${agentName} (${subTaskId}) ${problem}`);
+      }
+    }
     conversation.awaitingAnswer = false;
     const update = this.state.updates[subTaskId] as SubTaskUpdate;
     if (update.status !== 'completed') {
@@ -173,6 +211,16 @@ export class SubAgentDelegation {
       isError: false,
     };
   }
+}
+
+/** First pause before a sub-task's liveness is checked; each later pause doubles, up to the cap. */
+const FIRST_LIVENESS_CHECK_MS = 5_000;
+const MAX_LIVENESS_CHECK_MS = 10 * 60_000;
+
+function formatWait(milliseconds: number): string {
+  if (milliseconds % 3_600_000 === 0) return `${milliseconds / 3_600_000} hours`;
+  if (milliseconds % 60_000 === 0) return `${milliseconds / 60_000} minutes`;
+  return `${Math.round(milliseconds / 1000)} seconds`;
 }
 
 function failure(message: string): ToolCallOutcome {

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -33,6 +34,12 @@ export function createTestActivities(options: TestActivitiesOptions): ZapActivit
     mcpPool: options.mcpPool,
     models: options.models,
     conversations: options.conversations ?? failingConversationReader('this test reads no conversation'),
+    // Unit tests of the model and tool activities never check sub-tasks.
+    client: new Proxy({} as Client, {
+      get() {
+        throw new Error('this test has no Temporal client');
+      },
+    }),
   });
 }
 

@@ -105,6 +105,7 @@ describe('toolCallFailureError', () => {
     expect(error.message).toBe("MCP tool 'read_file' on server 'files' timed out after 1500 ms.");
     expect(error.outcomeUnknown).toBe(true);
     expect(error.cause).toBe(timeout);
+    expect(error).toMatchObject({ toolName: 'read_file', toolCallId: undefined });
   });
 
   it('names the server, its target, the reason and the stderr tail of a lost connection', () => {
@@ -133,9 +134,10 @@ describe('toolCallFailureError', () => {
 
   it('builds the same cancellation as a call aborted before it was sent', () => {
     const reason = new Error('aborted');
-    const error = toolCallCancelledError('read_file', 'files', reason);
+    const error = toolCallCancelledError({ toolName: 'read_file', toolCallId: 'call_1', serverName: 'files', cause: reason });
     expect(error.message).toBe(toolCallFailureError({ ...base, kind: 'cancelled' }).message);
     expect(error.cause).toBe(reason);
+    expect(error).toMatchObject({ toolName: 'read_file', toolCallId: 'call_1' });
   });
 });
 

@@ -113,7 +113,7 @@ describe('toLlmProviderError', () => {
     expect(unknown).toMatchObject({ status: undefined, retryable: true });
     expect(unknown.message).toBe(`Model call to ${ENDPOINT} failed: fetch failed`);
 
-    const existing = new LlmProviderError('already converted', { status: 400, retryable: false });
+    const existing = new LlmProviderError({ message: 'already converted', status: 400, retryable: false });
     expect(toLlmProviderError(existing, ENDPOINT)).toBe(existing);
   });
 });

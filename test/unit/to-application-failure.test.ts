@@ -2,7 +2,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   AgentNotFoundError,
   LlmProviderError,
+  TaskNotFoundError,
   ToolExecutionError,
+  ZapConfigurationError,
   ZapValidationError,
 } from '../../src/core/errors';
 import { permanentFailure, toApplicationFailure } from '../../src/activities/to-application-failure';
@@ -10,7 +12,12 @@ import { permanentFailure, toApplicationFailure } from '../../src/activities/to-
 describe('toApplicationFailure', () => {
   it('makes a retryable provider error a retryable LLM_PROVIDER failure with the provider delay', () => {
     const failure = toApplicationFailure(
-      new LlmProviderError('endpoint answered 429: slow down', { status: 429, retryable: true, retryAfterMs: 2000 }),
+      new LlmProviderError({
+        message: 'endpoint answered 429: slow down',
+        status: 429,
+        retryable: true,
+        retryAfterMs: 2000,
+      }),
     );
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure.type).toBe('LLM_PROVIDER');
@@ -21,30 +28,34 @@ describe('toApplicationFailure', () => {
   });
 
   it('makes a non-retryable provider error a non-retryable failure without a delay', () => {
-    const failure = toApplicationFailure(new LlmProviderError('answered 400: bad', { status: 400, retryable: false }));
+    const failure = toApplicationFailure(new LlmProviderError({
+      message: 'answered 400: bad',
+      status: 400,
+      retryable: false,
+    }));
     expect(failure.type).toBe('LLM_PROVIDER');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.nextRetryDelay).toBeUndefined();
   });
 
   it('records a null status for network errors', () => {
-    const failure = toApplicationFailure(new LlmProviderError('unreachable', { retryable: true }));
+    const failure = toApplicationFailure(new LlmProviderError({ message: 'unreachable', retryable: true }));
     expect(failure.details).toEqual([{ status: null }]);
   });
 
   it('caps the provider delay at five minutes', () => {
     const failure = toApplicationFailure(
-      new LlmProviderError('busy', { status: 503, retryable: true, retryAfterMs: 60 * 60 * 1000 }),
+      new LlmProviderError({ message: 'busy', status: 503, retryable: true, retryAfterMs: 60 * 60 * 1000 }),
     );
     expect(failure.nextRetryDelay).toBe(5 * 60 * 1000);
   });
 
   it('uses the code of other zap-agents errors as the type', () => {
-    expect(toApplicationFailure(new ZapValidationError('bad input')).type).toBe('ZAP_VALIDATION');
-    const notFound = toApplicationFailure(new AgentNotFoundError('Sales', ['Support']));
+    expect(toApplicationFailure(new ZapValidationError({ message: 'bad input' })).type).toBe('ZAP_VALIDATION');
+    const notFound = toApplicationFailure(new AgentNotFoundError({ agentName: 'Sales', knownAgents: ['Support'] }));
     expect(notFound.type).toBe('AGENT_NOT_FOUND');
     expect(notFound.message).toBe("Agent 'Sales' is not registered. Known agents: Support.");
-    expect(toApplicationFailure(new ToolExecutionError('tool broke')).type).toBe('TOOL_EXECUTION');
+    expect(toApplicationFailure(new ToolExecutionError({ toolName: 'lookup', message: 'tool broke' })).type).toBe('TOOL_EXECUTION');
   });
 
   it('makes a plain Error a retryable TOOL_EXECUTION failure with the error as cause', () => {
@@ -71,10 +82,14 @@ describe('toApplicationFailure', () => {
   });
 
   it('cuts very long provider and zap-agents messages, keeping their verdict', () => {
-    const provider = toApplicationFailure(new LlmProviderError('<html>'.repeat(50_000), { status: 502, retryable: true }));
+    const provider = toApplicationFailure(new LlmProviderError({
+      message: '<html>'.repeat(50_000),
+      status: 502,
+      retryable: true,
+    }));
     expect(provider).toMatchObject({ type: 'LLM_PROVIDER', nonRetryable: false, details: [{ status: 502 }] });
     expect(Buffer.byteLength(provider.message)).toBeLessThanOrEqual(16 * 1024);
-    expect(Buffer.byteLength(toApplicationFailure(new ToolExecutionError('y'.repeat(50_000))).message)).toBeLessThanOrEqual(16 * 1024);
+    expect(Buffer.byteLength(toApplicationFailure(new ToolExecutionError({ toolName: 'lookup', message: 'y'.repeat(50_000) })).message)).toBeLessThanOrEqual(16 * 1024);
     expect(Buffer.byteLength(permanentFailure('TOOL_ARGUMENTS_INVALID', 'z'.repeat(50_000)).message)).toBeLessThanOrEqual(16 * 1024);
   });
 
@@ -96,5 +111,13 @@ describe('permanentFailure', () => {
   it('is non-retryable with the given type and message', () => {
     const failure = permanentFailure('TOOL_NOT_FOUND', 'no such tool');
     expect(failure).toMatchObject({ type: 'TOOL_NOT_FOUND', message: 'no such tool', nonRetryable: true });
+  });
+});
+
+describe('configuration errors inside activities', () => {
+  it('are never retried: they fail the same way on every attempt', () => {
+    expect(toApplicationFailure(new ZapConfigurationError({ message: 'no API key' }))).toMatchObject({ type: 'ZAP_CONFIGURATION', nonRetryable: true });
+    expect(toApplicationFailure(new ZapValidationError({ message: 'bad' }))).toMatchObject({ nonRetryable: true });
+    expect(toApplicationFailure(new TaskNotFoundError({ taskId: 't' }))).toMatchObject({ type: 'TASK_NOT_FOUND', nonRetryable: false });
   });
 });

@@ -126,12 +126,12 @@ describe('ZapAgent defaults', () => {
     expect(agent.tools).toEqual([]);
     expect(agent.mcpClients).toEqual([]);
     expect(agent.subAgents).toEqual([]);
-    expect(agent.timeouts).toEqual({ llmMs: 120_000, toolMs: 60_000, heartbeatMs: 20_000 });
+    expect(agent.timeouts).toEqual({ llmMs: 120_000, toolMs: 60_000, heartbeatMs: 20_000, subAgentMs: 86_400_000 });
     expect(agent.retry).toEqual({ llm: DEFAULT_LLM_RETRY_POLICY, tool: DEFAULT_TOOL_RETRY_POLICY, unknownOutcomes: false });
   });
 
   it('parses duration strings and milliseconds in timeouts', () => {
-    expect(agentWith({ timeouts: { llm: '30 seconds', tool: 1500 } }).timeouts).toEqual({ llmMs: 30_000, toolMs: 1500, heartbeatMs: 20_000 });
+    expect(agentWith({ timeouts: { llm: '30 seconds', tool: 1500 } }).timeouts).toEqual({ llmMs: 30_000, toolMs: 1500, heartbeatMs: 20_000, subAgentMs: 86_400_000 });
   });
 
   it('merges retry policies: fields given replace the defaults, the others are kept', () => {
@@ -210,6 +210,7 @@ describe('ZapAgent.taskSettings', () => {
       llmTimeoutMs: 60_000,
       toolTimeoutMs: 5_000,
       heartbeatTimeoutMs: 20_000,
+      subAgentTimeoutMs: 86_400_000,
       toolBackoff: expect.objectContaining({ coefficient: 2, initialMs: 1000 }),
       retryUnknownOutcomes: false,
     });

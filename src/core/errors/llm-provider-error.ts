@@ -1,6 +1,19 @@
+import { FailureType } from '../failure-types';
 import { ZapError } from './zap-error';
 
-const CODE = 'LLM_PROVIDER';
+const CODE = FailureType.LlmProvider;
+
+/** Options of {@link LlmProviderError}. */
+export interface LlmProviderErrorOptions {
+  message: string;
+  /** HTTP status of the provider's answer; omitted for network errors and timeouts. */
+  status?: number;
+  /** Whether retrying the same request may succeed. */
+  retryable: boolean;
+  /** Delay the provider asked for (`retry-after`), in milliseconds. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
 
 /** The OpenAI-compatible endpoint answered with an error (or could not be reached: `status` undefined). */
 export class LlmProviderError extends ZapError {
@@ -11,14 +24,11 @@ export class LlmProviderError extends ZapError {
   /** Delay the provider asked for (`retry-after`), in milliseconds. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(
-    message: string,
-    details: { status?: number; retryable: boolean; retryAfterMs?: number; cause?: unknown },
-  ) {
-    super(CODE, message, { cause: details.cause });
-    this.status = details.status;
-    this.retryable = details.retryable;
-    this.retryAfterMs = details.retryAfterMs;
+  constructor({ message, status, retryable, retryAfterMs, cause }: LlmProviderErrorOptions) {
+    super({ code: CODE, message, cause });
+    this.status = status;
+    this.retryable = retryable;
+    this.retryAfterMs = retryAfterMs;
   }
 
   static override isInstance(error: unknown): error is LlmProviderError {

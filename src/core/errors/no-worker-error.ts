@@ -1,6 +1,7 @@
+import { FailureType } from '../failure-types';
 import { ZapError } from './zap-error';
 
-const CODE = 'NO_WORKER';
+const CODE = FailureType.NoWorker;
 
 /** Options of {@link NoWorkerError}. */
 export interface NoWorkerErrorOptions {
@@ -21,13 +22,14 @@ export class NoWorkerError extends ZapError {
   readonly taskQueue: string;
 
   constructor(options: NoWorkerErrorOptions) {
-    super(
-      CODE,
-      `No worker polls task queue '${options.taskQueue}' in namespace '${options.namespace}': ` +
+    super({
+      code: CODE,
+      message:
+        `No worker polls task queue '${options.taskQueue}' in namespace '${options.namespace}': ` +
         `${options.action ?? 'this needs a running worker'}. Start a worker (npx zap-worker ./my-zap.js) ` +
         'on that task queue, or check that client and workers use the same namespace and task queue.',
-      { cause: options.cause },
-    );
+      cause: options.cause,
+    });
     this.namespace = options.namespace;
     this.taskQueue = options.taskQueue;
   }

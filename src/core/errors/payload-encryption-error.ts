@@ -1,6 +1,15 @@
+import { FailureType } from '../failure-types';
 import { ZapError } from './zap-error';
 
-const CODE = 'PAYLOAD_ENCRYPTION';
+const CODE = FailureType.PayloadEncryption;
+
+/** Options of {@link PayloadEncryptionError}. */
+export interface PayloadEncryptionErrorOptions {
+  message: string;
+  /** Id of the key involved, when known. */
+  keyId?: string;
+  cause?: unknown;
+}
 
 /**
  * A payload could not be encrypted or decrypted: its key id is not in the key ring, the key is
@@ -11,9 +20,9 @@ export class PayloadEncryptionError extends ZapError {
   /** Id of the key involved, when known. */
   readonly keyId: string | undefined;
 
-  constructor(message: string, options?: { keyId?: string; cause?: unknown }) {
-    super(CODE, message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.keyId = options?.keyId;
+  constructor({ message, keyId, cause }: PayloadEncryptionErrorOptions) {
+    super({ code: CODE, message, cause });
+    this.keyId = keyId;
   }
 
   static override isInstance(error: unknown): error is PayloadEncryptionError {

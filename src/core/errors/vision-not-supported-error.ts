@@ -1,18 +1,32 @@
+import { FailureType } from '../failure-types';
 import { ZapError } from './zap-error';
 
-const CODE = 'VISION_NOT_SUPPORTED';
+const CODE = FailureType.VisionNotSupported;
+
+/** Options of {@link VisionNotSupportedError}. */
+export interface VisionNotSupportedErrorOptions {
+  agentName: string;
+  /** The agent's model. */
+  model: string;
+  /** @default "Agent '<agentName>' uses model '<model>', which does not support images. …" */
+  message?: string;
+  cause?: unknown;
+}
 
 /** Images were sent to an agent whose model cannot see them. Thrown before anything starts. */
 export class VisionNotSupportedError extends ZapError {
   readonly agentName: string;
   readonly model: string;
 
-  constructor(agentName: string, model: string) {
-    super(
-      CODE,
-      `Agent '${agentName}' uses model '${model}', which does not support images. ` +
-        'Use a vision model or set `supportsVision: true` on the agent.',
-    );
+  constructor({ agentName, model, message, cause }: VisionNotSupportedErrorOptions) {
+    super({
+      code: CODE,
+      message:
+        message ??
+        `Agent '${agentName}' uses model '${model}', which does not support images. ` +
+          'Use a vision model or set `supportsVision: true` on the agent.',
+      cause,
+    });
     this.agentName = agentName;
     this.model = model;
   }

@@ -1,5 +1,14 @@
 const ZAP_ERROR_MARKER = Symbol.for('zap-agents.error');
 
+/** Options of {@link ZapError}. */
+export interface ZapErrorOptions {
+  /** Stable machine-readable identifier, one of `FailureType` (`failure-types.ts`). */
+  code: string;
+  message: string;
+  /** The error this one reports, when there is one. */
+  cause?: unknown;
+}
+
 /**
  * Base class of every error zap-agents throws. `code` is a stable string that also becomes the
  * `type` of the `ApplicationFailure` when the error crosses an activity boundary, so workflows
@@ -10,9 +19,10 @@ export class ZapError extends Error {
   /** Stable machine-readable identifier, e.g. `TASK_NOT_FOUND`. */
   readonly code: string;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+  constructor(options: ZapErrorOptions) {
+    // No own `cause` property when there is none, as with a plain `new Error(message)`.
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
     this.name = new.target.name;
   }
 

@@ -1,11 +1,19 @@
+import { FailureType } from '../failure-types';
 import { ZapError } from './zap-error';
 
-const CODE = 'ZAP_NOT_STARTED';
+const CODE = FailureType.ZapNotStarted;
+
+/** Options of {@link ZapNotStartedError}. */
+export interface ZapNotStartedErrorOptions {
+  /** @default 'Call zap.start() first.' */
+  message?: string;
+  cause?: unknown;
+}
 
 /** A method that needs a Temporal connection was called before `zap.start()`. */
 export class ZapNotStartedError extends ZapError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(CODE, message, options);
+  constructor(options: ZapNotStartedErrorOptions = {}) {
+    super({ code: CODE, message: options.message ?? 'Call zap.start() first.', cause: options.cause });
   }
 
   static override isInstance(error: unknown): error is ZapNotStartedError {

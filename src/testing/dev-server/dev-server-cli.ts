@@ -1,54 +1,41 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, renameSync } from 'node:fs';
+import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_TEMPORAL_DEV_SERVER_IP, DEFAULT_TEMPORAL_DEV_SERVER_NAMESPACE, TemporalDevServer, isTemporalReachable } from '../temporal-dev-server';
+import { DEFAULT_TEMPORAL_DEV_SERVER_NAMESPACE, TemporalDevServer } from '../temporal-dev-server';
+import {
+  DEFAULT_DEV_SERVER_PORT,
+  DEFAULT_DEV_SERVER_START_TIMEOUT_SECONDS,
+  DEV_SERVER_STATE_DIRECTORY,
+  DEV_SERVER_UI_PORT_OFFSET,
+  readDevServerSettings,
+  type DevServerSettings,
+} from './dev-server-settings';
+import {
+  PROCESS_POLL_INTERVAL_MS,
+  claimHostState,
+  isProcessAlive,
+  prepareStateDirectory,
+  readLiveHost,
+  removeHostState,
+  signalQuietly,
+  waitUntilGone,
+  writeHostState,
+  type HostState,
+} from './host-state';
 import { findTemporalCli } from './temporal-cli-lookup';
+import { isTemporalReachable } from './temporal-reachability';
 
-/** gRPC port unless `TEMPORAL_PORT` says otherwise (the CLI's own default). */
-const DEFAULT_DEV_SERVER_PORT = 7233;
-/** Web UI port = gRPC port + this, unless `TEMPORAL_UI_PORT` says otherwise (the CLI's own rule). */
-const DEV_SERVER_UI_PORT_OFFSET = 1000;
-/** Seconds `start` waits for the server to answer unless `TEMPORAL_START_TIMEOUT` says otherwise. */
-const DEFAULT_DEV_SERVER_START_TIMEOUT_SECONDS = 30;
-/** Folder of the current directory that holds the server's state, log and pid. */
-const DEV_SERVER_STATE_DIRECTORY = '.temporal';
 /** Exit code of `status` when no server answers. */
 const EXIT_CODE_NOT_RUNNING = 3;
 /** What a detached host sends the `start` that spawned it, over IPC, once its server answers. */
 const READY_MESSAGE = 'ready';
 
-/** How the printed hints call this command unless `ZAP_DEV_COMMAND` says otherwise. */
-const DEFAULT_COMMAND_NAME = 'npx zap-dev';
 const STOP_TIMEOUT_MS = 15_000;
-const POLL_INTERVAL_MS = 200;
 const LOG_TAIL_LINES = 40;
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 type Command = 'start' | 'stop' | 'status' | 'path' | 'foreground' | 'help';
-
-/** Where and how the dev server of one folder runs. */
-interface DevServerSettings {
-  readonly directory: string;
-  readonly dbFile: string;
-  readonly logFile: string;
-  /** The running server's host process: `{ pid, address, uiUrl, serverPid? }`. */
-  readonly stateFile: string;
-  readonly port: number;
-  readonly uiPort: number;
-  readonly address: string;
-  readonly uiUrl: string;
-  readonly startTimeoutMs: number;
-  readonly commandName: string;
-}
-
-/** What `.temporal/dev.json` records about the process that hosts the server. */
-interface HostState {
-  readonly pid: number;
-  readonly address: string;
-  readonly uiUrl: string;
-  readonly serverPid?: number;
-}
 
 /**
  * The `zap-dev` command (and `./temporal-dev.sh` in a checkout): a Temporal dev server for the
@@ -59,7 +46,7 @@ interface HostState {
 export async function runDevServerCli(argv: readonly string[], environment: NodeJS.ProcessEnv = process.env): Promise<number> {
   try {
     const { command, extraArgs } = parseArguments(argv);
-    const settings = readSettings(environment, process.cwd());
+    const settings = readDevServerSettings(environment, process.cwd());
     switch (command) {
       case 'start':
         return await startDetached(settings, extraArgs);
@@ -118,34 +105,6 @@ function parseArguments(argv: readonly string[]): { command: Command; extraArgs:
   return { command, extraArgs: [] };
 }
 
-function readSettings(environment: NodeJS.ProcessEnv, workingDirectory: string): DevServerSettings {
-  const port = readPort(environment, 'TEMPORAL_PORT') ?? DEFAULT_DEV_SERVER_PORT;
-  const uiPort = readPort(environment, 'TEMPORAL_UI_PORT') ?? port + DEV_SERVER_UI_PORT_OFFSET;
-  const startTimeoutSeconds = Number(environment.TEMPORAL_START_TIMEOUT || DEFAULT_DEV_SERVER_START_TIMEOUT_SECONDS);
-  if (!(startTimeoutSeconds > 0)) throw new Error(`TEMPORAL_START_TIMEOUT=${environment.TEMPORAL_START_TIMEOUT} is not a number of seconds`);
-  const directory = join(workingDirectory, DEV_SERVER_STATE_DIRECTORY);
-  return {
-    directory,
-    dbFile: join(directory, 'dev.db'),
-    logFile: join(directory, 'dev.log'),
-    stateFile: join(directory, 'dev.json'),
-    port,
-    uiPort,
-    address: `${DEFAULT_TEMPORAL_DEV_SERVER_IP}:${port}`,
-    uiUrl: `http://${DEFAULT_TEMPORAL_DEV_SERVER_IP}:${uiPort}`,
-    startTimeoutMs: startTimeoutSeconds * 1000,
-    commandName: environment.ZAP_DEV_COMMAND || DEFAULT_COMMAND_NAME,
-  };
-}
-
-function readPort(environment: NodeJS.ProcessEnv, name: string): number | undefined {
-  const value = environment[name];
-  if (!value) return undefined;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${name}=${value} is not a port number`);
-  return port;
-}
-
 /** `start`: spawns `foreground` detached (its output in dev.log) and waits for its report. */
 async function startDetached(settings: DevServerSettings, extraArgs: readonly string[]): Promise<number> {
   await findTemporalCli(); // fails here, with install instructions, rather than in the detached process
@@ -193,7 +152,7 @@ async function runInForeground(settings: DevServerSettings, extraArgs: readonly 
     return reportRunning(settings, 'Temporal dev server already running.');
   }
   prepareStateDirectory(settings);
-  const other = claimState(settings);
+  const other = claimHostState(settings);
   if (other !== undefined) return await waitForHost(settings, other);
   let server: TemporalDevServer;
   try {
@@ -207,10 +166,10 @@ async function runInForeground(settings: DevServerSettings, extraArgs: readonly 
       logFile: settings.logFile,
     });
   } catch (error) {
-    removeState(settings);
+    removeHostState(settings);
     throw error;
   }
-  writeState(settings, { pid: process.pid, address: server.address, uiUrl: server.uiUrl ?? settings.uiUrl, serverPid: server.pid });
+  writeHostState(settings, { pid: process.pid, address: server.address, uiUrl: server.uiUrl ?? settings.uiUrl, serverPid: server.pid });
   reportRunning(settings, 'Temporal dev server running.');
   if (process.send === undefined) print('Ctrl+C stops it.');
   reportReady();
@@ -222,7 +181,7 @@ async function runInForeground(settings: DevServerSettings, extraArgs: readonly 
   clearInterval(keepAlive);
   log(`${signal}: stopping the Temporal dev server...`);
   await server.stop();
-  removeState(settings);
+  removeHostState(settings);
   print('Temporal dev server stopped.');
   return 0;
 }
@@ -230,7 +189,7 @@ async function runInForeground(settings: DevServerSettings, extraArgs: readonly 
 async function stop(settings: DevServerSettings): Promise<number> {
   const host = readLiveHost(settings);
   if (host === undefined) {
-    removeState(settings);
+    removeHostState(settings);
     if (await isTemporalReachable(settings.address)) {
       log(`A server answers on ${settings.address} but was not started from this folder (no live process in ${displayPath(settings.stateFile)}); leaving it alone.`);
       return 1;
@@ -245,7 +204,7 @@ async function stop(settings: DevServerSettings): Promise<number> {
     signalQuietly(host.pid, 'SIGKILL');
   }
   if (host.serverPid !== undefined) await waitUntilGone(host.serverPid, STOP_TIMEOUT_MS);
-  removeState(settings);
+  removeHostState(settings);
   print('Temporal dev server stopped.');
   return 0;
 }
@@ -275,7 +234,7 @@ async function waitForHost(settings: DevServerSettings, host: HostState): Promis
   const deadline = Date.now() + settings.startTimeoutMs;
   while (Date.now() < deadline && isProcessAlive(host.pid)) {
     if (await isTemporalReachable(settings.address)) return reportRunning(settings, 'Temporal dev server already running.');
-    await sleep(POLL_INTERVAL_MS);
+    await sleep(PROCESS_POLL_INTERVAL_MS);
   }
   printLogTail(settings);
   log(`zap-dev: error: the server (pid ${host.pid}) did not answer on ${settings.address}`);
@@ -310,91 +269,6 @@ function reportRunning(settings: DevServerSettings, headline: string): number {
   print(`  namespace:    ${DEFAULT_TEMPORAL_DEV_SERVER_NAMESPACE}`);
   if (host !== undefined) print(`  pid:          ${host.pid} (log: ${displayPath(settings.logFile)})`);
   return 0;
-}
-
-function prepareStateDirectory(settings: DevServerSettings): void {
-  mkdirSync(settings.directory, { recursive: true });
-  // The folder ignores itself, so an app's git never picks up the database.
-  const gitignore = join(settings.directory, '.gitignore');
-  if (!existsSync(gitignore)) writeFileSync(gitignore, '*\n');
-}
-
-/**
- * Records this process as the folder's host. Returns the state of another live host instead
- * when there is one (two servers must not share one SQLite file).
- */
-function claimState(settings: DevServerSettings): HostState | undefined {
-  const state: HostState = { pid: process.pid, address: settings.address, uiUrl: settings.uiUrl };
-  try {
-    writeFileSync(settings.stateFile, JSON.stringify(state), { flag: 'wx' });
-    return undefined;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  const other = readLiveHost(settings);
-  if (other !== undefined && other.pid !== process.pid) return other;
-  writeState(settings, state);
-  return undefined;
-}
-
-function writeState(settings: DevServerSettings, state: HostState): void {
-  writeFileSync(settings.stateFile, JSON.stringify(state));
-}
-
-function removeState(settings: DevServerSettings): void {
-  rmSync(settings.stateFile, { force: true });
-}
-
-/** The recorded host, if its process still runs and is one of ours (a pid may be reused after a reboot). */
-function readLiveHost(settings: DevServerSettings): HostState | undefined {
-  let state: HostState;
-  try {
-    state = JSON.parse(readFileSync(settings.stateFile, 'utf8')) as HostState;
-  } catch {
-    return undefined;
-  }
-  if (!Number.isInteger(state.pid) || !isProcessAlive(state.pid)) return undefined;
-  const commandLine = readCommandLine(state.pid);
-  return commandLine === undefined || commandLine.includes('foreground') ? state : undefined;
-}
-
-function readCommandLine(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    try {
-      return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    } catch {
-      return undefined;
-    }
-  }
-}
-
-async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isProcessAlive(pid)) {
-    if (Date.now() >= deadline) return false;
-    await sleep(POLL_INTERVAL_MS);
-  }
-  return true;
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM means it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function signalQuietly(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
 }
 
 function printLogTail(settings: DevServerSettings): void {

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 
-/** Shortest gap between keep-alive heartbeats. */
+/** Shortest gap between two heartbeats. */
 const MINIMUM_HEARTBEAT_INTERVAL_MS = 100;
 
 /**
@@ -9,7 +9,7 @@ const MINIMUM_HEARTBEAT_INTERVAL_MS = 100;
  * to another worker after the heartbeat timeout instead of the much longer start-to-close
  * timeout. Heartbeats also deliver cancellation to the activity.
  */
-export async function withKeepAlive<T>(work: () => Promise<T>): Promise<T> {
+export async function withHeartbeats<T>(work: () => Promise<T>): Promise<T> {
   const context = Context.current();
   const timeoutMs = context.info.heartbeatTimeoutMs;
   if (!timeoutMs) return work();

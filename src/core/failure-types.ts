@@ -1,0 +1,59 @@
+/**
+ * Every failure type string zap-agents uses, in one place: the `code` of each `ZapError` class
+ * and the `type` of each `ApplicationFailure` its activities and workflows throw. The strings
+ * cross process boundaries (activity → workflow → client), so workflows and callers branch on
+ * them, never on error classes. Constants only: safe inside the workflow sandbox.
+ * @module
+ */
+
+/** `ZapError.code` and `ApplicationFailure.type` values, by name. */
+export const FailureType = {
+  /** Invalid agent, tool or Zap configuration (`ZapConfigurationError`). */
+  ZapConfiguration: 'ZAP_CONFIGURATION',
+  /** A method that needs Temporal was called before `zap.start()` (`ZapNotStartedError`). */
+  ZapNotStarted: 'ZAP_NOT_STARTED',
+  /** The Temporal server could not be reached (`ZapConnectionError`). */
+  ZapConnection: 'ZAP_CONNECTION',
+  /** Invalid input to a zap-agents call (`ZapValidationError`). */
+  ZapValidation: 'ZAP_VALIDATION',
+  /** No agent with this name is registered (`AgentNotFoundError`; also thrown by activities). */
+  AgentNotFound: 'AGENT_NOT_FOUND',
+  /** No task exists with this id (`TaskNotFoundError`). */
+  TaskNotFound: 'TASK_NOT_FOUND',
+  /** The task has ended and takes no more messages (`TaskClosedError`). */
+  TaskClosed: 'TASK_CLOSED',
+  /** An approval id the task does not know (`ApprovalNotFoundError`; also the update validator). */
+  ApprovalNotFound: 'APPROVAL_NOT_FOUND',
+  /** Images sent to an agent whose model cannot see them (`VisionNotSupportedError`). */
+  VisionNotSupported: 'VISION_NOT_SUPPORTED',
+  /** The model endpoint failed (`LlmProviderError`; also the model activity and the workflow). */
+  LlmProvider: 'LLM_PROVIDER',
+  /** A tool failed (`ToolExecutionError`; also the tool activity). */
+  ToolExecution: 'TOOL_EXECUTION',
+  /** A payload could not be encrypted or decrypted (`PayloadEncryptionError`). */
+  PayloadEncryption: 'PAYLOAD_ENCRYPTION',
+  /** An offloaded payload could not be stored or read back (`PayloadStoreError`). */
+  PayloadStore: 'PAYLOAD_STORE',
+  /** No worker polls the task queue (`NoWorkerError`). */
+  NoWorker: 'NO_WORKER',
+
+  /** The model called a tool the agent does not have (tool activity; never retried). */
+  ToolNotFound: 'TOOL_NOT_FOUND',
+  /** A tool call's arguments fail the tool's schema (tool activity; never retried). */
+  ToolArgumentsInvalid: 'TOOL_ARGUMENTS_INVALID',
+  /** The model activity ran outside an agent workflow, so it cannot read the conversation. */
+  ConversationUnavailable: 'CONVERSATION_UNAVAILABLE',
+  /** A non-idempotent tool call may or may not have taken effect; it is not run again. */
+  ToolOutcomeUnknown: 'TOOL_OUTCOME_UNKNOWN',
+  /** The model's answer is too large to store as an activity result; never retried (each attempt is paid for). */
+  ModelResultTooLarge: 'MODEL_RESULT_TOO_LARGE',
+  /** A request took more model calls than the agent's `maxIterations` (workflow). */
+  MaxIterationsExceeded: 'MAX_ITERATIONS_EXCEEDED',
+  /** A task that can neither continue as new nor grow further (workflow). */
+  TaskStateTooLarge: 'TASK_STATE_TOO_LARGE',
+  /** A decision without an approval id or a yes/no (update validator). */
+  InvalidDecision: 'INVALID_DECISION',
+} as const;
+
+/** One of the {@link FailureType} strings. */
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
