@@ -1,26 +1,177 @@
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { TaskNotFoundError } from '../core/errors';
-import type { TaskSnapshot } from '../core/task-snapshot';
-import { getMessagesQuery, getTaskStateQuery } from '../workflows/definitions';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { NoWorkerError, TaskNotFoundError } from '../core/errors';
+import type { AgentWorkflowResult } from '../core/task-state';
+import type { TaskSnapshot, TaskStatusSnapshot } from '../core/task-snapshot';
+import { TaskStatus } from '../core/task-status';
+import { getMessagesQuery, getTaskStateQuery, getTaskStatusQuery } from '../workflows/definitions';
 
 /**
- * Reads a task's state from its workflow: the state query, then the rest of a long conversation
- * in pages, so no query result nears Temporal's payload limits.
+ * A poller that accessed the task queue longer ago than this is gone: a live worker's long poll
+ * returns and polls again within about a minute.
  */
-export async function readTaskSnapshot(client: Client, taskId: string): Promise<TaskSnapshot> {
-  try {
-    const handle = client.workflow.getHandle(taskId);
-    const snapshot = await handle.query(getTaskStateQuery);
-    while (snapshot.history.length < snapshot.messageCount) {
-      const page = await handle.query(getMessagesQuery, { from: snapshot.history.length, to: snapshot.messageCount });
-      if (page.length === 0) break;
-      snapshot.history.push(...page);
-    }
-    return snapshot;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError({ taskId, cause: error });
-    throw error;
+const LIVE_POLLER_WINDOW_MS = 90_000;
+/** How long a "workers are polling" answer is reused by `executeTask`'s check. */
+const POLLERS_CACHE_MS = 30_000;
+
+/** What a {@link TaskReader} needs. */
+export interface TaskReaderOptions {
+  client: () => Client;
+  namespace: string;
+  /** The Zap's task queue (where its tasks' workers poll). */
+  taskQueue: string;
+  /** How long a read waits for a worker's answer before checking that one polls at all. */
+  noWorkerTimeoutMs: number;
+}
+
+/**
+ * Reads tasks from their workflows with the fewest round trips a read needs: the cheap status
+ * query for questions that need no conversation, the state query plus pages for a whole task. A
+ * read that no worker answers fails fast with `NoWorkerError` instead of hanging, and a closed
+ * task is read from its workflow result when no worker answers (status, result, error, usage;
+ * its conversation needs a worker, so `history` is then empty).
+ */
+export class TaskReader {
+  private pollersSeenAt = 0;
+
+  constructor(private readonly options: TaskReaderOptions) {}
+
+  /** The whole task: the state query, then the rest of a long conversation in pages. */
+  async snapshot(taskId: string): Promise<TaskSnapshot> {
+    const handle = this.options.client().workflow.getHandle(taskId);
+    const answer = await this.ask(taskId, handle, async () => {
+      const snapshot = await handle.query(getTaskStateQuery);
+      while (snapshot.history.length < snapshot.messageCount) {
+        const page = await handle.query(getMessagesQuery, { from: snapshot.history.length, to: snapshot.messageCount });
+        if (page.length === 0) break;
+        snapshot.history.push(...page);
+      }
+      return snapshot;
+    });
+    return answer ?? { ...(await this.closedTaskStatus(taskId, handle)), history: [] };
   }
+
+  /** The task without its conversation (one small query; workers of 0.1.0 answer with the full state). */
+  async status(taskId: string): Promise<TaskStatusSnapshot> {
+    const handle = this.options.client().workflow.getHandle(taskId);
+    const answer = await this.ask(taskId, handle, async () => {
+      try {
+        return await handle.query(getTaskStatusQuery);
+      } catch (error) {
+        if (!isUnknownQuery(error)) throw error;
+        const { history: _history, ...status } = await handle.query(getTaskStateQuery);
+        return status;
+      }
+    });
+    return answer ?? (await this.closedTaskStatus(taskId, handle));
+  }
+
+  /**
+   * Whether a worker polls the Zap's task queue now. Used by `executeTask` to warn (or refuse)
+   * when a task would wait for a worker. A positive answer is reused for a while.
+   */
+  async workersPolling(): Promise<boolean> {
+    if (Date.now() - this.pollersSeenAt < POLLERS_CACHE_MS) return true;
+    const polling = await this.hasLivePollers(this.options.taskQueue);
+    if (polling) this.pollersSeenAt = Date.now();
+    return polling;
+  }
+
+  /**
+   * Runs a read against the workflow. If no answer comes within the no-worker timeout, looks at
+   * the task: still running with no live poller → `NoWorkerError`; closed with no live poller →
+   * undefined (the caller reads the closed task's result instead). Otherwise keeps waiting.
+   */
+  private async ask<T>(taskId: string, handle: WorkflowHandle, read: () => Promise<T>): Promise<T | undefined> {
+    const client = this.options.client();
+    const controller = new AbortController();
+    const answer = client.withAbortSignal(controller.signal, read).catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError({ taskId, cause: error });
+      throw error;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<'stalled'>((resolve) => {
+      timer = setTimeout(() => resolve('stalled'), this.options.noWorkerTimeoutMs);
+    });
+    try {
+      const first = await Promise.race([answer.then((value) => ({ value })), stalled]);
+      if (first !== 'stalled') return first.value;
+      const verdict = await this.diagnoseStall(handle);
+      if (verdict === 'wait') return (await answer) as T;
+      controller.abort();
+      answer.catch(() => undefined);
+      if (verdict.closed) return undefined;
+      throw new NoWorkerError({
+        namespace: this.options.namespace,
+        taskQueue: verdict.taskQueue,
+        action: `task '${taskId}' cannot be read until a worker runs it`,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * A live worker answers a query in milliseconds, so a stalled one means no worker (or one too
+   * busy). A closed task is then read from its result at once; a running one is reported as
+   * having no worker unless a worker polled its task queue recently (then: keep waiting).
+   */
+  private async diagnoseStall(handle: WorkflowHandle): Promise<'wait' | { closed: boolean; taskQueue: string }> {
+    try {
+      const description = await handle.describe();
+      const closed = description.status.name !== 'RUNNING';
+      if (!closed && (await this.hasLivePollers(description.taskQueue))) return 'wait';
+      return { closed, taskQueue: description.taskQueue };
+    } catch {
+      return 'wait'; // Cannot tell (Temporal busy): keep waiting for the answer.
+    }
+  }
+
+  private async hasLivePollers(taskQueue: string): Promise<boolean> {
+    const response = await this.options.client().workflowService.describeTaskQueue({
+      namespace: this.options.namespace,
+      taskQueue: { name: taskQueue, kind: 1 /* TASK_QUEUE_KIND_NORMAL */ },
+      taskQueueType: 1 /* TASK_QUEUE_TYPE_WORKFLOW */,
+    });
+    const now = Date.now();
+    return (response.pollers ?? []).some((poller) => {
+      const seconds = Number(poller.lastAccessTime?.seconds ?? 0);
+      return now - seconds * 1000 < LIVE_POLLER_WINDOW_MS;
+    });
+  }
+
+  /** A closed task's final state without a worker: the workflow's result, or its failure. */
+  private async closedTaskStatus(taskId: string, handle: WorkflowHandle): Promise<TaskStatusSnapshot> {
+    const description = await handle.describe();
+    const agentName = typeof description.memo?.agentName === 'string' ? description.memo.agentName : '';
+    const base: TaskStatusSnapshot = {
+      taskId,
+      agentName,
+      status: TaskStatus.Completed,
+      messageCount: 0,
+      subTasks: [],
+      usage: { promptTokens: 0, completionTokens: 0 },
+      pendingApprovals: [],
+      approvals: [],
+      lastEventSeq: 0,
+      createdAt: description.startTime.toISOString(),
+      updatedAt: (description.closeTime ?? description.startTime).toISOString(),
+    };
+    try {
+      const result = (await handle.result()) as AgentWorkflowResult;
+      return { ...base, status: result.status, result: result.result, usage: result.usage };
+    } catch (error) {
+      const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+      if (description.status.name === 'CANCELLED') {
+        return { ...base, status: TaskStatus.Cancelled, cancelReason: cause?.message || 'Cancelled' };
+      }
+      return { ...base, status: TaskStatus.Failed, error: cause?.message ?? `Its workflow is ${description.status.name.toLowerCase()}.` };
+    }
+  }
+}
+
+/** The workflow has no handler for this query (a worker of an older zap-agents). */
+function isUnknownQuery(error: unknown): boolean {
+  return error instanceof Error && /did not register a handler|unknown query|QueryNotRegistered/i.test(error.message);
 }
 
 /** The Temporal status name of the task's latest run (`RUNNING`, `COMPLETED`, …), or undefined if it does not exist. */

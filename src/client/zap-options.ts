@@ -3,6 +3,7 @@ import type { Duration, PayloadCodec } from '@temporalio/common';
 import { parseDuration, type ZapAgent } from '../agent/zap-agent';
 import {
   DEFAULT_EVENT_LOG_LIMIT,
+  DEFAULT_NO_WORKER_TIMEOUT,
   DEFAULT_INLINE_MESSAGE_BYTES,
   DEFAULT_IDLE_TIMEOUT,
   DEFAULT_TASK_QUEUE,
@@ -57,6 +58,20 @@ export interface ZapOptions<TContext = unknown> {
    * aid; leave unset in production. @default undefined
    */
   continueAsNewAfterEvents?: number;
+  /**
+   * How long a read (`getTask`, `streamTask`, pending approvals) waits for a worker's answer
+   * before it checks that a worker polls the task queue at all; with none, it throws
+   * `NoWorkerError` instead of hanging (a closed task is then read from its workflow result).
+   * @default '3 seconds'
+   */
+  noWorkerTimeout?: Duration;
+  /**
+   * What `executeTask` does when no worker polls the task queue: `'warn'` starts the task anyway
+   * (Temporal runs it when a worker arrives, as during a rolling deploy) and warns through the
+   * logger; `'refuse'` throws `NoWorkerError` and starts nothing.
+   * @default 'warn'
+   */
+  whenNoWorker?: 'warn' | 'refuse';
   /** MCP connection settings of workers and of `getAgentTools`. @default {} */
   mcp?: McpConnectionPoolOptions;
   /** Where warnings go (e.g. approval patterns that match no tool). @default console */
@@ -99,6 +114,8 @@ export interface CompiledZapOptions<TContext> {
   eventLogLimit: number;
   inlineMessageBytes: number;
   continueAsNewAfterEvents: number | undefined;
+  noWorkerTimeoutMs: number;
+  whenNoWorker: 'warn' | 'refuse';
   mcp: McpConnectionPoolOptions;
   logger: ZapLogger;
   tokens: TokenTransport;
@@ -159,6 +176,8 @@ export function compileZapOptions<TContext>(
     eventLogLimit,
     inlineMessageBytes: compileInlineBytes(options.inlineMessageBytes),
     continueAsNewAfterEvents,
+    noWorkerTimeoutMs: parseDuration(options.noWorkerTimeout ?? DEFAULT_NO_WORKER_TIMEOUT, 'noWorkerTimeout'),
+    whenNoWorker: compileWhenNoWorker(options.whenNoWorker),
     mcp: options.mcp ?? {},
     logger: options.logger ?? console,
     tokens: options.tokens ?? new InProcessTokenTransport(),
@@ -215,4 +234,9 @@ function compilePayloadCodec(codec: PayloadCodec | undefined): PayloadCodec | un
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function compileWhenNoWorker(value: unknown): 'warn' | 'refuse' {
+  if (value === undefined || value === 'warn' || value === 'refuse') return value ?? 'warn';
+  throw new ZapConfigurationError({ message: `whenNoWorker must be 'warn' or 'refuse', not ${JSON.stringify(value)}.` });
 }

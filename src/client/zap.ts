@@ -34,7 +34,7 @@ import type { TaskEvent } from '../core/events';
 import { streamTaskEvents, type TaskStreamOptions, type TaskStreamStatistics } from '../streaming/task-event-stream';
 import { Task, type TaskOperations } from './task';
 import { decideApproval } from './task-approvals';
-import { describeWorkflowStatus, readTaskSnapshot } from './task-reader';
+import { TaskReader, describeWorkflowStatus } from './task-reader';
 import { ToolCatalogReader } from './tool-catalog-reader';
 import { assertVisionSupported, validateTaskRequest, type ExecuteTaskOptions } from './task-request';
 import { compileZapOptions, type CompiledZapOptions, type ZapOptions } from './zap-options';
@@ -64,11 +64,18 @@ export class Zap<TContext = unknown> implements TaskOperations {
   private connection: Connection | undefined;
   private temporalClient: Client | undefined;
   private readonly toolCatalog: ToolCatalogReader;
+  private readonly reader: TaskReader;
   private readonly workerResources = new Set<{ close(): Promise<void> }>();
 
   constructor(options: ZapOptions<TContext>) {
     this.options = compileZapOptions(options);
     this.toolCatalog = new ToolCatalogReader(() => this.client, this.options.taskQueue);
+    this.reader = new TaskReader({
+      client: () => this.client,
+      namespace: this.options.temporal.namespace,
+      taskQueue: this.options.taskQueue,
+      noWorkerTimeoutMs: this.options.noWorkerTimeoutMs,
+    });
   }
 
   /** What `console.log(zap)` and `JSON.stringify(zap)` show: never keys or clients. */
@@ -162,6 +169,11 @@ export class Zap<TContext = unknown> implements TaskOperations {
       continueAsNewAfterEvents: this.options.continueAsNewAfterEvents,
       createdAt,
     };
+    // Temporal runs a task whenever a worker arrives; without one the caller should know.
+    const workersPolling = this.reader.workersPolling().catch(() => true);
+    if (this.options.whenNoWorker === 'refuse' && !(await workersPolling)) {
+      throw new NoWorkerError({ namespace: this.options.temporal.namespace, taskQueue: this.options.taskQueue, action: 'the task was not started' });
+    }
     try {
       await client.workflow.start<typeof agentWorkflow>(AGENT_WORKFLOW_TYPE, {
         taskQueue: this.options.taskQueue,
@@ -176,6 +188,12 @@ export class Zap<TContext = unknown> implements TaskOperations {
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return this.getTask(taskId);
       throw error;
+    }
+    if (!(await workersPolling)) {
+      this.options.logger.warn(
+        `Task ${taskId} was started, but no worker polls task queue '${this.options.taskQueue}' in namespace ` +
+          `'${this.options.temporal.namespace}': it runs when one starts (npx zap-worker ./my-zap.js).`,
+      );
     }
     return new Task(
       {
@@ -219,8 +237,10 @@ export class Zap<TContext = unknown> implements TaskOperations {
     let since = options.since;
     if ('taskId' in options && options.taskId !== undefined && !('agentName' in options && options.agentName)) {
       taskId = options.taskId;
+      // Fails fast (NoWorkerError) when no worker could ever answer the stream's queries.
+      await this.reader.status(taskId);
     } else if ('followUpOnTask' in options && options.followUpOnTask) {
-      since ??= (await this.getTask(options.followUpOnTask)).lastEventSeq;
+      since ??= (await this.reader.status(options.followUpOnTask)).lastEventSeq;
       taskId = (await this.executeTask(options as ExecuteTaskOptions<TContext>)).id;
     } else {
       const task = await this.executeTask(options as ExecuteTaskOptions<TContext>);
@@ -236,8 +256,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
 
   /** The task's current state. `TaskNotFoundError` if no task has this id. */
   async getTask(taskId: string): Promise<Task> {
-    const snapshot = await readTaskSnapshot(this.client, taskId);
-    return new Task(snapshot, this);
+    return new Task(await this.reader.snapshot(taskId), this);
   }
 
   /**
@@ -310,7 +329,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
 
   /** Pending approvals of a task. */
   async getPendingApprovals(taskId: string): Promise<ApprovalRequest[]> {
-    return (await readTaskSnapshot(this.client, taskId)).pendingApprovals;
+    return (await this.reader.status(taskId)).pendingApprovals;
   }
 
   /**
@@ -364,7 +383,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
   }
 
   private async sendFollowUp(taskId: string, content: MessageContent): Promise<Task> {
-    const current = await this.getTask(taskId);
+    const current = await this.reader.status(taskId);
     const agent = this.options.agents.get(current.agentName);
     if (agent) assertVisionSupported(agent, content);
     if (current.status === TaskStatus.Failed || current.status === TaskStatus.Cancelled) {

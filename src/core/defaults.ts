@@ -20,6 +20,8 @@ export const DEFAULT_IDLE_TIMEOUT = '24 hours';
 export const DEFAULT_LLM_TIMEOUT = '2 minutes';
 /** Start-to-close timeout of one tool call. */
 export const DEFAULT_TOOL_TIMEOUT = '1 minute';
+/** How long a read waits for a worker's answer before checking that one polls at all. */
+export const DEFAULT_NO_WORKER_TIMEOUT = '3 seconds';
 /** How long one `message_agent` call waits for the sub-agent's answer. */
 export const DEFAULT_SUB_AGENT_TIMEOUT = '24 hours';
 /** Heartbeat timeout of model and tool calls: how soon a call whose worker died is retried elsewhere. */

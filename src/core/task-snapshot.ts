@@ -2,6 +2,9 @@ import type { ApprovalLogEntry, ApprovalRequest } from './approval-request';
 import type { ChatMessage, TokenUsage } from './messages';
 import type { TaskStatus } from './task-status';
 
+/** A task's state without its conversation (the cheap `getTaskStatus` query). */
+export type TaskStatusSnapshot = Omit<TaskSnapshot, 'history'>;
+
 /** The state of a task as the workflow reports it (the `getTaskState` query). */
 export interface TaskSnapshot {
   taskId: string;

@@ -2,7 +2,7 @@ import { CancellationScope, getExternalWorkflowHandle } from '@temporalio/workfl
 import { EventLog } from '../core/event-log';
 import type { DurableEventInput } from '../core/events';
 import { takeMessagePage } from '../core/message-pages';
-import type { TaskSnapshot } from '../core/task-snapshot';
+import type { TaskSnapshot, TaskStatusSnapshot } from '../core/task-snapshot';
 import type { AgentWorkflowInput, CarriedTaskState, SubTaskUpdate } from '../core/task-state';
 import { initialTaskState } from '../core/task-state';
 import { TaskStatus } from '../core/task-status';
@@ -72,8 +72,13 @@ export class AgentTask {
     });
   }
 
-  /** What the task-state query answers. */
+  /** What the task-state query answers: the status and the conversation's first page. */
   snapshot(): TaskSnapshot {
+    return { ...this.statusSnapshot(), history: takeMessagePage(this.state.messages, 0, this.state.messages.length) };
+  }
+
+  /** What the task-status query answers: everything but the conversation. */
+  statusSnapshot(): TaskStatusSnapshot {
     return {
       taskId: this.input.taskId,
       agentName: this.input.agent.agentName,
@@ -81,7 +86,6 @@ export class AgentTask {
       result: this.state.result,
       error: this.error,
       ...(this.state.status === TaskStatus.Cancelled ? { cancelReason: this.state.cancelReason } : {}),
-      history: takeMessagePage(this.state.messages, 0, this.state.messages.length),
       messageCount: this.state.messages.length,
       subTasks: this.delegation.subTaskIds(),
       usage: this.state.usage,

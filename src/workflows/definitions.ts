@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TaskEvent } from '../core/events';
 import type { ChatMessage, MessageContent } from '../core/messages';
-import type { TaskSnapshot } from '../core/task-snapshot';
+import type { TaskSnapshot, TaskStatusSnapshot } from '../core/task-snapshot';
 import type { SubTaskUpdate } from '../core/task-state';
 
 export type { SubTaskUpdate } from '../core/task-state';
@@ -27,6 +27,12 @@ export const cancelReasonSignal = defineSignal<[string]>('zap.cancelReason');
 
 /** The task's state: status, result, history, sub-tasks, usage. */
 export const getTaskStateQuery = defineQuery<TaskSnapshot>('zap.getTaskState');
+
+/**
+ * The task's state without its conversation: status, result, pending approvals, counts. What
+ * cheap reads use (pending approvals, follow-ups, streams); 0.1.0 workers lack it.
+ */
+export const getTaskStatusQuery = defineQuery<TaskStatusSnapshot>('zap.getTaskStatus');
 
 /** Input of {@link getMessagesQuery}: the half-open range [from, to) of the conversation. */
 export interface GetMessagesQueryInput {

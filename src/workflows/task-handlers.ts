@@ -10,6 +10,7 @@ import {
   getEventsQuery,
   getMessagesQuery,
   getTaskStateQuery,
+  getTaskStatusQuery,
   subTaskUpdateSignal,
 } from './definitions';
 
@@ -37,6 +38,7 @@ export function registerTaskHandlers(task: AgentTask): void {
     { validator: (decision) => task.approvals.validate(decision) },
   );
   setHandler(getTaskStateQuery, () => task.snapshot());
+  setHandler(getTaskStatusQuery, () => task.statusSnapshot());
   setHandler(getMessagesQuery, ({ from, to, maxBytes }) => {
     if (to > state.messages.length) {
       throw new Error(`The conversation has ${state.messages.length} messages; ${to} were asked for.`);

@@ -205,3 +205,17 @@ describe('compileZapOptions: limits and durations', () => {
     );
   });
 });
+
+describe('compileZapOptions: missing workers', () => {
+  it('waits 3 seconds for a worker and warns by default', () => {
+    const compiled = compile({ agents: [agent('A')] });
+    expect(compiled.noWorkerTimeoutMs).toBe(3000);
+    expect(compiled.whenNoWorker).toBe('warn');
+  });
+
+  it("takes 'refuse', a duration, and rejects anything else", () => {
+    expect(compile({ agents: [agent('A')], whenNoWorker: 'refuse', noWorkerTimeout: '500 ms' })).toMatchObject({ whenNoWorker: 'refuse', noWorkerTimeoutMs: 500 });
+    expect(configurationMessage(() => compile({ agents: [agent('A')], whenNoWorker: 'never' as 'warn' }))).toMatch(/whenNoWorker must be 'warn' or 'refuse'/);
+    expect(configurationMessage(() => compile({ agents: [agent('A')], noWorkerTimeout: 'soon' }))).toMatch(/noWorkerTimeout/);
+  });
+});
