@@ -71,7 +71,7 @@ export interface ZapAgentOptions<TContext = unknown> {
   llm?: LlmEndpointOptions;
   /**
    * Temporal retry policies of the agent's activities; fields given replace the defaults.
-   * @default llm: 10 attempts, 1 s → 30 s backoff; tool: 3 attempts, 1 s → 10 s backoff
+   * @default llm: no attempt limit, 1 s → 1 min backoff (outages are waited out); tool: 3 attempts, 1 s → 10 s backoff
    */
   retry?: {
     llm?: RetryPolicy;
@@ -88,9 +88,11 @@ export interface ZapAgentOptions<TContext = unknown> {
    * Start-to-close timeouts of one model call and one tool call; the heartbeat timeout after
    * which a call whose worker died moves to another worker; and how long one `message_agent`
    * call waits for a sub-agent's answer (the sub-agent is checked for liveness meanwhile).
-   * @default { llm: '2 minutes', tool: '1 minute', heartbeat: '20 seconds', subAgent: '24 hours' }
+   * `llmDeadline` bounds one model call with all its retries (Temporal's schedule-to-close): past
+   * it the task fails, and `zap.retryTask` or a follow-up takes it up again.
+   * @default { llm: '2 minutes', tool: '1 minute', heartbeat: '20 seconds', subAgent: '24 hours', llmDeadline: none }
    */
-  timeouts?: { llm?: Duration; tool?: Duration; heartbeat?: Duration; subAgent?: Duration };
+  timeouts?: { llm?: Duration; tool?: Duration; heartbeat?: Duration; subAgent?: Duration; llmDeadline?: Duration };
 }
 
 /**
@@ -119,7 +121,13 @@ export class ZapAgent<TContext = unknown> {
   readonly streaming: boolean;
   readonly llm: LlmEndpointOptions | undefined;
   readonly retry: { readonly llm: RetryPolicy; readonly tool: RetryPolicy; readonly unknownOutcomes: boolean };
-  readonly timeouts: { readonly llmMs: number; readonly toolMs: number; readonly heartbeatMs: number; readonly subAgentMs: number };
+  readonly timeouts: {
+    readonly llmMs: number;
+    readonly toolMs: number;
+    readonly heartbeatMs: number;
+    readonly subAgentMs: number;
+    readonly llmDeadlineMs: number | undefined;
+  };
 
   constructor(options: ZapAgentOptions<TContext>) {
     validateAgentName(options?.name, 'ZapAgent');
@@ -202,6 +210,8 @@ export class ZapAgent<TContext = unknown> {
       toolMs: parseDuration(options.timeouts?.tool ?? DEFAULT_TOOL_TIMEOUT, `${where} timeouts.tool`),
       heartbeatMs: parseDuration(options.timeouts?.heartbeat ?? DEFAULT_HEARTBEAT_TIMEOUT, `${where} timeouts.heartbeat`),
       subAgentMs: parseDuration(options.timeouts?.subAgent ?? DEFAULT_SUB_AGENT_TIMEOUT, `${where} timeouts.subAgent`),
+      llmDeadlineMs:
+        options.timeouts?.llmDeadline === undefined ? undefined : parseDuration(options.timeouts.llmDeadline, `${where} timeouts.llmDeadline`),
     };
   }
 
@@ -238,6 +248,7 @@ export class ZapAgent<TContext = unknown> {
       toolTimeoutMs: this.timeouts.toolMs,
       heartbeatTimeoutMs: this.timeouts.heartbeatMs,
       subAgentTimeoutMs: this.timeouts.subAgentMs,
+      ...(this.timeouts.llmDeadlineMs !== undefined ? { llmDeadlineMs: this.timeouts.llmDeadlineMs } : {}),
       toolBackoff: compileBackoff(this.retry.tool, `ZapAgent '${this.name}' retry.tool`),
       retryUnknownOutcomes: this.retry.unknownOutcomes,
     };

@@ -8,7 +8,6 @@ import {
 import type { Worker } from '@temporalio/worker';
 import type { ZapAgent } from '../agent/zap-agent';
 import type { ApprovalRequest } from '../core/approval-request';
-import { ApprovalRules } from '../core/approval-rules';
 import {
   AgentNotFoundError,
   TaskClosedError,
@@ -17,11 +16,11 @@ import {
   ZapError,
   NoWorkerError,
   ZapNotStartedError,
+  ZapValidationError,
 } from '../core/errors';
 import type { MessageContent } from '../core/messages';
 import { TaskStatus } from '../core/task-status';
 import { MESSAGE_AGENT_TOOL_NAME } from '../core/built-in-tools';
-import { TASK_STATE_SCHEMA_VERSION, type AgentWorkflowInput } from '../core/task-state';
 import type { agentWorkflow } from '../workflows/agent-workflow';
 import {
   AGENT_WORKFLOW_TYPE,
@@ -34,7 +33,10 @@ import type { TaskEvent } from '../core/events';
 import { streamTaskEvents, type TaskStreamOptions, type TaskStreamStatistics } from '../streaming/task-event-stream';
 import { Task, type TaskOperations } from './task';
 import { decideApproval } from './task-approvals';
+import { warnAboutUnmatchedPatterns } from './approval-pattern-warnings';
+import { buildTaskInput, startedTaskSnapshot } from './task-start';
 import { TaskReader, describeWorkflowStatus } from './task-reader';
+import { retryFailedTask } from './task-retry';
 import { ToolCatalogReader } from './tool-catalog-reader';
 import { assertVisionSupported, validateTaskRequest, type ExecuteTaskOptions } from './task-request';
 import { compileZapOptions, type CompiledZapOptions, type ZapOptions } from './zap-options';
@@ -149,26 +151,21 @@ export class Zap<TContext = unknown> implements TaskOperations {
     if (request.kind === 'follow-up') return this.sendFollowUp(request.taskId, request.content);
 
     const { agent, content, context, taskId: requestedId, approvalRules } = request;
-    if (approvalRules) await this.reportUnmatchedPatterns(agent.name, approvalRules);
+    if (approvalRules) {
+      await warnAboutUnmatchedPatterns({
+        agentName: agent.name,
+        rules: approvalRules,
+        toolsOf: (name) => this.getAgentTools(name),
+        subAgentsOf: (name) => this.getAgent(name).subAgents,
+        logger: this.options.logger,
+      });
+    }
     if (requestedId !== undefined) {
       const existing = await this.findTask(requestedId);
       if (existing) return existing;
     }
     const taskId = requestedId ?? `${agent.name}-${randomBytes(8).toString('hex')}`;
-    const createdAt = new Date().toISOString();
-    const input: AgentWorkflowInput = {
-      schemaVersion: TASK_STATE_SCHEMA_VERSION,
-      taskId,
-      agent: agent.taskSettings(context as TContext),
-      message: content,
-      context,
-      approvalRules: approvalRules?.toSpec(),
-      idleTimeoutMs: this.options.idleTimeoutMs,
-      eventLogLimit: this.options.eventLogLimit,
-      inlineMessageBytes: this.options.inlineMessageBytes,
-      continueAsNewAfterEvents: this.options.continueAsNewAfterEvents,
-      createdAt,
-    };
+    const input = buildTaskInput({ options: this.options, agent, taskId, content, context, approvalRules });
     // Temporal runs a task whenever a worker arrives; without one the caller should know.
     const workersPolling = this.reader.workersPolling().catch(() => true);
     if (this.options.whenNoWorker === 'refuse' && !(await workersPolling)) {
@@ -195,26 +192,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
           `'${this.options.temporal.namespace}': it runs when one starts (npx zap-worker ./my-zap.js).`,
       );
     }
-    return new Task(
-      {
-        taskId,
-        agentName: agent.name,
-        status: TaskStatus.Pending,
-        history: [
-          { role: 'system', content: input.agent.systemPrompt },
-          { role: 'user', content },
-        ],
-        messageCount: 2,
-        subTasks: [],
-        usage: { promptTokens: 0, completionTokens: 0 },
-        pendingApprovals: [],
-        approvals: [],
-        lastEventSeq: 0,
-        createdAt,
-        updatedAt: createdAt,
-      },
-      this,
-    );
+    return new Task(startedTaskSnapshot(input, agent.name), this);
   }
 
   /**
@@ -275,6 +253,36 @@ export class Zap<TContext = unknown> implements TaskOperations {
       if (status === 'CANCELLED') return;
       throw new TaskClosedError({ taskId, reason: `its workflow is ${status.toLowerCase()}`, cause: error });
     }
+  }
+
+  /**
+   * Takes a failed task (max iterations, a non-retryable provider error, `timeouts.llmDeadline`
+   * passed) up again under the same id: a new run carries its conversation, usage, approvals and
+   * event numbering, and makes the failed model call again, or answers `message` when given (a
+   * follow-up to a failed task does this too). `ZapValidationError` if the task has not failed.
+   *
+   * @example
+   * ```ts
+   * const task = await zap.getTask(id);
+   * if (task.status === 'failed') await zap.retryTask(id); // after the provider is back
+   * ```
+   */
+  async retryTask(taskId: string, options: { message?: MessageContent } = {}): Promise<Task> {
+    const snapshot = await this.reader.snapshot(taskId);
+    if (snapshot.status !== TaskStatus.Failed) {
+      throw new ZapValidationError({ message: `Task '${taskId}' has not failed (it is ${snapshot.status}); only a failed task can be retried.` });
+    }
+    if (snapshot.history.length === 0) {
+      throw new NoWorkerError({
+        namespace: this.options.temporal.namespace,
+        taskQueue: this.options.taskQueue,
+        action: `the conversation of task '${taskId}' is needed to retry it`,
+      });
+    }
+    const agent = this.options.agents.get(snapshot.agentName);
+    if (agent && options.message !== undefined) assertVisionSupported(agent, options.message);
+    await retryFailedTask({ client: this.client, namespace: this.options.temporal.namespace, taskId, snapshot, ...options });
+    return this.getTask(taskId);
   }
 
   /** The agent with this name. `AgentNotFoundError` if none. */
@@ -350,43 +358,13 @@ export class Zap<TContext = unknown> implements TaskOperations {
     return decideApproval(this.client, taskId, { approvalId, approved: false, reason, decidedBy: options.rejectedBy });
   }
 
-  /** Warns about approval patterns that gate none of the agent's (or its sub-agents') tools. */
-  private async reportUnmatchedPatterns(agentName: string, rules: ApprovalRules): Promise<void> {
-    const toolNames = new Set<string>();
-    const unknown: string[] = [];
-    const visit = async (name: string, seen: Set<string>): Promise<void> => {
-      if (seen.has(name)) return;
-      seen.add(name);
-      let tools: string[];
-      try {
-        tools = await this.getAgentTools(name);
-      } catch (error) {
-        // No worker has published this agent's MCP tools yet: the check cannot be made now.
-        if (NoWorkerError.isInstance(error)) {
-          unknown.push(name);
-          return;
-        }
-        throw error;
-      }
-      for (const tool of tools) toolNames.add(tool);
-      if (rules.inherit) for (const subAgent of this.getAgent(name).subAgents) await visit(subAgent, seen);
-    };
-    await visit(agentName, new Set());
-    if (unknown.length > 0) return;
-    const unmatched = rules.unmatchedPatterns([...toolNames]);
-    if (unmatched.length > 0) {
-      this.options.logger.warn(
-        `Approval patterns ${unmatched.map((pattern) => `'${pattern}'`).join(', ')} match no tool of agent '${agentName}'` +
-          `${rules.inherit ? ' or its sub-agents' : ''}; known tools: ${[...toolNames].join(', ') || 'none'}.`,
-      );
-    }
-  }
-
   private async sendFollowUp(taskId: string, content: MessageContent): Promise<Task> {
     const current = await this.reader.status(taskId);
     const agent = this.options.agents.get(current.agentName);
     if (agent) assertVisionSupported(agent, content);
-    if (current.status === TaskStatus.Failed || current.status === TaskStatus.Cancelled) {
+    // A failed task keeps its conversation: the follow-up takes it up again.
+    if (current.status === TaskStatus.Failed) return this.retryTask(taskId, { message: content });
+    if (current.status === TaskStatus.Cancelled) {
       throw new TaskClosedError({ taskId, reason: `it is ${current.status}` });
     }
     const handle = this.client.workflow.getHandle(taskId);

@@ -30,4 +30,6 @@ export interface AgentTaskSettings {
   retryUnknownOutcomes: boolean;
   /** How long one `message_agent` call waits for the sub-agent's answer, in milliseconds (0.2.0). */
   subAgentTimeoutMs: number;
+  /** Bound on one model call with all its retries (schedule-to-close), in milliseconds; none when absent (0.2.0). */
+  llmDeadlineMs?: number;
 }

@@ -68,15 +68,16 @@ export const MAX_FAILURE_MESSAGE_BYTES = 16 * 1024;
 export const DEFAULT_EVENT_LOG_LIMIT = 1000;
 
 /**
- * Model calls: transient provider failures (408/409/429/5xx, network) back off up to 30 s and
- * are tried 10 times (over two minutes of outage); a `retry-after` from the provider overrides
- * the backoff. Non-retryable provider errors (other 4xx) fail at once regardless.
+ * Model calls: transient provider failures (408/409/429/5xx, network) are retried without an
+ * attempt limit, backing off to one try a minute, so a provider outage is waited out (bound it
+ * with `timeouts.llmDeadline`); a `retry-after` from the provider overrides the backoff.
+ * Non-retryable provider errors (other 4xx) fail at once regardless.
  */
 export const DEFAULT_LLM_RETRY_POLICY: RetryPolicy = {
   initialInterval: '1 second',
   backoffCoefficient: 2,
-  maximumInterval: '30 seconds',
-  maximumAttempts: 10,
+  maximumInterval: '1 minute',
+  // No maximumAttempts: Temporal then retries until the call succeeds or its deadline passes.
 };
 
 /** Tool calls: three attempts, then the error goes to the model as the tool's result. */

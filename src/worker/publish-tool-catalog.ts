@@ -39,6 +39,9 @@ export async function publishToolCatalog(input: PublishToolCatalogInput): Promis
       args: [catalog],
       signal: publishToolCatalogSignal,
       signalArgs: [catalog],
+      // On a versioned task queue the catalog follows the current build, whatever the workers'
+      // default: a catalog pinned to a stopped build could never take the next build's tools.
+      ...(input.build ? { versioningOverride: 'AUTO_UPGRADE' as const } : {}),
     });
   } catch (error) {
     input.logger.warn(`Could not publish the tool catalog of task queue '${input.taskQueue}': ${String(error)}`);

@@ -14,6 +14,7 @@ export function createTaskActivities(agent: AgentTaskSettings): TaskActivities {
   return {
     model: proxyActivities<ZapActivities>({
       startToCloseTimeout: agent.llmTimeoutMs,
+      ...(agent.llmDeadlineMs !== undefined ? { scheduleToCloseTimeout: agent.llmDeadlineMs } : {}),
       heartbeatTimeout: agent.heartbeatTimeoutMs,
       retry: agent.llmRetry,
     }),

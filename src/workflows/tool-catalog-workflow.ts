@@ -16,3 +16,4 @@ export async function toolCatalogWorkflow(initial?: ToolCatalog): Promise<void> 
   await condition(() => publications >= PUBLICATIONS_PER_RUN || workflowInfo().continueAsNewSuggested);
   await continueAsNew<typeof toolCatalogWorkflow>(catalog);
 }
+

@@ -268,22 +268,28 @@ describe('bad input gives typed errors and leaves tasks intact', () => {
     await expectZapStillWorks();
   });
 
-  test('a follow-up to a failed task → TaskClosedError; the failed task is unchanged', async () => {
+  test('cancelling a failed task, or following up on a cancelled one → TaskClosedError; both tasks unchanged', async () => {
     const { zap } = harness;
     harness.llm.enqueue(scripted.error(400, 'The model does not exist'));
     const started = await zap.executeTask({ agentName: 'Assistant', task: 'This will fail' });
     const failed = await waitForTask(zap, started.id, (task) => task.status === 'failed');
     expect(failed.error).toContain('The model does not exist');
-
-    const closed = await expectTypedError(
-      zap.executeTask({ followUpOnTask: failed.id, task: 'Try again' }),
-      TaskClosedError,
-      new RegExp(`Task '${failed.id}' is closed: it is failed`),
-    );
-    expect(closed).toMatchObject({ code: 'TASK_CLOSED', taskId: failed.id });
     await expectTypedError(zap.cancelTask(failed.id), TaskClosedError, /is closed: its workflow is failed/);
     expect(stateOf(await zap.getTask(failed.id))).toEqual(stateOf(failed));
-    expect(harness.llm.requestCount()).toBe(1);
+
+    harness.llm.enqueue(scripted.text('Answered.'));
+    const answered = await zap.executeTask({ agentName: 'Assistant', task: 'Answer, then be cancelled' });
+    await waitForTask(zap, answered.id, (task) => task.status === 'completed');
+    await zap.cancelTask(answered.id, 'no more');
+    const cancelled = await waitForTask(zap, answered.id, (task) => task.status === 'cancelled');
+    const closed = await expectTypedError(
+      zap.executeTask({ followUpOnTask: cancelled.id, task: 'Try again' }),
+      TaskClosedError,
+      new RegExp(`Task '${cancelled.id}' is closed: it is cancelled`),
+    );
+    expect(closed).toMatchObject({ code: 'TASK_CLOSED', taskId: cancelled.id });
+    expect(stateOf(await zap.getTask(cancelled.id))).toEqual(stateOf(cancelled));
+    expect(harness.llm.requestCount()).toBe(2);
     await expectZapStillWorks();
   });
 });

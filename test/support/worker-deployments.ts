@@ -92,6 +92,6 @@ export async function describeVersioning(client: Client, workflowId: string): Pr
 /** Number of open workflows whose effective version is `version` (what an old pinned build must still serve). */
 export async function countOpenWorkflowsOn(client: Client, version: WorkerDeploymentVersion): Promise<number> {
   const query =
-    `TemporalWorkerDeploymentVersion = '${version.deploymentName}:${version.buildId}' AND ExecutionStatus = 'Running'`;
+    `TemporalWorkerDeploymentVersion = '${version.deploymentName}:${version.buildId}' AND ExecutionStatus = 'Running' AND WorkflowType = 'agentWorkflow'`;
   return (await client.workflow.count(query)).count;
 }

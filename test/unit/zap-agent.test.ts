@@ -139,7 +139,7 @@ describe('ZapAgent defaults', () => {
     expect(agent.retry.llm).toEqual({
       initialInterval: '1 second',
       backoffCoefficient: 2,
-      maximumInterval: '30 seconds',
+      maximumInterval: '1 minute',
       maximumAttempts: 2,
       nonRetryableErrorTypes: ['X'],
     });
