@@ -99,6 +99,8 @@ const bigBlob = tool({
   description: 'Returns a large document',
   parameters: z.object({ kilobytes: z.number() }),
   idempotent: true,
+  // Past the default 64 KiB bound: this scenario needs a conversation too large to carry.
+  maxResultBytes: 1024 * 1024,
   execute: ({ kilobytes }) => 'x'.repeat(kilobytes * 1024),
 });
 
@@ -302,8 +304,9 @@ const scenarios: Scenario[] = [
     description: 'large tool results make the carried state too large; the task keeps its run',
     continuing: true,
     async run({ zapContinuing, router, waitFor }, agentName) {
-      const rounds = Array.from({ length: 3 }, () => scripted.toolCalls([call('big_blob', { kilobytes: 400 })]));
-      router.enqueue(prompt(agentName), ...rounds, scripted.text('read three big documents'));
+      // Five 400 KB results: past the 1.8 MB a new run can carry once events hold only previews.
+      const rounds = Array.from({ length: 5 }, () => scripted.toolCalls([call('big_blob', { kilobytes: 400 })]));
+      router.enqueue(prompt(agentName), ...rounds, scripted.text('read five big documents'));
       const task = await zapContinuing.executeTask({ agentName, task: 'Read the archive', taskId: `replay-${agentName}` });
       await waitFor(task.id, answered, zapContinuing);
       return [task.id];
