@@ -38,7 +38,7 @@ export class TaskReader {
   /** The whole task: the state query, then the rest of a long conversation in pages. */
   async snapshot(taskId: string): Promise<TaskSnapshot> {
     const handle = this.options.client().workflow.getHandle(taskId);
-    const answer = await this.ask(taskId, handle, async () => {
+    const answer = await this.ask(taskId, handle, undefined, async () => {
       const snapshot = await handle.query(getTaskStateQuery);
       while (snapshot.history.length < snapshot.messageCount) {
         const page = await handle.query(getMessagesQuery, { from: snapshot.history.length, to: snapshot.messageCount });
@@ -50,10 +50,15 @@ export class TaskReader {
     return answer ?? { ...(await this.closedTaskStatus(taskId, handle)), history: [] };
   }
 
-  /** The task without its conversation (one small query; workers of 0.1.0 answer with the full state). */
-  async status(taskId: string): Promise<TaskStatusSnapshot> {
+  /**
+   * The task without its conversation (one small query; workers of 0.1.0 answer with the full
+   * state). Undefined only when `signal` aborted the read.
+   */
+  async status(taskId: string): Promise<TaskStatusSnapshot>;
+  async status(taskId: string, signal: AbortSignal | undefined): Promise<TaskStatusSnapshot | undefined>;
+  async status(taskId: string, signal?: AbortSignal): Promise<TaskStatusSnapshot | undefined> {
     const handle = this.options.client().workflow.getHandle(taskId);
-    const answer = await this.ask(taskId, handle, async () => {
+    const answer = await this.ask(taskId, handle, signal, async () => {
       try {
         return await handle.query(getTaskStatusQuery);
       } catch (error) {
@@ -62,6 +67,7 @@ export class TaskReader {
         return status;
       }
     });
+    if (signal?.aborted) return undefined;
     return answer ?? (await this.closedTaskStatus(taskId, handle));
   }
 
@@ -81,10 +87,19 @@ export class TaskReader {
    * the task: still running with no live poller → `NoWorkerError`; closed with no live poller →
    * undefined (the caller reads the closed task's result instead). Otherwise keeps waiting.
    */
-  private async ask<T>(taskId: string, handle: WorkflowHandle, read: () => Promise<T>): Promise<T | undefined> {
+  private async ask<T>(
+    taskId: string,
+    handle: WorkflowHandle,
+    signal: AbortSignal | undefined,
+    read: () => Promise<T>,
+  ): Promise<T | undefined> {
     const client = this.options.client();
     const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    if (signal?.aborted) return undefined;
+    signal?.addEventListener('abort', onAbort, { once: true });
     const answer = client.withAbortSignal(controller.signal, read).catch((error: unknown) => {
+      if (signal?.aborted) return undefined;
       if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError({ taskId, cause: error });
       throw error;
     });
@@ -95,8 +110,9 @@ export class TaskReader {
     try {
       const first = await Promise.race([answer.then((value) => ({ value })), stalled]);
       if (first !== 'stalled') return first.value;
+      if (signal?.aborted) return undefined;
       const verdict = await this.diagnoseStall(handle);
-      if (verdict === 'wait') return (await answer) as T;
+      if (verdict === 'wait' || signal?.aborted) return (await answer) as T | undefined;
       controller.abort();
       answer.catch(() => undefined);
       if (verdict.closed) return undefined;
@@ -107,6 +123,7 @@ export class TaskReader {
       });
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 

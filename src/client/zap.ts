@@ -216,7 +216,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
     if ('taskId' in options && options.taskId !== undefined && !('agentName' in options && options.agentName)) {
       taskId = options.taskId;
       // Fails fast (NoWorkerError) when no worker could ever answer the stream's queries.
-      await this.reader.status(taskId);
+      if ((await this.reader.status(taskId, signal)) === undefined) return;
     } else if ('followUpOnTask' in options && options.followUpOnTask) {
       since ??= (await this.reader.status(options.followUpOnTask)).lastEventSeq;
       taskId = (await this.executeTask(options as ExecuteTaskOptions<TContext>)).id;
