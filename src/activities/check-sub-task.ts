@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { CheckSubTaskInput, SubTaskCheck } from '../core/activity-contracts';
 
@@ -13,7 +14,9 @@ export function createCheckSubTask(client: Client) {
   return async function checkSubTask(input: CheckSubTaskInput): Promise<SubTaskCheck> {
     let description;
     try {
-      description = await client.workflow.getHandle(input.subTaskId).describe();
+      // Aborted with the activity (worker shutdown, cancellation): no RPC outlives it.
+      const { cancellationSignal } = Context.current();
+      description = await client.withAbortSignal(cancellationSignal, () => client.workflow.getHandle(input.subTaskId).describe());
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return { state: 'not_found' };
       throw error;
