@@ -57,10 +57,10 @@ export async function retryFailedTask(input: RetryFailedTaskInput): Promise<void
     updatedAt: new Date().toISOString(),
     runCount: base.runCount + 1,
     previousModelCallCount: 0,
-    approvals: snapshot.approvals.map(({ decision, reason, decidedBy, decidedAt, ...request }): ApprovalRecord => ({
-      request,
-      ...(decision && decidedAt ? { decision: { decision, reason, decidedBy, decidedAt } } : {}),
-    })),
+    // The approval log goes on; requests still pending when the run failed died with its turn.
+    approvals: snapshot.approvals.flatMap(({ decision, reason, decidedBy, decidedAt, ...request }): ApprovalRecord[] =>
+      decision && decidedAt ? [{ request, decision: { decision, reason, decidedBy, decidedAt } }] : [],
+    ),
   };
   delete carried.cancelReason;
   delete carried.idleSince;
