@@ -32,6 +32,8 @@ export interface TaskReaderOptions {
  */
 export class TaskReader {
   private pollersSeenAt = 0;
+  /** A read aborted by its caller may retry until its deadline; `settle()` waits for that. */
+  private abandonedUntil = 0;
 
   constructor(private readonly options: TaskReaderOptions) {}
 
@@ -71,6 +73,12 @@ export class TaskReader {
     return answer ?? (await this.closedTaskStatus(taskId, handle));
   }
 
+  /** Resolves once no retry of a read its caller aborted can still be pending (at most the no-worker timeout). */
+  async settle(): Promise<void> {
+    const remaining = this.abandonedUntil - Date.now();
+    if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining + 100));
+  }
+
   /**
    * Whether a worker polls the Zap's task queue now. Used by `executeTask` to warn (or refuse)
    * when a task would wait for a worker. A positive answer is reused for a while.
@@ -83,9 +91,11 @@ export class TaskReader {
   }
 
   /**
-   * Runs a read against the workflow. If no answer comes within the no-worker timeout, looks at
-   * the task: still running with no live poller → `NoWorkerError`; closed with no live poller →
-   * undefined (the caller reads the closed task's result instead). Otherwise keeps waiting.
+   * Runs a read against the workflow under a deadline of the no-worker timeout. gRPC retries of a
+   * call share its deadline, so a read given up on leaves nothing running behind it. If the
+   * deadline passes, looks at the task: still running with no live poller → `NoWorkerError`;
+   * closed with no live poller → undefined (the caller reads the closed task's result instead);
+   * a worker polling (just busy) → the read again, without a deadline.
    */
   private async ask<T>(
     taskId: string,
@@ -94,37 +104,38 @@ export class TaskReader {
     read: () => Promise<T>,
   ): Promise<T | undefined> {
     const client = this.options.client();
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
     if (signal?.aborted) return undefined;
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const answer = client.withAbortSignal(controller.signal, read).catch((error: unknown) => {
-      if (signal?.aborted) return undefined;
-      if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError({ taskId, cause: error });
-      throw error;
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const stalled = new Promise<'stalled'>((resolve) => {
-      timer = setTimeout(() => resolve('stalled'), this.options.noWorkerTimeoutMs);
-    });
+    const deadline = Date.now() + this.options.noWorkerTimeoutMs;
+    const attempt = (bounded: boolean): Promise<T> => {
+      const run = bounded ? () => client.withDeadline(deadline, read) : read;
+      return signal ? client.withAbortSignal(signal, run) : run();
+    };
     try {
-      const first = await Promise.race([answer.then((value) => ({ value })), stalled]);
-      if (first !== 'stalled') return first.value;
-      if (signal?.aborted) return undefined;
-      const verdict = await this.diagnoseStall(handle);
-      if (verdict === 'wait' || signal?.aborted) return (await answer) as T | undefined;
-      controller.abort();
-      answer.catch(() => undefined);
-      if (verdict.closed) return undefined;
-      throw new NoWorkerError({
-        namespace: this.options.namespace,
-        taskQueue: verdict.taskQueue,
-        action: `task '${taskId}' cannot be read until a worker runs it`,
-      });
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      return await attempt(true);
+    } catch (error) {
+      if (signal?.aborted) {
+        this.abandonedUntil = Math.max(this.abandonedUntil, deadline);
+        return undefined;
+      }
+      if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError({ taskId, cause: error });
+      if (!isDeadlineExceeded(error)) throw error;
     }
+    const verdict = await this.diagnoseStall(handle);
+    if (verdict === 'wait') {
+      try {
+        return await attempt(false);
+      } catch (error) {
+        if (signal?.aborted) return undefined;
+        if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError({ taskId, cause: error });
+        throw error;
+      }
+    }
+    if (verdict.closed) return undefined;
+    throw new NoWorkerError({
+      namespace: this.options.namespace,
+      taskQueue: verdict.taskQueue,
+      action: `task '${taskId}' cannot be read until a worker runs it`,
+    });
   }
 
   /**
@@ -184,6 +195,16 @@ export class TaskReader {
       return { ...base, status: TaskStatus.Failed, error: cause?.message ?? `Its workflow is ${description.status.name.toLowerCase()}.` };
     }
   }
+}
+
+/** The read's deadline passed (gRPC DEADLINE_EXCEEDED, wrapped by the Temporal client or not). */
+function isDeadlineExceeded(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth += 1) {
+    if ((current as { code?: unknown }).code === 4) return true;
+    if (current instanceof Error && /DEADLINE_EXCEEDED|deadline exceeded/i.test(current.message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** The workflow has no handler for this query (a worker of an older zap-agents). */

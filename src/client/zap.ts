@@ -127,7 +127,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
     // Close everything even if one part fails, then report the first failure.
     const results = await Promise.allSettled([...this.workerResources].map((resource) => resource.close()));
     this.workerResources.clear();
-    results.push(...(await Promise.allSettled([this.options.tokens.close()])));
+    results.push(...(await Promise.allSettled([this.options.tokens.close(), this.reader.settle()])));
     results.push(...(await Promise.allSettled([this.connection?.close()])));
     this.connection = undefined;
     this.temporalClient = undefined;
