@@ -1,6 +1,7 @@
 import { ApplicationFailure, condition, uuid4 } from '@temporalio/workflow';
 import { FailureType } from '../core/activity-contracts';
 import type { ApprovalRequest } from '../core/approval-request';
+import { formatDuration } from '../core/format-duration';
 import type { ApprovalDecision, ApprovalRecord } from '../core/task-state';
 import type { DecideApprovalInput, DecideApprovalResult } from './definitions';
 
@@ -84,20 +85,4 @@ export class ApprovalGate {
   private find(approvalId: string): ApprovalRecord | undefined {
     return this.records.find((record) => record.request.id === approvalId);
   }
-}
-
-function formatDuration(milliseconds: number): string {
-  const units: Array<[number, string]> = [
-    [86_400_000, 'day'],
-    [3_600_000, 'hour'],
-    [60_000, 'minute'],
-    [1000, 'second'],
-  ];
-  for (const [size, name] of units) {
-    if (milliseconds >= size && milliseconds % size === 0) {
-      const count = milliseconds / size;
-      return `${count} ${name}${count === 1 ? '' : 's'}`;
-    }
-  }
-  return `${milliseconds} ms`;
 }

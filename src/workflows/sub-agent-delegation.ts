@@ -10,6 +10,7 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import type { ZapActivities } from '../core/activity-contracts';
+import { formatDuration } from '../core/format-duration';
 import { Patch } from './patches';
 import type { DurableEventInput } from '../core/events';
 import type { ToolCallOutcome } from '../core/tool-definition';
@@ -146,7 +147,7 @@ export class SubAgentDelegation {
     for (let pause = FIRST_LIVENESS_CHECK_MS; ; pause = Math.min(pause * 2, MAX_LIVENESS_CHECK_MS)) {
       const remaining = deadline - Date.now();
       if (await condition(answered, Math.max(1, Math.min(pause, remaining)))) return undefined;
-      if (Date.now() >= deadline) return `gave no answer within ${formatWait(timeoutMs)}; it may still answer later (continue the conversation to ask again).`;
+      if (Date.now() >= deadline) return `gave no answer within ${formatDuration(timeoutMs)}; it may still answer later (continue the conversation to ask again).`;
       let check;
       try {
         check = await checkSubTask({ subTaskId: conversation.subTaskId });
@@ -216,12 +217,6 @@ export class SubAgentDelegation {
 /** First pause before a sub-task's liveness is checked; each later pause doubles, up to the cap. */
 const FIRST_LIVENESS_CHECK_MS = 5_000;
 const MAX_LIVENESS_CHECK_MS = 10 * 60_000;
-
-function formatWait(milliseconds: number): string {
-  if (milliseconds % 3_600_000 === 0) return `${milliseconds / 3_600_000} hours`;
-  if (milliseconds % 60_000 === 0) return `${milliseconds / 60_000} minutes`;
-  return `${Math.round(milliseconds / 1000)} seconds`;
-}
 
 function failure(message: string): ToolCallOutcome {
   return { content: `Error: ${message}`, isError: true };

@@ -12,14 +12,31 @@ export interface WorkerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
+/** Options of {@link spawnWorker}. */
+export interface SpawnWorkerOptions {
+  /** @default 30 s */
+  timeoutMs?: number;
+  /** The tree whose `workers/zap-worker.ts` runs, from that tree (its tsconfig, its source). @default this repository */
+  root?: string;
+  /** Variables of this process the worker must not inherit. @default [] */
+  withoutEnvironment?: string[];
+}
+
 /**
  * Starts the real worker entry (`workers/zap-worker.ts`, through tsx) in its own process and
  * waits until it reports that it is polling.
  */
-export async function spawnWorker(modulePath: string, environment: Record<string, string>, timeoutMs = 30_000): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPOSITORY_ROOT, 'workers/zap-worker.ts'), modulePath], {
-    cwd: REPOSITORY_ROOT,
-    env: { ...process.env, ...environment },
+export async function spawnWorker(
+  modulePath: string,
+  environment: Record<string, string>,
+  options: SpawnWorkerOptions = {},
+): Promise<WorkerProcess> {
+  const { timeoutMs = 30_000, root = REPOSITORY_ROOT, withoutEnvironment = [] } = options;
+  const inherited = { ...process.env };
+  for (const name of withoutEnvironment) delete inherited[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'workers/zap-worker.ts'), modulePath], {
+    cwd: root,
+    env: { ...inherited, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
