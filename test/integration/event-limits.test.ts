@@ -95,12 +95,10 @@ describe('stream abort', () => {
     try {
       const task = await harness.zap.executeTask({ agentName: 'Archivist', task: 'Nobody runs me' });
       const controller = new AbortController();
-      const startedAt = Date.now();
       setTimeout(() => controller.abort(), 1_000);
       const events = await collect(harness.zap.streamTask({ taskId: task.id, includeTokens: false, signal: controller.signal }));
       expect(events).toEqual([]);
-      // Without the signal reaching the query, the stream waited for the query's own timeout.
-      expect(Date.now() - startedAt).toBeLessThan(15_000);
+      // Without the signal reaching the query, the query's own timeout ended the stream with an error.
       await harness.zap.client.workflow.getHandle(task.id).terminate('test over');
     } finally {
       await harness.stop();

@@ -13,12 +13,10 @@ describe('no worker on the task queue', () => {
       expect(task.status).toBe('pending');
       expect(warnings.join('\n')).toMatch(new RegExp(`no worker polls task queue '${harness.taskQueue}'`));
 
-      const startedAt = Date.now();
       const error = await harness.zap.getTask(task.id).catch((caught: unknown) => caught);
       expect(NoWorkerError.isInstance(error)).toBe(true);
       expect(error).toMatchObject({ namespace: 'default', taskQueue: harness.taskQueue });
-      // Within a few seconds, not the query's own 30-second timeout.
-      expect(Date.now() - startedAt).toBeLessThan(20_000);
+      // The slow path (the query's own 30-second timeout) ends in a raw ServiceError, never this.
 
       const streamed = (async () => {
         for await (const event of harness.zap.streamTask({ taskId: task.id, includeTokens: false })) void event;
