@@ -1,4 +1,4 @@
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ServiceError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { NoWorkerError, TaskNotFoundError } from '../core/errors';
 import type { AgentWorkflowResult } from '../core/task-state';
 import type { TaskSnapshot, TaskStatusSnapshot } from '../core/task-snapshot';
@@ -118,7 +118,9 @@ export class TaskReader {
         return undefined;
       }
       if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError({ taskId, cause: error });
-      if (!isDeadlineExceeded(error)) throw error;
+      // Past the deadline, or the server gave up on the query itself (its own timeout, busy):
+      // either way, find out whether anyone can answer.
+      if (!isDeadlineExceeded(error) && !(error instanceof ServiceError)) throw error;
     }
     const verdict = await this.diagnoseStall(handle);
     if (verdict === 'wait') {
