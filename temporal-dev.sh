@@ -2,7 +2,8 @@
 # A local Temporal dev server for this checkout, state in .temporal/dev.db: the `zap-dev` command
 # of the package (workers/zap-dev.ts), run from the repository root. `./temporal-dev.sh --help`.
 # The temporal binary comes from PATH, $TEMPORAL_CLI_PATH or .tools/bin (`bash scripts/setup.sh`
-# installs it there); nothing is downloaded here.
+# installs it there); nothing is downloaded here. The server registers the zap-agents search
+# attributes (ZapAgent, ZapStatus, ZapTenant, ZapUser, ZapParent) that zap.listTasks filters on.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export ZAP_DEV_COMMAND="${ZAP_DEV_COMMAND:-./temporal-dev.sh}"

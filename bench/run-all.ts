@@ -39,6 +39,7 @@ interface BenchmarkEntry {
 const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: 'overhead', fullTimeoutMs: 9 * 60_000, quickTimeoutMs: 4 * 60_000 },
   { name: 'streaming', fullTimeoutMs: 7 * 60_000, quickTimeoutMs: 4 * 60_000 },
+  { name: 'http-api', fullTimeoutMs: 9 * 60_000, quickTimeoutMs: 4 * 60_000 },
   { name: 'throughput', fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 6 * 60_000 },
   { name: 'memory', fullTimeoutMs: 20 * 60_000, quickTimeoutMs: 8 * 60_000 },
   { name: 'recovery', fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 8 * 60_000 },

@@ -305,7 +305,8 @@ const scenarios: Scenario[] = [
     continuing: true,
     async run({ zapContinuing, router, waitFor }, agentName) {
       // Five 400 KB results: past the 1.8 MB a new run can carry once events hold only previews.
-      const rounds = Array.from({ length: 5 }, () => scripted.toolCalls([call('big_blob', { kilobytes: 400 })]));
+      // Sizes differ by a kilobyte: five identical calls would be stopped by stuck detection (0.2.0).
+      const rounds = Array.from({ length: 5 }, (_, index) => scripted.toolCalls([call('big_blob', { kilobytes: 400 + index })]));
       router.enqueue(prompt(agentName), ...rounds, scripted.text('read five big documents'));
       const task = await zapContinuing.executeTask({ agentName, task: 'Read the archive', taskId: `replay-${agentName}` });
       await waitFor(task.id, answered, zapContinuing);

@@ -18,9 +18,26 @@ export type { TaskStreamOptions, TaskStreamStatistics } from './streaming/task-e
 export type { TokenTransport, TokenChunk, TokenSubscription } from './streaming/token-transport';
 export type { ZapOptions, TemporalConnectionOptions, ZapLogger } from './client/zap-options';
 export type { ExecuteTaskOptions } from './client/task-request';
+export type { ListTasksOptions, ListTasksResult, TaskSummary } from './client/task-list';
+export type { TaskScope } from './client/task-scope';
+export type { SearchAttributesMode } from './client/zap-options';
+export type { SearchAttributesUnavailableError } from './core/errors';
+// Structured output: `task.outputError` holds the error (its `code` is 'OUTPUT_VALIDATION').
+export type { OutputValidationError } from './core/errors';
+export type { OutputIssue } from './core/structured-output';
+// Pipelines are defined with `pipeline()` from zap-agents/pipelines; these are what the Zap's pipeline methods return and take.
+export type { PipelineRun } from './client/pipeline-run';
+export type { StartPipelineOptions } from './client/pipeline-start';
+export type { RetryPipelineOptions } from './client/pipeline-client';
 export { Task } from './client/task';
 export { ZapAgent } from './agent/zap-agent';
 export type { ZapAgentOptions } from './agent/zap-agent';
+export type { ZapEventDefinition } from './agent/agent-events';
+export type { StuckDetectionOptions, StuckPolicy } from './agent/agent-stuck';
+export type { LifecycleHook, LifecycleHookEvent, LifecycleHookName, LifecycleHooks } from './hooks/lifecycle-hooks';
+export type { AgentStuckError, AgentStuckErrorOptions } from './core/errors';
+export type { SendEventOptions, SendEventResult } from './client/task-events';
+export type { TaskWaitingFor, EventWaitSnapshot } from './core/task-snapshot';
 export { tool } from './agent/tool';
 export type { ToolOptions, ZapTool, ToolExecutionContext } from './agent/tool';
 export { TaskStatus } from './core/task-status';
@@ -40,6 +57,13 @@ export type {
   ApprovalRequestedEvent,
   ApprovalResolvedEvent,
   SubTaskStartedEvent,
+  EventReceivedEvent,
+  EventWaitStartedEvent,
+  EventWaitFinishedEvent,
+  StuckEvent,
+  StuckReason,
+  StepStartedEvent,
+  StepFinishedEvent,
   CompletedEvent,
   ErrorEvent,
   CancelledEvent,

@@ -4,6 +4,7 @@
  * background with its state in ./.temporal/dev.db and prints where it answers; `npx zap-dev stop`
  * stops it; `status`, `path`, `foreground`, `--help`. It runs the `temporal` CLI found on PATH,
  * in $TEMPORAL_CLI_PATH or in ./.tools/bin, and never downloads one (it says how to install it).
+ * The server has the zap-agents search attributes registered (`zap.listTasks` filters on them).
  */
 import { runDevServerCli } from '../src/testing/dev-server/dev-server-cli';
 

@@ -14,11 +14,7 @@
  *
  * The module may also export a function returning the Zap (or a promise of it).
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { runWorker, type WorkerHost } from '../src/worker/run-worker';
-import { DEFAULT_VERSIONING_BEHAVIOR } from '../src/worker/worker-deployment';
-import { readWorkerDeploymentFromEnvironment } from '../src/worker/worker-deployment-environment';
+import { runWorkerProcess } from '../src/worker/run-worker-process';
 
 async function main(): Promise<void> {
   const modulePath = process.argv[2] ?? process.env.ZAP_MODULE;
@@ -26,43 +22,10 @@ async function main(): Promise<void> {
     console.error('usage: zap-worker <module exporting your Zap>   (or set ZAP_MODULE)');
     process.exit(2);
   }
-  // Before loading the user's module: a half-configured deployment fails at once.
-  const deployment = readWorkerDeploymentFromEnvironment(process.env);
-  const zap = await loadZap(resolve(modulePath));
-  const bundlePath = process.env.ZAP_WORKFLOW_BUNDLE;
-  const version = deployment
-    ? ` as ${deployment.name}:${deployment.buildId} (${deployment.versioningBehavior ?? DEFAULT_VERSIONING_BEHAVIOR})`
-    : '';
-  await runWorker(zap, {
-    ...(bundlePath ? { worker: { workflowBundle: { codePath: resolve(bundlePath) } } } : {}),
-    ...(deployment ? { deployment } : {}),
-    onRunning: (worker) =>
-      console.log(`[zap-worker] running (pid ${process.pid}) on task queue ${worker.options.taskQueue}${version}`),
-  });
-  console.log('[zap-worker] stopped');
+  await runWorkerProcess({ modulePath });
   // Everything zap-agents opened is closed; handles left by user code must not keep a drained
   // worker alive.
   process.exit(0);
-}
-
-async function loadZap(path: string): Promise<WorkerHost> {
-  const loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-  const defaultExport = loaded.default as Record<string, unknown> | undefined;
-  const candidate = loaded.zap ?? defaultExport?.zap ?? defaultExport;
-  const value = typeof candidate === 'function' ? await (candidate as () => unknown)() : candidate;
-  if (!isWorkerHost(value)) {
-    throw new Error(`${path} must export a Zap instance as \`zap\` or default (or a function returning one).`);
-  }
-  return value;
-}
-
-function isWorkerHost(value: unknown): value is WorkerHost {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as WorkerHost).createWorker === 'function' &&
-    typeof (value as WorkerHost).stop === 'function'
-  );
 }
 
 main().catch((error: unknown) => {

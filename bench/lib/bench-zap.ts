@@ -127,6 +127,8 @@ function createAgent(name: string, tools: ZapAgentOptions['tools'], limits: Agen
     prompt: BENCH_SYSTEM_PROMPT,
     model: BENCH_MODEL,
     tools,
+    // The echo scenario repeats one call on purpose; stuck detection would stop it.
+    stuck: false,
     ...(limits.heartbeat === undefined ? {} : { timeouts: { heartbeat: limits.heartbeat } }),
     ...(limits.toolRetryInitialInterval === undefined ? {} : { retry: { tool: { initialInterval: limits.toolRetryInitialInterval } } }),
     ...extra,

@@ -1,9 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { ZapAgent } from '../agent/zap-agent';
 import type { ModelRegistry } from '../llm/model-registry';
+import type { AnyPipelineDefinition } from '../pipelines/pipeline-definition';
 import type { McpConnectionPool } from '../mcp/mcp-connection-pool';
 import type { AgentToolbox } from '../tools/agent-toolbox';
 import type { TokenTransport } from '../streaming/token-transport';
+import type { ContextReader } from './context-reader';
 import type { ConversationReader } from './conversation-reader';
 
 /** What zap-agents activities need, passed explicitly to {@link createActivities}. */
@@ -15,6 +17,10 @@ export interface ActivityDependencies {
   mcpPool: McpConnectionPool;
   models: ModelRegistry;
   conversations: ConversationReader;
+  /** Reads a task's context (once per task) for the tools that receive it. */
+  contexts: ContextReader;
   /** Where streamed model tokens are published; undefined → the model is called without streaming. */
   tokens?: TokenTransport;
+  /** The pipelines whose steps' user code the pipeline step activities run. @default none */
+  pipelines?: ReadonlyMap<string, AnyPipelineDefinition>;
 }

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type { CallToolInput } from '../core/activity-contracts';
+import type { JsonValue } from '../core/json';
 import { FailureType } from '../core/activity-contracts';
 import { DEFAULT_MAX_TOOL_RESULT_BYTES } from '../core/defaults';
 import { ToolExecutionError } from '../core/errors';
@@ -13,7 +14,7 @@ import { permanentFailure, toApplicationFailure } from './to-application-failure
 /** How much sooner than the activity an MCP request times out. */
 const MCP_TIMEOUT_MARGIN_MS = 1000;
 
-/** `_meta` key under which MCP servers receive the task's context. */
+/** `_meta` key under which MCP servers that opt in (`receiveContext: true`) receive the task's context. */
 export const MCP_CONTEXT_META_KEY = 'zap-agents/context';
 /** `_meta` key under which MCP servers receive the call's identity and idempotency key. */
 export const MCP_CALL_META_KEY = 'zap-agents/call';
@@ -38,7 +39,7 @@ async function callToolOnce(dependencies: ActivityDependencies, input: CallToolI
   const resolved = await dependencies.toolbox.resolve(input.agentName, input.toolName).catch((error: unknown) => {
     throw toApplicationFailure(error);
   });
-  if (!resolved || resolved.kind === 'message_agent') {
+  if (!resolved || resolved.kind === 'message_agent' || resolved.kind === 'wait_for_event') {
     const available = await dependencies.toolbox.toolNames(input.agentName).catch(() => []);
     throw permanentFailure(
       FailureType.ToolNotFound,
@@ -57,10 +58,14 @@ async function callToolOnce(dependencies: ActivityDependencies, input: CallToolI
         `Invalid arguments for ${input.toolName}: ${z.prettifyError(parsed.error)}`,
       );
     }
+    // Read before the tool runs: a failed read is retried with the activity, not reported as the tool's error.
+    const taskContext = await readContext(dependencies, input).catch((error: unknown) => {
+      throw toApplicationFailure(error);
+    });
     let value: unknown;
     try {
       value = await resolved.tool.execute(parsed.data, {
-        context: input.context,
+        context: taskContext,
         taskId: input.taskId,
         agentName: input.agentName,
         toolCallId: input.toolCallId,
@@ -82,11 +87,13 @@ async function callToolOnce(dependencies: ActivityDependencies, input: CallToolI
     return limitToolResult(localToolOutcome(input.toolName, value), resolved.tool.maxResultBytes ?? agentBound);
   }
 
+  // Third-party servers see the context only when their config says so.
+  const receivesContext = agent?.mcpClients.some((client) => client.name === resolved.serverName && client.receiveContext === true);
   let outcome: ToolCallOutcome;
   try {
     outcome = await dependencies.mcpPool.callTool(resolved.serverName, input.toolName, input.arguments, {
       meta: {
-        [MCP_CONTEXT_META_KEY]: input.context ?? null,
+        ...(receivesContext ? { [MCP_CONTEXT_META_KEY]: (await readContext(dependencies, input)) ?? null } : {}),
         [MCP_CALL_META_KEY]: {
           taskId: input.taskId,
           agentName: input.agentName,
@@ -107,6 +114,16 @@ async function callToolOnce(dependencies: ActivityDependencies, input: CallToolI
     throw toApplicationFailure(error);
   }
   return limitToolResult(outcome, agentBound);
+}
+
+/**
+ * The task's context: inline in calls scheduled by 0.1.0 workflows, otherwise read once per task
+ * from the workflow. A read that fails is retried with the activity (the tool has not run yet).
+ */
+async function readContext(dependencies: ActivityDependencies, input: CallToolInput): Promise<JsonValue | undefined> {
+  if (input.context !== undefined) return input.context;
+  if (input.hasContext !== true) return undefined;
+  return dependencies.contexts.read(input.taskId);
 }
 
 /**

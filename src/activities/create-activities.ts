@@ -2,9 +2,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AgentTaskSettings } from '../core/agent-settings';
 import { FailureType, type DescribeAgentInput, type ZapActivities } from '../core/activity-contracts';
 import type { ActivityDependencies } from './activity-dependencies';
+import { createPipelineStepActivities } from './build-pipeline-step';
 import { createCallTool } from './call-tool';
 import { createCheckSubTask } from './check-sub-task';
 import { createInvokeModel } from './invoke-model';
+import { createRunHook } from './run-hook';
 import { toApplicationFailure } from './to-application-failure';
 
 /**
@@ -16,6 +18,8 @@ export function createActivities(dependencies: ActivityDependencies): ZapActivit
     invokeModel: createInvokeModel(dependencies),
     callTool: createCallTool(dependencies),
     checkSubTask: createCheckSubTask(dependencies.client),
+    runHook: createRunHook(dependencies),
+    ...createPipelineStepActivities(dependencies),
     async describeAgent(input: DescribeAgentInput): Promise<AgentTaskSettings> {
       const agent = dependencies.agents.get(input.agentName);
       if (!agent) {

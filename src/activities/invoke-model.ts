@@ -1,8 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { InvokeModelInput, InvokeModelResult, ToolHint } from '../core/activity-contracts';
 import { FailureType } from '../core/activity-contracts';
+import type { ChatMessage } from '../core/messages';
+import { outputInstructions, type OutputSettings } from '../core/structured-output';
 import type { ActivityDependencies } from './activity-dependencies';
 import { withHeartbeats } from './heartbeats';
+import { createOutputValidator, type OutputValidator } from './output-validation';
 import { assertModelResultFits } from './result-size-limits';
 import { permanentFailure, toApplicationFailure } from './to-application-failure';
 
@@ -12,12 +15,17 @@ import { permanentFailure, toApplicationFailure } from './to-application-failure
  * never retried: each attempt would buy the same oversized answer again.
  */
 export function createInvokeModel(dependencies: ActivityDependencies) {
+  const validateOutput = createOutputValidator();
   return async function invokeModel(input: InvokeModelInput): Promise<InvokeModelResult> {
-    return withHeartbeats(() => invokeModelOnce(dependencies, input));
+    return withHeartbeats(() => invokeModelOnce(dependencies, validateOutput, input));
   };
 }
 
-async function invokeModelOnce(dependencies: ActivityDependencies, input: InvokeModelInput): Promise<InvokeModelResult> {
+async function invokeModelOnce(
+  dependencies: ActivityDependencies,
+  validateOutput: OutputValidator,
+  input: InvokeModelInput,
+): Promise<InvokeModelResult> {
   const context = Context.current();
   const execution = context.info.workflowExecution;
   if (!execution) {
@@ -48,10 +56,15 @@ async function invokeModelOnce(dependencies: ActivityDependencies, input: Invoke
           context.heartbeat();
         }
       : undefined;
+    // Structured output: the schema goes in `response_format`, or (instruction mode) in the prompt.
+    const output = input.output;
     const result = await model.complete({
       model: agent.model,
-      messages,
+      messages: output?.mode === 'instructions' ? withOutputInstructions(messages, output) : messages,
       tools,
+      ...(output?.mode === 'json_schema'
+        ? { responseFormat: { name: output.name, schema: output.jsonSchema, strict: output.strict } }
+        : {}),
       temperature: agent.temperature,
       maxTokens: agent.maxTokens,
       signal: context.cancellationSignal,
@@ -64,9 +77,23 @@ async function invokeModelOnce(dependencies: ActivityDependencies, input: Invoke
       toolHints[call.function.name] = { idempotent: resolved?.definition.idempotent === true };
     }
     const answer: InvokeModelResult = { ...result, toolHints };
+    if (output && (result.message.tool_calls ?? []).length === 0) {
+      answer.output = validateOutput(result.message.content ?? '', output, agent);
+    }
     assertModelResultFits(answer, agent.maxTokens);
     return answer;
   } catch (error) {
     throw toApplicationFailure(error);
   }
+}
+
+/**
+ * The conversation with instruction mode's addendum (the JSON Schema, JSON only) at the end of the
+ * system prompt; a new array, the cached conversation is left as it is.
+ */
+function withOutputInstructions(messages: ChatMessage[], output: OutputSettings): ChatMessage[] {
+  const addendum = outputInstructions(output);
+  const [first, ...rest] = messages;
+  if (first?.role === 'system') return [{ role: 'system', content: `${first.content}\n\n${addendum}` }, ...rest];
+  return [{ role: 'system', content: addendum }, ...messages];
 }

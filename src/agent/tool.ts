@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { MAX_ACTIVITY_RESULT_BYTES, MIN_TOOL_RESULT_BYTES } from '../core/defaults';
-import type { JsonValue } from '../core/json';
 import { ZapConfigurationError } from '../core/errors';
 import { validateToolName } from './names';
 
 /** What a local tool's `execute` receives besides its arguments. */
-export interface ToolExecutionContext<TContext = JsonValue | undefined> {
-  /** The user context given to `executeTask` (JSON). */
+export interface ToolExecutionContext<TContext = unknown> {
+  /** The task's context as given to `executeTask` (JSON), typed as the agent's context. */
   context: TContext;
   taskId: string;
   agentName: string;
@@ -48,7 +47,7 @@ export interface ToolOptions<TParameters extends z.ZodType, TContext> {
 }
 
 /** A local tool: runs inside a tool activity on the worker. Build it with {@link tool}. */
-export interface ZapTool<TContext = any> {
+export interface ZapTool<TContext = unknown> {
   readonly kind: 'zap-tool';
   readonly name: string;
   readonly description: string;
@@ -73,8 +72,12 @@ export interface ZapTool<TContext = any> {
  *   execute: async ({ city }) => `Sunny in ${city}`,
  * });
  * ```
+ *
+ * Written inside an agent's `tools`, a tool gets the agent's context type
+ * (`new ZapAgent<{ customerId: string }>({ tools: [tool({ …, execute: (args, { context }) => context.customerId })] })`);
+ * written apart, give it: `tool<typeof parameters, MyContext>({ … })`, or leave its context `unknown`.
  */
-export function tool<TParameters extends z.ZodType, TContext = any>(
+export function tool<TParameters extends z.ZodType, TContext = unknown>(
   options: ToolOptions<TParameters, TContext>,
 ): ZapTool<TContext> {
   validateToolName(options.name, 'tool()');

@@ -1,6 +1,9 @@
 import type { Duration, RetryPolicy } from '@temporalio/common';
+import type { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { AgentTaskSettings } from '../core/agent-settings';
+import { ApprovalRules } from '../core/approval-rules';
+import type { JsonContextCheck } from '../core/json';
 import {
   DEFAULT_LLM_RETRY_POLICY,
   DEFAULT_LLM_TIMEOUT,
@@ -14,10 +17,19 @@ import {
   DEFAULT_HEARTBEAT_TIMEOUT,
   DEFAULT_SUB_AGENT_TIMEOUT,
   MAX_ITERATIONS_LIMIT,
+  DEFAULT_MAX_OUTPUT_REPAIR_TURNS,
+  MAX_OUTPUT_REPAIR_TURNS_LIMIT,
+  DEFAULT_HOOK_RETRY_POLICY,
 } from '../core/defaults';
 import { ZapConfigurationError, ZapValidationError } from '../core/errors';
 import { validateMcpClientConfig, type McpClientConfig } from '../mcp/mcp-client-config';
 import type { LlmEndpointOptions } from '../llm/llm-endpoint';
+import { compileEventDefinitions, eventSettings, type DeclaredEvent, type ZapEventDefinition } from './agent-events';
+import { compileOutputSchema, outputSettings, type CompiledOutputSchema } from './agent-output';
+import type { LifecycleHooks } from '../hooks/lifecycle-hooks';
+import type { StuckSettings } from '../core/agent-settings';
+import { compileHooks, hookNames } from './agent-hooks';
+import { compileStuckOptions, type StuckDetectionOptions } from './agent-stuck';
 import { validateAgentName } from './names';
 import { validateResultBound, type ZapTool } from './tool';
 
@@ -63,6 +75,34 @@ export interface ZapAgentOptions<TContext = unknown> {
   /** Overrides the built-in model capability table for images. @default undefined */
   supportsVision?: boolean;
   /**
+   * Zod schema of the agent's answers (structured output). The model is asked for JSON matching it
+   * (`response_format: json_schema` where the model supports it, else the schema in the system
+   * prompt), each final answer is parsed and validated on the worker with this schema
+   * (refinements included), an invalid one gets up to `maxOutputRepairTurns` repair turns, and
+   * the task's `output` is the parsed value. A task's own `outputSchema` wins over it. It must
+   * convert to JSON Schema: no transforms, dates or custom types.
+   *
+   * @example
+   * ```ts
+   * output: z.object({ sentiment: z.enum(['positive', 'neutral', 'negative']), summary: z.string() }),
+   * ```
+   * @default undefined (plain text answers)
+   */
+  output?: z.ZodType;
+  /**
+   * Overrides the built-in model capability table for `response_format: { type: 'json_schema' }`:
+   * `false` describes the output schema in the system prompt instead.
+   * @default undefined (the table decides)
+   */
+  supportsStructuredOutput?: boolean;
+  /**
+   * Repair turns per request after a final answer that fails the output schema (0–10): the model
+   * is shown the validation error and asked again; past them the task fails with
+   * `OutputValidationError`. Repairs are model calls and count as iterations.
+   * @default 2
+   */
+  maxOutputRepairTurns?: number;
+  /**
    * Call the model with SSE streaming and publish its tokens to `streamTask` subscribers.
    * Turn off for endpoints without streaming support. @default true
    */
@@ -71,11 +111,16 @@ export interface ZapAgentOptions<TContext = unknown> {
   llm?: LlmEndpointOptions;
   /**
    * Temporal retry policies of the agent's activities; fields given replace the defaults.
-   * @default llm: no attempt limit, 1 s → 1 min backoff (outages are waited out); tool: 3 attempts, 1 s → 10 s backoff
+   * @default llm: no attempt limit, 1 s → 1 min backoff (outages are waited out); tool: 3 attempts, 1 s → 10 s backoff; hook: 10 attempts, 1 s → 1 min backoff
    */
   retry?: {
     llm?: RetryPolicy;
     tool?: RetryPolicy;
+    /**
+     * Lifecycle hooks (`hooks`): a hook still failing after these attempts is logged and given up.
+     * @default 10 attempts, 1 s → 1 min backoff
+     */
+    hook?: RetryPolicy;
     /**
      * Retry a tool call whose outcome is unknown (it timed out, or its worker or MCP server died
      * mid-call) even when the tool is not declared idempotent. Off by default: the model is told
@@ -93,6 +138,42 @@ export interface ZapAgentOptions<TContext = unknown> {
    * @default { llm: '2 minutes', tool: '1 minute', heartbeat: '20 seconds', subAgent: '24 hours', llmDeadline: none }
    */
   timeouts?: { llm?: Duration; tool?: Duration; heartbeat?: Duration; subAgent?: Duration; llmDeadline?: Duration };
+  /**
+   * Named events the agent may wait for, by name (`[a-z][a-z0-9-]*`, up to 64 characters). The
+   * agent then gets the built-in `wait_for_event` tool; `zap.sendEvent(taskId, name, data)`
+   * validates the data against the event's zod schema and delivers it. An event that arrives
+   * before the agent waits is kept for its next wait.
+   *
+   * @example
+   * ```ts
+   * events: {
+   *   'email-verified': { description: 'The user clicked the link in the verification email', schema: z.object({ email: z.string() }) },
+   * }
+   * ```
+   * @default {}
+   */
+  events?: Record<string, ZapEventDefinition>;
+  /**
+   * Tool calls of this agent that always need a human decision, whoever starts the task (a
+   * caller's `approvalRules` add to them, never remove them; sub-agents follow their own).
+   * @default undefined (none)
+   */
+  approvalRules?: ApprovalRules;
+  /**
+   * Stuck detection: the same tool call with the same arguments, or the same tool results, for
+   * `threshold` consecutive iterations (and reaching `maxIterations`) count as stuck; `policy`
+   * says what happens then (`stop`, `retry` once with a nudge, `escalate` to a human). A `stuck`
+   * event is emitted in every case. `false` turns it off.
+   * @default { threshold: 3, policy: 'stop', escalationTimeout: '24 hours' }
+   */
+  stuck?: StuckDetectionOptions | false;
+  /**
+   * Lifecycle hooks (`onStart`, `onComplete`, `onFailed`, `onStuck`, `onApprovalRequested`): run
+   * on a worker as activities with the task's status snapshot, durable and retried, at least once
+   * (see `LifecycleHooks`); `webhookNotifier()` from `zap-agents/hooks` builds some for you.
+   * @default {} (none)
+   */
+  hooks?: LifecycleHooks;
 }
 
 /**
@@ -118,9 +199,19 @@ export class ZapAgent<TContext = unknown> {
   readonly maxTokens: number;
   readonly maxToolResultBytes: number;
   readonly supportsVision: boolean | undefined;
+  /** The output schema of the agent's answers, compiled; undefined for plain text answers. */
+  readonly output: CompiledOutputSchema | undefined;
+  readonly supportsStructuredOutput: boolean | undefined;
+  readonly maxOutputRepairTurns: number;
   readonly streaming: boolean;
   readonly llm: LlmEndpointOptions | undefined;
-  readonly retry: { readonly llm: RetryPolicy; readonly tool: RetryPolicy; readonly unknownOutcomes: boolean };
+  /** Approval rules of every task of this agent. */
+  readonly approvalRules: ApprovalRules | undefined;
+  /** Stuck detection, compiled; undefined when turned off (`stuck: false`). */
+  readonly stuck: StuckSettings | undefined;
+  /** The agent's lifecycle hooks (frozen). */
+  readonly hooks: Readonly<LifecycleHooks>;
+  readonly retry: { readonly llm: RetryPolicy; readonly tool: RetryPolicy; readonly hook: RetryPolicy; readonly unknownOutcomes: boolean };
   readonly timeouts: {
     readonly llmMs: number;
     readonly toolMs: number;
@@ -128,8 +219,10 @@ export class ZapAgent<TContext = unknown> {
     readonly subAgentMs: number;
     readonly llmDeadlineMs: number | undefined;
   };
+  /** The named events the agent may wait for, by name. */
+  readonly events: ReadonlyMap<string, DeclaredEvent>;
 
-  constructor(options: ZapAgentOptions<TContext>) {
+  constructor(options: ZapAgentOptions<TContext> & JsonContextCheck<TContext>) {
     validateAgentName(options?.name, 'ZapAgent');
     const where = `ZapAgent '${options.name}'`;
     this.name = options.name;
@@ -198,11 +291,24 @@ export class ZapAgent<TContext = unknown> {
     this.maxToolResultBytes =
       validateResultBound(options.maxToolResultBytes, `${where}: maxToolResultBytes`) ?? DEFAULT_MAX_TOOL_RESULT_BYTES;
     this.supportsVision = options.supportsVision;
+    this.output = options.output === undefined ? undefined : compileOutputSchema(options.output, `${where} output`, 'configuration');
+    this.supportsStructuredOutput = options.supportsStructuredOutput;
+    this.maxOutputRepairTurns = options.maxOutputRepairTurns ?? DEFAULT_MAX_OUTPUT_REPAIR_TURNS;
+    if (
+      !Number.isInteger(this.maxOutputRepairTurns) ||
+      this.maxOutputRepairTurns < 0 ||
+      this.maxOutputRepairTurns > MAX_OUTPUT_REPAIR_TURNS_LIMIT
+    ) {
+      throw new ZapConfigurationError({
+        message: `${where}: maxOutputRepairTurns must be an integer from 0 to ${MAX_OUTPUT_REPAIR_TURNS_LIMIT}.`,
+      });
+    }
     this.streaming = options.streaming ?? true;
     this.llm = options.llm;
     this.retry = {
       llm: { ...DEFAULT_LLM_RETRY_POLICY, ...options.retry?.llm },
       tool: { ...DEFAULT_TOOL_RETRY_POLICY, ...options.retry?.tool },
+      hook: { ...DEFAULT_HOOK_RETRY_POLICY, ...options.retry?.hook },
       unknownOutcomes: options.retry?.unknownOutcomes ?? false,
     };
     this.timeouts = {
@@ -213,6 +319,13 @@ export class ZapAgent<TContext = unknown> {
       llmDeadlineMs:
         options.timeouts?.llmDeadline === undefined ? undefined : parseDuration(options.timeouts.llmDeadline, `${where} timeouts.llmDeadline`),
     };
+    this.events = compileEventDefinitions(options.events, where);
+    if (options.approvalRules !== undefined && !(options.approvalRules instanceof ApprovalRules)) {
+      throw new ZapConfigurationError({ message: `${where}: approvalRules must be an ApprovalRules instance (new ApprovalRules({ patterns })).` });
+    }
+    this.approvalRules = options.approvalRules;
+    this.stuck = compileStuckOptions(options.stuck, where);
+    this.hooks = compileHooks(options.hooks, where);
   }
 
   /** Builds the system prompt for a task from its context. */
@@ -235,8 +348,13 @@ export class ZapAgent<TContext = unknown> {
     return prompt;
   }
 
-  /** The JSON settings a task of this agent starts with. */
-  taskSettings(context: TContext): AgentTaskSettings {
+  /**
+   * The JSON settings a task of this agent starts with; `outputSchema` is the task's own output
+   * schema (compiled), which wins over the agent's `output`.
+   */
+  taskSettings(context: TContext, outputSchema?: CompiledOutputSchema): AgentTaskSettings {
+    const output = outputSchema ?? this.output;
+    const hooks = hookNames(this.hooks);
     return {
       agentName: this.name,
       systemPrompt: this.resolvePrompt(context),
@@ -251,6 +369,21 @@ export class ZapAgent<TContext = unknown> {
       ...(this.timeouts.llmDeadlineMs !== undefined ? { llmDeadlineMs: this.timeouts.llmDeadlineMs } : {}),
       toolBackoff: compileBackoff(this.retry.tool, `ZapAgent '${this.name}' retry.tool`),
       retryUnknownOutcomes: this.retry.unknownOutcomes,
+      ...(this.events.size > 0 ? { events: eventSettings(this.events) } : {}),
+      ...(output
+        ? {
+            output: outputSettings({
+              compiled: output,
+              model: this.model,
+              supportsStructuredOutput: this.supportsStructuredOutput,
+              maxRepairTurns: this.maxOutputRepairTurns,
+              source: outputSchema ? 'task' : 'agent',
+            }),
+          }
+        : {}),
+      ...(this.approvalRules ? { approvalRules: this.approvalRules.toSpec() } : {}),
+      ...(this.stuck ? { stuck: this.stuck } : {}),
+      ...(hooks.length > 0 ? { hooks, hookRetry: this.retry.hook } : {}),
     };
   }
 }

@@ -9,14 +9,19 @@ import { ApplicationFailure } from '@temporalio/common';
 import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import {
   AgentNotFoundError,
+  AgentStuckError,
   ApprovalNotFoundError,
+  EventBufferFullError,
+  EventValidationError,
   LlmProviderError,
   NoWorkerError,
+  OutputValidationError,
   PayloadEncryptionError,
   PayloadStoreError,
   TaskClosedError,
   TaskNotFoundError,
   ToolExecutionError,
+  UnknownEventError,
   VisionNotSupportedError,
   ZapConfigurationError,
   ZapConnectionError,
@@ -26,6 +31,7 @@ import {
   type ZapError,
 } from '../core/errors';
 import { FailureType } from '../core/failure-types';
+import type { OutputIssue } from '../core/structured-output';
 
 /** How deep `cause` chains are followed (client error → workflow failure → activity failure → …). */
 const MAX_CAUSE_DEPTH = 8;
@@ -41,6 +47,8 @@ export interface FailureContext {
   taskId?: string;
   /** The approval a decision was about. */
   approvalId?: string;
+  /** The named event a delivery was about. */
+  eventName?: string;
   agentName?: string;
   toolName?: string;
   toolCallId?: string;
@@ -127,6 +135,61 @@ const BUILDERS: Readonly<Record<string, ErrorBuilder>> = {
       cause,
     });
   },
+  [FailureType.UnknownEvent]: ({ failure, text, cause }) => {
+    const taskId = text('taskId');
+    const eventName = text('eventName');
+    if (taskId === undefined || eventName === undefined) return undefined;
+    const declared = detailsField(failure, 'declaredEvents');
+    const declaredEvents = Array.isArray(declared) ? declared.filter((entry): entry is string => typeof entry === 'string') : [];
+    return new UnknownEventError({ taskId, eventName, agentName: text('agentName'), declaredEvents, cause });
+  },
+  [FailureType.EventValidation]: ({ failure, text, cause }) => {
+    const taskId = text('taskId');
+    const eventName = text('eventName');
+    if (taskId === undefined || eventName === undefined) return undefined;
+    return new EventValidationError({
+      taskId,
+      eventName,
+      issues: [{ code: 'custom', path: [], message: failure.message }],
+      message: `Event '${eventName}' for task '${taskId}' was refused: ${failure.message}`,
+      cause,
+    });
+  },
+  [FailureType.EventBufferFull]: ({ failure, text, cause }) => {
+    const taskId = text('taskId');
+    const eventName = text('eventName');
+    if (taskId === undefined || eventName === undefined) return undefined;
+    return new EventBufferFullError({ taskId, eventName, limit: text('limit') ?? failure.message, cause });
+  },
+  [FailureType.OutputValidation]: ({ failure, text, cause }, { taskId }) => {
+    const rawAnswer = text('rawAnswer');
+    if (rawAnswer === undefined) return undefined;
+    const issues = detailsField(failure, 'issues');
+    return new OutputValidationError({
+      rawAnswer,
+      issues: Array.isArray(issues) ? issues.filter(isOutputIssue) : [],
+      taskId,
+      message: failure.message,
+      cause,
+    });
+  },
+  [FailureType.AgentStuck]: ({ failure, text, cause }) => {
+    const reason = text('reason');
+    const toolName = text('toolName');
+    const repeats = detailsField(failure, 'repeats');
+    if ((reason !== 'repeated_call' && reason !== 'no_progress') || toolName === undefined || typeof repeats !== 'number') return undefined;
+    const escalation = detailsField(failure, 'escalation') as AgentStuckError['escalation'];
+    return new AgentStuckError({
+      reason,
+      toolName,
+      repeats,
+      taskId: text('taskId'),
+      agentName: text('agentName'),
+      ...(escalation ? { escalation } : {}),
+      message: failure.message,
+      cause,
+    });
+  },
   [FailureType.NoWorker]: ({ text, cause }) => {
     const namespace = text('namespace');
     const taskQueue = text('taskQueue');
@@ -200,6 +263,12 @@ function detailsField(failure: ApplicationFailure, name: string): unknown {
   const first: unknown = failure.details?.[0];
   if (typeof first !== 'object' || first === null) return undefined;
   return (first as Record<string, unknown>)[name];
+}
+
+function isOutputIssue(value: unknown): value is OutputIssue {
+  if (typeof value !== 'object' || value === null) return false;
+  const issue = value as Partial<OutputIssue>;
+  return typeof issue.code === 'string' && typeof issue.message === 'string' && Array.isArray(issue.path);
 }
 
 function numberField(failure: ApplicationFailure, name: string): number | undefined {

@@ -1,9 +1,12 @@
 import { ServiceError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { NoWorkerError, TaskNotFoundError } from '../core/errors';
+import { isDeadlineExceeded } from '../core/deadline-exceeded';
+import { NoWorkerError, OutputValidationError, TaskNotFoundError } from '../core/errors';
+import type { ChatMessage } from '../core/messages';
 import type { AgentWorkflowResult } from '../core/task-state';
 import type { TaskSnapshot, TaskStatusSnapshot } from '../core/task-snapshot';
 import { TaskStatus } from '../core/task-status';
 import { getMessagesQuery, getTaskStateQuery, getTaskStatusQuery } from '../workflows/definitions';
+import { errorFromFailure } from './error-from-failure';
 
 /**
  * A poller that accessed the task queue longer ago than this is gone: a live worker's long poll
@@ -50,6 +53,24 @@ export class TaskReader {
       return snapshot;
     });
     return answer ?? { ...(await this.closedTaskStatus(taskId, handle)), history: [] };
+  }
+
+  /**
+   * Messages [from, to) of the conversation, in as many pages as the workflow answers with (a
+   * page is bounded in bytes). Empty for a closed task that no worker can replay.
+   */
+  async messages(taskId: string, from: number, to: number): Promise<ChatMessage[]> {
+    const handle = this.options.client().workflow.getHandle(taskId);
+    const answer = await this.ask(taskId, handle, undefined, async () => {
+      const messages: ChatMessage[] = [];
+      while (from + messages.length < to) {
+        const page = await handle.query(getMessagesQuery, { from: from + messages.length, to });
+        if (page.length === 0) break;
+        messages.push(...page);
+      }
+      return messages;
+    });
+    return answer ?? [];
   }
 
   /**
@@ -172,10 +193,13 @@ export class TaskReader {
   /** A closed task's final state without a worker: the workflow's result, or its failure. */
   private async closedTaskStatus(taskId: string, handle: WorkflowHandle): Promise<TaskStatusSnapshot> {
     const description = await handle.describe();
-    const agentName = typeof description.memo?.agentName === 'string' ? description.memo.agentName : '';
+    const memo = description.memo ?? {};
+    const agentName = typeof memo.agentName === 'string' ? memo.agentName : '';
     const base: TaskStatusSnapshot = {
       taskId,
       agentName,
+      ...(typeof memo.tenantId === 'string' ? { tenantId: memo.tenantId } : {}),
+      ...(typeof memo.userId === 'string' ? { userId: memo.userId } : {}),
       status: TaskStatus.Completed,
       messageCount: 0,
       subTasks: [],
@@ -188,25 +212,20 @@ export class TaskReader {
     };
     try {
       const result = (await handle.result()) as AgentWorkflowResult;
-      return { ...base, status: result.status, result: result.result, usage: result.usage };
+      return { ...base, status: result.status, result: result.result, ...(result.output !== undefined ? { output: result.output } : {}), usage: result.usage };
     } catch (error) {
       const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
       if (description.status.name === 'CANCELLED') {
         return { ...base, status: TaskStatus.Cancelled, cancelReason: cause?.message || 'Cancelled' };
       }
-      return { ...base, status: TaskStatus.Failed, error: cause?.message ?? `Its workflow is ${description.status.name.toLowerCase()}.` };
+      // A task that failed its output schema keeps the answer and the issues in the failure's details.
+      const outputError = errorFromFailure(error, { taskId });
+      const outputFailure = OutputValidationError.isInstance(outputError)
+        ? { outputFailure: { rawAnswer: outputError.rawAnswer, issues: [...outputError.issues] } }
+        : {};
+      return { ...base, status: TaskStatus.Failed, error: cause?.message ?? `Its workflow is ${description.status.name.toLowerCase()}.`, ...outputFailure };
     }
   }
-}
-
-/** The read's deadline passed (gRPC DEADLINE_EXCEEDED, wrapped by the Temporal client or not). */
-function isDeadlineExceeded(error: unknown): boolean {
-  for (let current: unknown = error, depth = 0; current && depth < 5; depth += 1) {
-    if ((current as { code?: unknown }).code === 4) return true;
-    if (current instanceof Error && /DEADLINE_EXCEEDED|deadline exceeded/i.test(current.message)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /** The workflow has no handler for this query (a worker of an older zap-agents). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compileOutputSchema, rebuildSchema, type CompiledOutputSchema } from '../agent/agent-output';
 import type { ZapAgent } from '../agent/zap-agent';
 import { ApprovalRules } from '../core/approval-rules';
 import { validateContentParts } from '../core/content';
@@ -6,13 +7,20 @@ import { AgentNotFoundError, VisionNotSupportedError, ZapValidationError } from 
 import { findNonJsonValue, type JsonValue } from '../core/json';
 import { contentPartSchema, type MessageContent } from '../core/messages';
 import { modelSupportsVision } from '../llm/model-capabilities';
+import { validateOwnerId, validateTaskScope, type TaskScope } from './task-scope';
 
 /** Largest task text or content accepted, in bytes of JSON; Temporal refuses payloads over 2 MB. */
 export const MAX_TASK_CONTENT_BYTES = 1024 * 1024;
+/**
+ * Largest task context accepted, in bytes of JSON. The context travels in the workflow input
+ * (and again at each continue-as-new and in each sub-task's input), so it must stay well within
+ * Temporal's payload limits; put large data in a store and pass its key.
+ */
+export const MAX_TASK_CONTEXT_BYTES = 256 * 1024;
 const MAX_TASK_ID_LENGTH = 200;
 
-/** Options of `zap.executeTask`. */
-export interface ExecuteTaskOptions<TContext = unknown> {
+/** Every field `zap.executeTask` reads; {@link ExecuteTaskOptions} says which combinations are valid. */
+export interface TaskRequestOptions<TContext = unknown> {
   /** Agent of a new task. Required unless `followUpOnTask` is given. */
   agentName?: string;
   /** The request as text. `task` or `taskContent` is required. */
@@ -27,11 +35,56 @@ export interface ExecuteTaskOptions<TContext = unknown> {
   approvalRules?: ApprovalRules;
   /** Your own task id: makes the call idempotent (same id → same task). @default `<agentName>-<hex>` */
   taskId?: string;
+  /**
+   * The tenant a new task belongs to (1–200 characters, no control characters): stored with the
+   * task, inherited by its sub-tasks, listed with `listTasks({ tenantId })`. With `followUpOnTask`,
+   * the scope of the call: a task of another tenant is reported as not found.
+   * @default undefined
+   */
+  tenantId?: string;
+  /** The user a new task belongs to, like `tenantId`; with `followUpOnTask`, the scope of the call. @default undefined */
+  userId?: string;
+  /**
+   * Zod schema of this task's answers (structured output), winning over the agent's `output`: the
+   * model is asked for JSON matching it, each final answer is validated (with repair turns), and
+   * the task's `output` is the parsed value, typed from the schema (`Task<z.infer<typeof schema>>`).
+   * The worker checks answers against the schema's JSON Schema; read the task with
+   * `zap.getTask(id, { outputSchema })` to have refinements checked too. New tasks only: a
+   * follow-up answers in the schema its task started with.
+   * @default undefined (the agent's `output`, else plain text answers)
+   */
+  outputSchema?: z.ZodType;
 }
+
+/**
+ * `context` of a new task: required when the context type does not include `undefined`
+ * (`Zap<{ customerId: string }>`), optional otherwise (`Zap<{ customerId: string } | undefined>`,
+ * or an untyped `Zap`).
+ */
+export type TaskContextOption<TContext> = undefined extends TContext ? { context?: TContext } : { context: TContext };
+
+/** Options of `zap.executeTask` for a new task. */
+export type NewTaskOptions<TContext = unknown> = Omit<TaskRequestOptions<TContext>, 'agentName' | 'followUpOnTask' | 'context'> & {
+  /** Agent of the new task. */
+  agentName: string;
+  followUpOnTask?: undefined;
+} & TaskContextOption<TContext>;
+
+/** Options of `zap.executeTask` for a follow-up to an existing task (its context stays as it was). */
+export type FollowUpTaskOptions = Omit<TaskRequestOptions<never>, 'followUpOnTask' | 'context' | 'outputSchema'> & {
+  /** The task the message goes to. */
+  followUpOnTask: string;
+  context?: undefined;
+  /** A follow-up answers in the output schema its task started with. */
+  outputSchema?: undefined;
+};
+
+/** Options of `zap.executeTask`: a new task ({@link NewTaskOptions}) or a follow-up ({@link FollowUpTaskOptions}). */
+export type ExecuteTaskOptions<TContext = unknown> = NewTaskOptions<TContext> | FollowUpTaskOptions;
 
 /** A validated {@link ExecuteTaskOptions}. */
 export type TaskRequest<TContext> =
-  | { kind: 'follow-up'; taskId: string; content: MessageContent }
+  | { kind: 'follow-up'; taskId: string; content: MessageContent; scope: TaskScope | undefined }
   | {
       kind: 'new';
       agent: ZapAgent<TContext>;
@@ -39,6 +92,10 @@ export type TaskRequest<TContext> =
       context: JsonValue | undefined;
       taskId: string | undefined;
       approvalRules: ApprovalRules | undefined;
+      tenantId: string | undefined;
+      userId: string | undefined;
+      /** The task's own output schema, compiled. */
+      outputSchema: CompiledOutputSchema | undefined;
     };
 
 /** Checks an `executeTask` call before anything is sent to Temporal. */
@@ -55,7 +112,11 @@ export function validateTaskRequest<TContext>(
     if (typeof options.followUpOnTask !== 'string' || options.followUpOnTask.trim() === '') {
       throw new ZapValidationError({ message: 'followUpOnTask must be a task id.' });
     }
-    return { kind: 'follow-up', taskId: options.followUpOnTask, content };
+    if (options.outputSchema !== undefined) {
+      throw new ZapValidationError({ message: 'outputSchema is for new tasks: a follow-up answers in the output schema its task started with.' });
+    }
+    const scope = validateTaskScope({ tenantId: options.tenantId, userId: options.userId });
+    return { kind: 'follow-up', taskId: options.followUpOnTask, content, scope };
   }
 
   if (typeof options.agentName !== 'string' || options.agentName === '') {
@@ -70,6 +131,12 @@ export function validateTaskRequest<TContext>(
   if (options.context !== undefined) {
     const problem = findNonJsonValue(options.context, 'context');
     if (problem) throw new ZapValidationError({ message: `The task context must be plain JSON: ${problem}.` });
+    const bytes = Buffer.byteLength(JSON.stringify(options.context));
+    if (bytes > MAX_TASK_CONTEXT_BYTES) {
+      throw new ZapValidationError({
+        message: `The task context is ${bytes} bytes of JSON; at most ${MAX_TASK_CONTEXT_BYTES} are accepted. Store large data elsewhere and pass its key.`,
+      });
+    }
   }
   if (options.taskId !== undefined) {
     if (typeof options.taskId !== 'string' || options.taskId.trim() === '' || options.taskId.length > MAX_TASK_ID_LENGTH) {
@@ -90,7 +157,24 @@ export function validateTaskRequest<TContext>(
     context: options.context as JsonValue | undefined,
     taskId: options.taskId,
     approvalRules: options.approvalRules,
+    tenantId: validateOwnerId(options.tenantId, 'tenantId'),
+    userId: validateOwnerId(options.userId, 'userId'),
+    outputSchema: options.outputSchema === undefined ? undefined : compileTaskOutputSchema(options.outputSchema),
   };
+}
+
+/**
+ * A task's `outputSchema`, compiled; `ZapValidationError` when it has no JSON Schema, or one the
+ * worker cannot turn back into a zod schema to check answers with.
+ */
+function compileTaskOutputSchema(schema: unknown): CompiledOutputSchema {
+  const compiled = compileOutputSchema(schema, 'executeTask outputSchema', 'validation');
+  if (!rebuildSchema(compiled.jsonSchema)) {
+    throw new ZapValidationError({
+      message: 'executeTask outputSchema: its JSON Schema cannot be rebuilt as a zod schema on the worker; simplify it, or set it as the agent\'s `output`.',
+    });
+  }
+  return compiled;
 }
 
 /** `VisionNotSupportedError` when the content has images and the agent's model cannot see. */

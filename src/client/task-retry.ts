@@ -14,6 +14,7 @@ import {
 import { TaskStatus } from '../core/task-status';
 import type { agentWorkflow } from '../workflows/agent-workflow';
 import { AGENT_WORKFLOW_TYPE } from '../workflows/definitions';
+import { taskStartAttributes } from './task-start';
 
 /** What {@link retryFailedTask} needs. */
 export interface RetryFailedTaskInput {
@@ -24,6 +25,8 @@ export interface RetryFailedTaskInput {
   snapshot: TaskSnapshot;
   /** A follow-up to answer on the retried task; without one, the failed request is tried again. */
   message?: MessageContent;
+  /** True when the namespace has the zap-agents search attributes: the new run carries them. @default false */
+  searchAttributes?: boolean;
 }
 
 /**
@@ -61,16 +64,25 @@ export async function retryFailedTask(input: RetryFailedTaskInput): Promise<void
     approvals: snapshot.approvals.flatMap(({ decision, reason, decidedBy, decidedAt, ...request }): ApprovalRecord[] =>
       decision && decidedAt ? [{ request, decision: { decision, reason, decidedBy, decidedAt } }] : [],
     ),
+    // Named events still kept when the run failed (those its waits took stay taken).
+    receivedEvents: snapshot.receivedEvents ?? [],
+    // The output of the last valid answer stays; the request that failed its schema starts its repairs afresh.
+    outputRepairs: 0,
   };
   delete carried.cancelReason;
   delete carried.idleSince;
+  delete carried.outputFailure;
+  if (snapshot.output === undefined) delete carried.output;
+  else carried.output = snapshot.output;
+  const nextInput: AgentWorkflowInput = { ...previous, schemaVersion: TASK_STATE_SCHEMA_VERSION, searchAttributes: input.searchAttributes ?? false, carried };
   await client.workflow.start<typeof agentWorkflow>(AGENT_WORKFLOW_TYPE, {
     taskQueue: description.taskQueue,
     workflowId: taskId,
-    args: [{ ...previous, schemaVersion: TASK_STATE_SCHEMA_VERSION, carried }],
+    args: [nextInput],
     // Only a failed run may be followed by a new one under the same id.
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    memo: { agentName: snapshot.agentName },
+    // The same owner, agent and creation time as before (listing and the tenant check read them).
+    ...taskStartAttributes(nextInput, TaskStatus.Thinking),
   });
 }
 

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { ApprovalLogEntry, ApprovalRequest } from '../core/approval-request';
 import {
   conversationText,
@@ -8,7 +9,9 @@ import {
 } from '../core/conversation';
 import type { AssistantMessage, ChatMessage, TokenUsage } from '../core/messages';
 import { TaskStatus, isTerminalStatus } from '../core/task-status';
-import type { TaskSnapshot } from '../core/task-snapshot';
+import type { TaskSnapshot, TaskWaitingFor } from '../core/task-snapshot';
+import { toOutputIssue } from '../agent/agent-output';
+import { OutputValidationError } from '../core/errors';
 
 /** What a {@link Task} asks of its `Zap` for its async helpers. */
 export interface TaskOperations {
@@ -20,26 +23,49 @@ export interface TaskOperations {
 
 /**
  * A snapshot of a task, as read from its workflow. Fields do not update by themselves: call
- * `zap.getTask(id)` again for fresh state.
+ * `zap.getTask(id)` again for fresh state. `TOutput` is the type of `output`: inferred from the
+ * `outputSchema` of `executeTask` and `getTask`, `unknown` otherwise.
  */
-export class Task {
+export class Task<TOutput = unknown> {
   readonly id: string;
   /** Stored by the workflow; never parsed from the id. */
   readonly agentName: string;
   readonly status: TaskStatus;
   /** The model's latest answer. */
   readonly result: string | undefined;
+  /**
+   * The parsed JSON of the model's latest valid answer, when the task has an output schema (the
+   * task's `outputSchema` or the agent's `output`); undefined before the first valid answer. Read
+   * with a schema (`zap.getTask(id, { outputSchema })`), it has been parsed by that schema once
+   * more on the client, so refinements the worker could not check hold too; when it fails them,
+   * it is undefined and `outputError` says why.
+   */
+  readonly output: TOutput | undefined;
+  /**
+   * Why the task has no valid output: the task failed its output schema (repairs included), or
+   * its output fails the schema it was read with. Carries the raw answer and the issues.
+   */
+  readonly outputError: OutputValidationError | undefined;
   readonly error: string | undefined;
   /** Why the task was cancelled (the reason given to `cancelTask`), once it is. */
   readonly cancelReason: string | undefined;
-  /** The conversation in OpenAI chat-message format, system prompt first. */
+  /**
+   * The conversation in OpenAI chat-message format, system prompt first. Empty in the task a
+   * follow-up returns (that call reads no conversation): `zap.getTask(id)` reads it.
+   */
   readonly history: readonly ChatMessage[];
   /** Ids of sub-agent tasks. */
   readonly subTasks: readonly string[];
   readonly usage: TokenUsage;
   /** Every approval of the task with its decision, approver and reason. */
   readonly approvals: readonly ApprovalLogEntry[];
+  /** What the task's current turn waits for: named events, approvals, sub-task answers. */
+  readonly waitingFor: TaskWaitingFor;
   readonly parentTaskId: string | undefined;
+  /** The tenant the task belongs to, when it was started with one. */
+  readonly tenantId: string | undefined;
+  /** The user the task belongs to, when it was started with one. */
+  readonly userId: string | undefined;
   /** `seq` of the newest durable event: pass it as `since` to stream only what comes next. */
   readonly lastEventSeq: number;
   readonly createdAt: Date;
@@ -48,19 +74,30 @@ export class Task {
   /** Held in a private field so that logging or serializing a Task never exposes the Zap (and its keys). */
   readonly #operations: TaskOperations;
 
-  constructor(snapshot: TaskSnapshot, operations: TaskOperations) {
+  /**
+   * @param outputSchema parses `snapshot.output` into `output` (the zod schema of the task's
+   *   output); without it, `output` is the JSON the worker validated
+   */
+  constructor(snapshot: TaskSnapshot, operations: TaskOperations, outputSchema?: z.ZodType) {
     this.#operations = operations;
     this.id = snapshot.taskId;
     this.agentName = snapshot.agentName;
     this.status = snapshot.status;
     this.result = snapshot.result;
+    const output = readOutput<TOutput>(snapshot, outputSchema);
+    this.output = output.value;
+    this.outputError = output.error;
     this.error = snapshot.error;
     this.cancelReason = snapshot.cancelReason;
     this.history = snapshot.history;
     this.subTasks = snapshot.subTasks;
     this.usage = snapshot.usage;
     this.approvals = snapshot.approvals;
+    // Workers before 0.2.0 do not report it.
+    this.waitingFor = snapshot.waitingFor ?? { events: [], approvals: [], subTasks: [], eventWaits: [] };
     this.parentTaskId = snapshot.parentTaskId;
+    this.tenantId = snapshot.tenantId;
+    this.userId = snapshot.userId;
     this.lastEventSeq = snapshot.lastEventSeq;
     this.createdAt = new Date(snapshot.createdAt);
     this.updatedAt = new Date(snapshot.updatedAt);
@@ -132,4 +169,24 @@ export class Task {
   async reject(approvalId: string, reason?: string, options?: { rejectedBy?: string }): Promise<void> {
     await this.#operations.reject(this.id, approvalId, reason, options);
   }
+}
+
+/**
+ * A snapshot's output, parsed by `schema` when given, and why the task has no valid output: its
+ * failure (the output of an earlier request stays, like `result`), or the schema's verdict.
+ */
+function readOutput<TOutput>(
+  snapshot: TaskSnapshot,
+  schema: z.ZodType | undefined,
+): { value: TOutput | undefined; error: OutputValidationError | undefined } {
+  const { taskId, outputFailure } = snapshot;
+  const failed = outputFailure
+    ? new OutputValidationError({ taskId, rawAnswer: outputFailure.rawAnswer, issues: outputFailure.issues, message: snapshot.error })
+    : undefined;
+  if (snapshot.output === undefined) return { value: undefined, error: failed };
+  if (!schema) return { value: snapshot.output as TOutput, error: failed };
+  const parsed = schema.safeParse(snapshot.output);
+  if (parsed.success) return { value: parsed.data as TOutput, error: failed };
+  const invalid = new OutputValidationError({ taskId, rawAnswer: snapshot.result ?? '', issues: parsed.error.issues.map(toOutputIssue) });
+  return { value: undefined, error: failed ?? invalid };
 }

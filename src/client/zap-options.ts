@@ -6,6 +6,7 @@ import {
   DEFAULT_NO_WORKER_TIMEOUT,
   DEFAULT_INLINE_MESSAGE_BYTES,
   DEFAULT_IDLE_TIMEOUT,
+  DEFAULT_SEARCH_ATTRIBUTES_MODE,
   DEFAULT_TASK_QUEUE,
   DEFAULT_TEMPORAL_ADDRESS,
   DEFAULT_TEMPORAL_NAMESPACE,
@@ -14,8 +15,11 @@ import { ZapConfigurationError } from '../core/errors';
 import { stableStringify } from '../core/stable-stringify';
 import type { LlmEndpointOptions } from '../llm/llm-endpoint';
 import type { McpConnectionPoolOptions } from '../mcp/mcp-connection-pool';
+import type { AnyPipelineDefinition } from '../pipelines/pipeline-definition';
+import { compilePipelines } from '../pipelines/pipeline-registration';
 import { InProcessTokenTransport } from '../streaming/in-process-token-transport';
 import type { TokenTransport } from '../streaming/token-transport';
+import { readTemporalCredentialsFromEnvironment } from './temporal-environment';
 
 /** How to reach Temporal. */
 export interface TemporalConnectionOptions {
@@ -23,18 +27,25 @@ export interface TemporalConnectionOptions {
   address?: string;
   /** @default process.env.TEMPORAL_NAMESPACE ?? 'default' */
   namespace?: string;
-  /** TLS settings (`true` for system roots, or certificates for mTLS). @default undefined (plain TCP) */
+  /** TLS settings (`true` for system roots, or certificates for mTLS). @default from TEMPORAL_TLS / TEMPORAL_TLS_* / TEMPORAL_API_KEY, else undefined (plain TCP) */
   tls?: TLSConfig | boolean;
-  /** API key for Temporal Cloud. @default undefined */
+  /** API key for Temporal Cloud. @default process.env.TEMPORAL_API_KEY */
   apiKey?: string;
   /** How long `start()` waits for the server. @default '10 seconds' */
   connectTimeout?: Duration;
 }
 
 /** Options of `Zap`. */
-export interface ZapOptions<TContext = unknown> {
+export interface ZapOptions<TContext = unknown, TPipeline extends AnyPipelineDefinition = AnyPipelineDefinition> {
   /** The agents this `Zap` runs; names must be unique and sub-agents must exist. */
   agents: ZapAgent<TContext>[];
+  /**
+   * Pipelines this `Zap` runs (`pipeline()` from `zap-agents/pipelines`): names must be unique,
+   * each needs a step, and every step's agent must be one of `agents` (`ZapConfigurationError`
+   * naming the step). `zap.startPipeline(name, input)` is typed from them.
+   * @default []
+   */
+  pipelines?: readonly TPipeline[];
   /** @default address and namespace from the environment, else localhost:7233 / 'default' */
   temporal?: TemporalConnectionOptions;
   /** A pre-built Temporal client; `temporal` is then ignored for the client side. @default undefined */
@@ -58,6 +69,12 @@ export interface ZapOptions<TContext = unknown> {
    * aid; leave unset in production. @default undefined
    */
   continueAsNewAfterEvents?: number;
+  /**
+   * History length at which a task that cannot continue as new fails explicitly (instead of
+   * 40,000 events). Testing aid, to reach the hard stop quickly; leave unset in production.
+   * @default undefined (40,000 events or 40 MB)
+   */
+  historyHardStopEvents?: number;
   /**
    * How long a read (`getTask`, `streamTask`, pending approvals) waits for a worker's answer
    * before it checks that a worker polls the task queue at all; with none, it throws
@@ -93,7 +110,23 @@ export interface ZapOptions<TContext = unknown> {
    * @default undefined — payloads stored as plain JSON
    */
   payloadCodec?: PayloadCodec;
+  /**
+   * Whether tasks carry the zap-agents search attributes (`ZapAgent`, `ZapStatus`, `ZapTenant`,
+   * `ZapUser`, `ZapParent`, all Keyword), which `listTasks` filters on. `zap.start()` checks that
+   * the namespace has them: `'auto'` uses them when all are registered and otherwise warns once
+   * (with the registration command) and runs without them; `'require'` makes `start()` throw
+   * `SearchAttributesUnavailableError` naming the missing ones; `'off'` never uses them. Without
+   * them tasks run normally, and `listTasks` can filter only by agent, parent and creation time.
+   * @default 'auto'
+   */
+  searchAttributes?: SearchAttributesMode;
 }
+
+/**
+ * Whether a Zap uses its search attributes: `'auto'` when the namespace has them all, `'require'`
+ * refuses to start without them, `'off'` never uses them.
+ */
+export type SearchAttributesMode = 'auto' | 'require' | 'off';
 
 /** The logger `Zap` writes warnings to. */
 export interface ZapLogger {
@@ -105,6 +138,7 @@ export interface ZapLogger {
 /** {@link ZapOptions} with defaults applied and everything validated. */
 export interface CompiledZapOptions<TContext> {
   agents: ReadonlyMap<string, ZapAgent<TContext>>;
+  pipelines: ReadonlyMap<string, AnyPipelineDefinition>;
   temporal: Required<Pick<TemporalConnectionOptions, 'address' | 'namespace'>> &
     Pick<TemporalConnectionOptions, 'tls' | 'apiKey'> & { connectTimeoutMs: number };
   temporalClient: Client | undefined;
@@ -114,17 +148,19 @@ export interface CompiledZapOptions<TContext> {
   eventLogLimit: number;
   inlineMessageBytes: number;
   continueAsNewAfterEvents: number | undefined;
+  historyHardStopEvents: number | undefined;
   noWorkerTimeoutMs: number;
   whenNoWorker: 'warn' | 'refuse';
   mcp: McpConnectionPoolOptions;
   logger: ZapLogger;
   tokens: TokenTransport;
   payloadCodec: PayloadCodec | undefined;
+  searchAttributes: SearchAttributesMode;
 }
 
 /** Validates {@link ZapOptions} once, at construction. */
 export function compileZapOptions<TContext>(
-  options: ZapOptions<TContext>,
+  options: ZapOptions<TContext, AnyPipelineDefinition>,
   environment: NodeJS.ProcessEnv = process.env,
 ): CompiledZapOptions<TContext> {
   if (!options || !Array.isArray(options.agents) || options.agents.length === 0) {
@@ -147,6 +183,7 @@ export function compileZapOptions<TContext>(
   }
   assertNoDelegationCycle(agents);
   assertConsistentMcpServers(agents);
+  const pipelines = compilePipelines(options.pipelines, agents);
 
   const eventLogLimit = options.eventLogLimit ?? DEFAULT_EVENT_LOG_LIMIT;
   if (!Number.isInteger(eventLogLimit) || eventLogLimit < 10) {
@@ -156,17 +193,24 @@ export function compileZapOptions<TContext>(
   if (continueAsNewAfterEvents !== undefined && (!Number.isInteger(continueAsNewAfterEvents) || continueAsNewAfterEvents < 20)) {
     throw new ZapConfigurationError({ message: 'continueAsNewAfterEvents must be an integer of at least 20.' });
   }
+  const historyHardStopEvents = options.historyHardStopEvents;
+  if (historyHardStopEvents !== undefined && (!Number.isInteger(historyHardStopEvents) || historyHardStopEvents < 50)) {
+    throw new ZapConfigurationError({ message: 'historyHardStopEvents must be an integer of at least 50.' });
+  }
   const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
   if (typeof taskQueue !== 'string' || taskQueue.trim() === '') {
     throw new ZapConfigurationError({ message: 'taskQueue must be a non-empty string.' });
   }
+  // TEMPORAL_API_KEY, TEMPORAL_TLS* as the temporal CLI reads them; explicit options win.
+  const credentials = options.temporalClient ? {} : readTemporalCredentialsFromEnvironment(environment);
   return {
     agents,
+    pipelines,
     temporal: {
       address: options.temporal?.address ?? nonEmpty(environment.TEMPORAL_ADDRESS) ?? DEFAULT_TEMPORAL_ADDRESS,
       namespace: options.temporal?.namespace ?? nonEmpty(environment.TEMPORAL_NAMESPACE) ?? DEFAULT_TEMPORAL_NAMESPACE,
-      tls: options.temporal?.tls,
-      apiKey: options.temporal?.apiKey,
+      tls: options.temporal?.tls ?? credentials.tls,
+      apiKey: options.temporal?.apiKey ?? credentials.apiKey,
       connectTimeoutMs: parseDuration(options.temporal?.connectTimeout ?? '10 seconds', 'temporal.connectTimeout'),
     },
     temporalClient: options.temporalClient,
@@ -176,12 +220,14 @@ export function compileZapOptions<TContext>(
     eventLogLimit,
     inlineMessageBytes: compileInlineBytes(options.inlineMessageBytes),
     continueAsNewAfterEvents,
+    historyHardStopEvents,
     noWorkerTimeoutMs: parseDuration(options.noWorkerTimeout ?? DEFAULT_NO_WORKER_TIMEOUT, 'noWorkerTimeout'),
     whenNoWorker: compileWhenNoWorker(options.whenNoWorker),
     mcp: options.mcp ?? {},
     logger: options.logger ?? console,
     tokens: options.tokens ?? new InProcessTokenTransport(),
     payloadCodec: compilePayloadCodec(options.payloadCodec),
+    searchAttributes: compileSearchAttributesMode(options.searchAttributes),
   };
 }
 
@@ -234,6 +280,12 @@ function compilePayloadCodec(codec: PayloadCodec | undefined): PayloadCodec | un
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function compileSearchAttributesMode(value: unknown): SearchAttributesMode {
+  if (value === undefined) return DEFAULT_SEARCH_ATTRIBUTES_MODE;
+  if (value === 'auto' || value === 'require' || value === 'off') return value;
+  throw new ZapConfigurationError({ message: `searchAttributes must be 'auto', 'require' or 'off', not ${JSON.stringify(value)}.` });
 }
 
 function compileWhenNoWorker(value: unknown): 'warn' | 'refuse' {

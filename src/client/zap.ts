@@ -18,9 +18,12 @@ import {
   ZapNotStartedError,
   ZapValidationError,
 } from '../core/errors';
-import type { MessageContent } from '../core/messages';
+import type { JsonContextCheck } from '../core/json';
+import type { z } from 'zod';
+import type { ChatMessage, MessageContent } from '../core/messages';
+import type { TaskStatusSnapshot } from '../core/task-snapshot';
 import { TaskStatus } from '../core/task-status';
-import { MESSAGE_AGENT_TOOL_NAME } from '../core/built-in-tools';
+import { MESSAGE_AGENT_TOOL_NAME, WAIT_FOR_EVENT_TOOL_NAME } from '../core/built-in-tools';
 import type { agentWorkflow } from '../workflows/agent-workflow';
 import {
   AGENT_WORKFLOW_TYPE,
@@ -33,16 +36,24 @@ import type { TaskEvent } from '../core/events';
 import { streamTaskEvents, type TaskStreamOptions, type TaskStreamStatistics } from '../streaming/task-event-stream';
 import { Task, type TaskOperations } from './task';
 import { decideApproval } from './task-approvals';
+import { sendTaskEvent, type SendEventOptions, type SendEventResult } from './task-events';
 import { warnAboutUnmatchedPatterns } from './approval-pattern-warnings';
-import { buildTaskInput, startedTaskSnapshot } from './task-start';
+import { buildTaskInput, startedTaskSnapshot, taskStartAttributes } from './task-start';
+import { checkSearchAttributes, type SearchAttributeAvailability } from './search-attribute-check';
+import { listTasks, type ListTasksOptions, type ListTasksResult } from './task-list';
+import { TaskScopeGuard, type TaskScope } from './task-scope';
 import { TaskReader, describeWorkflowStatus } from './task-reader';
 import { retryFailedTask } from './task-retry';
 import { ToolCatalogReader } from './tool-catalog-reader';
 import { assertVisionSupported, validateTaskRequest, type ExecuteTaskOptions } from './task-request';
 import { compileZapOptions, type CompiledZapOptions, type ZapOptions } from './zap-options';
+import type { AnyPipelineDefinition, PipelineInput, PipelineNamed, PipelineOutputs } from '../pipelines/pipeline-definition';
+import { PipelineClient, type RetryPipelineOptions } from './pipeline-client';
+import type { PipelineRun } from './pipeline-run';
+import type { StartPipelineOptions } from './pipeline-start';
 
 /** Options of `zap.streamTask`: start (or follow up on) a task and stream it, or attach to one by id. */
-export type StreamTaskOptions<TContext = unknown> = (ExecuteTaskOptions<TContext> | { taskId: string }) &
+export type StreamTaskOptions<TContext = unknown> = (ExecuteTaskOptions<TContext> | ({ taskId: string } & TaskScope)) &
   TaskStreamOptions & {
     /** Filled with the stream's query and history-request counts (benchmarks). @default undefined */
     statistics?: TaskStreamStatistics;
@@ -60,16 +71,20 @@ export type StreamTaskOptions<TContext = unknown> = (ExecuteTaskOptions<TContext
  * const latest = await zap.getTask(task.id);
  * ```
  */
-export class Zap<TContext = unknown> implements TaskOperations {
+export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = AnyPipelineDefinition> implements TaskOperations {
   /** The compiled options; read-only. */
   readonly options: CompiledZapOptions<TContext>;
   private connection: Connection | undefined;
   private temporalClient: Client | undefined;
   private readonly toolCatalog: ToolCatalogReader;
   private readonly reader: TaskReader;
+  private readonly taskScope: TaskScopeGuard;
+  /** Whether this Zap's tasks carry search attributes; known from `start()` on. */
+  private searchAttributeAvailability: SearchAttributeAvailability | undefined;
   private readonly workerResources = new Set<{ close(): Promise<void> }>();
+  private readonly pipelines: PipelineClient;
 
-  constructor(options: ZapOptions<TContext>) {
+  constructor(options: ZapOptions<TContext, TPipeline> & JsonContextCheck<TContext>) {
     this.options = compileZapOptions(options);
     this.toolCatalog = new ToolCatalogReader(() => this.client, this.options.taskQueue);
     this.reader = new TaskReader({
@@ -77,6 +92,14 @@ export class Zap<TContext = unknown> implements TaskOperations {
       namespace: this.options.temporal.namespace,
       taskQueue: this.options.taskQueue,
       noWorkerTimeoutMs: this.options.noWorkerTimeoutMs,
+    });
+    this.taskScope = new TaskScopeGuard(() => this.client);
+    this.pipelines = new PipelineClient({
+      client: () => this.client,
+      options: this.options,
+      reader: this.reader,
+      taskScope: this.taskScope,
+      searchAttributes: () => this.searchAttributeAvailability?.enabled ?? false,
     });
   }
 
@@ -94,13 +117,31 @@ export class Zap<TContext = unknown> implements TaskOperations {
     return `Zap ${JSON.stringify(this.toJSON())}`;
   }
 
-  /** Connects to Temporal. Unreachable server → `ZapConnectionError` naming the address. */
+  /**
+   * Connects to Temporal and checks the namespace's search attributes (`searchAttributes`).
+   * Unreachable server → `ZapConnectionError` naming the address; `searchAttributes: 'require'`
+   * and attributes missing → `SearchAttributesUnavailableError` naming them.
+   */
   async start(): Promise<void> {
     if (this.temporalClient) return;
-    if (this.options.temporalClient) {
-      this.temporalClient = this.options.temporalClient;
-      return;
+    const client = this.options.temporalClient ?? (await this.connect());
+    try {
+      this.searchAttributeAvailability = await checkSearchAttributes({
+        connection: client.connection,
+        namespace: this.options.temporal.namespace,
+        mode: this.options.searchAttributes,
+        logger: this.options.logger,
+        timeoutMs: this.options.temporal.connectTimeoutMs,
+      });
+    } catch (error) {
+      await this.connection?.close();
+      this.connection = undefined;
+      throw error;
     }
+    this.temporalClient = client;
+  }
+
+  private async connect(): Promise<Client> {
     const { address, namespace, tls, apiKey, connectTimeoutMs } = this.options.temporal;
     try {
       this.connection = await Connection.connect({ address, tls, apiKey, connectTimeout: connectTimeoutMs });
@@ -112,7 +153,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
       });
     }
     const { payloadCodec } = this.options;
-    this.temporalClient = new Client({
+    return new Client({
       connection: this.connection,
       namespace,
       ...(payloadCodec ? { dataConverter: { payloadCodecs: [payloadCodec] } } : {}),
@@ -143,14 +184,31 @@ export class Zap<TContext = unknown> implements TaskOperations {
 
   /**
    * Starts a new task (one workflow), or sends a follow-up to an existing one.
-   * A given `taskId` makes the call idempotent: the same id returns the same task.
+   * A given `taskId` makes the call idempotent: the same id returns the same task. `tenantId` and
+   * `userId` give a new task its owner; with `followUpOnTask` they scope the call (a task of
+   * another owner is reported as not found). `outputSchema` (a zod schema) makes a new task answer
+   * in JSON matching it, and types the task's `output` (see "Structured output" in the README).
+   *
+   * @example
+   * ```ts
+   * const Verdict = z.object({ approved: z.boolean(), reason: z.string() });
+   * const { id } = await zap.executeTask({ agentName: 'Reviewer', task: 'Review PR 12', outputSchema: Verdict });
+   * const task = await zap.getTask(id, { outputSchema: Verdict }); // task.output: { approved: boolean; reason: string } | undefined
+   * ```
    */
-  async executeTask(options: ExecuteTaskOptions<TContext>): Promise<Task> {
+  async executeTask<TSchema extends z.ZodType = z.ZodType<unknown>>(
+    options: ExecuteTaskOptions<TContext> & { outputSchema?: TSchema },
+  ): Promise<Task<z.infer<TSchema>>> {
     const client = this.client;
     const request = validateTaskRequest(options, this.options.agents);
-    if (request.kind === 'follow-up') return this.sendFollowUp(request.taskId, request.content);
+    const outputSchema = options.outputSchema;
+    if (request.kind === 'follow-up') {
+      await this.taskScope.check(request.taskId, request.scope);
+      // A follow-up takes no outputSchema (validateTaskRequest refuses one): its output is unknown.
+      return (await this.sendFollowUp(request.taskId, request.content)) as Task<z.infer<TSchema>>;
+    }
 
-    const { agent, content, context, taskId: requestedId, approvalRules } = request;
+    const { agent, content, context, taskId: requestedId, approvalRules, tenantId, userId } = request;
     if (approvalRules) {
       await warnAboutUnmatchedPatterns({
         agentName: agent.name,
@@ -161,11 +219,22 @@ export class Zap<TContext = unknown> implements TaskOperations {
       });
     }
     if (requestedId !== undefined) {
-      const existing = await this.findTask(requestedId);
+      const existing = await this.findTask(requestedId, { tenantId, userId }, outputSchema);
       if (existing) return existing;
     }
     const taskId = requestedId ?? `${agent.name}-${randomBytes(8).toString('hex')}`;
-    const input = buildTaskInput({ options: this.options, agent, taskId, content, context, approvalRules });
+    const input = buildTaskInput({
+      options: this.options,
+      agent,
+      taskId,
+      content,
+      context,
+      approvalRules,
+      tenantId,
+      userId,
+      searchAttributes: this.searchAttributeAvailability?.enabled ?? false,
+      outputSchema: request.outputSchema,
+    });
     // Temporal runs a task whenever a worker arrives; without one the caller should know.
     const workersPolling = this.reader.workersPolling().catch(() => true);
     if (this.options.whenNoWorker === 'refuse' && !(await workersPolling)) {
@@ -180,19 +249,23 @@ export class Zap<TContext = unknown> implements TaskOperations {
         // return the closed task. Either way one id is one task.
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { agentName: agent.name },
+        // The memo and search attributes are what listing and the tenant check read.
+        ...taskStartAttributes(input, TaskStatus.Pending),
       });
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return this.getTask(taskId);
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        return (await this.findTask(taskId, { tenantId, userId }, outputSchema)) ?? this.getTask(taskId, { outputSchema });
+      }
       throw error;
     }
+    this.taskScope.remember(taskId, { tenantId, userId });
     if (!(await workersPolling)) {
       this.options.logger.warn(
         `Task ${taskId} was started, but no worker polls task queue '${this.options.taskQueue}' in namespace ` +
           `'${this.options.temporal.namespace}': it runs when one starts (npx zap-worker ./my-zap.js).`,
       );
     }
-    return new Task(startedTaskSnapshot(input, agent.name), this);
+    return new Task<z.infer<TSchema>>(startedTaskSnapshot(input, agent.name), this, outputSchema);
   }
 
   /**
@@ -215,9 +288,11 @@ export class Zap<TContext = unknown> implements TaskOperations {
     let since = options.since;
     if ('taskId' in options && options.taskId !== undefined && !('agentName' in options && options.agentName)) {
       taskId = options.taskId;
+      await this.taskScope.check(taskId, { tenantId: options.tenantId, userId: options.userId });
       // Fails fast (NoWorkerError) when no worker could ever answer the stream's queries.
       if ((await this.reader.status(taskId, signal)) === undefined) return;
     } else if ('followUpOnTask' in options && options.followUpOnTask) {
+      await this.taskScope.check(options.followUpOnTask, { tenantId: options.tenantId, userId: options.userId });
       since ??= (await this.reader.status(options.followUpOnTask)).lastEventSeq;
       taskId = (await this.executeTask(options as ExecuteTaskOptions<TContext>)).id;
     } else {
@@ -232,16 +307,87 @@ export class Zap<TContext = unknown> implements TaskOperations {
     );
   }
 
-  /** The task's current state. `TaskNotFoundError` if no task has this id. */
-  async getTask(taskId: string): Promise<Task> {
-    return new Task(await this.reader.snapshot(taskId), this);
+  /**
+   * The task's current state. `TaskNotFoundError` if no task has this id, or (with a `scope`)
+   * if it belongs to another tenant or user. With `outputSchema`, the task's `output` is parsed
+   * by it (refinements included) and typed from it; an output that fails it is left undefined,
+   * with `outputError` saying why.
+   */
+  async getTask<TSchema extends z.ZodType = z.ZodType<unknown>>(
+    taskId: string,
+    options?: TaskScope & { outputSchema?: TSchema },
+  ): Promise<Task<z.infer<TSchema>>> {
+    await this.taskScope.check(taskId, options);
+    return new Task<z.infer<TSchema>>(await this.reader.snapshot(taskId), this, options?.outputSchema);
+  }
+
+  /**
+   * Lists this Zap's tasks (its task queue) from Temporal's visibility store, a page at a time:
+   * one visibility request per page, never a query or a describe per task, so it works with no
+   * worker running. Filtering by `status`, `tenantId` or `userId` needs the zap-agents search
+   * attributes (`SearchAttributesUnavailableError` without them); `agentName`, `parentTaskId`
+   * and the creation range work either way. Visibility is eventually consistent: a task started
+   * a moment ago may show a moment later.
+   *
+   * @example
+   * ```ts
+   * let page = await zap.listTasks({ tenantId: 'acme', status: ['thinking', 'awaiting_approval'] });
+   * for (;;) {
+   *   for (const task of page.tasks) console.log(task.taskId, task.status);
+   *   if (!page.nextPageToken) break;
+   *   page = await zap.listTasks({ tenantId: 'acme', status: ['thinking', 'awaiting_approval'], nextPageToken: page.nextPageToken });
+   * }
+   * ```
+   */
+  async listTasks(options: ListTasksOptions = {}): Promise<ListTasksResult> {
+    const client = this.client;
+    return listTasks(
+      {
+        client,
+        namespace: this.options.temporal.namespace,
+        taskQueue: this.options.taskQueue,
+        searchAttributes: this.searchAttributeAvailability ?? { enabled: false, missing: [] },
+      },
+      options,
+    );
+  }
+
+  /**
+   * The task without its conversation: status, result or error, pending approvals, usage,
+   * counts (one small query; a closed task is read from its result when no worker runs).
+   */
+  async getTaskStatus(taskId: string, scope?: TaskScope): Promise<TaskStatusSnapshot> {
+    await this.taskScope.check(taskId, scope);
+    return this.reader.status(taskId);
+  }
+
+  /**
+   * A page of the conversation: messages [offset, offset + limit), system prompt first, and the
+   * length of the whole conversation. Reads only that page.
+   */
+  async getTaskHistory(
+    taskId: string,
+    options: { offset?: number; limit?: number } & TaskScope = {},
+  ): Promise<{ messages: ChatMessage[]; total: number }> {
+    const offset = options.offset ?? 0;
+    const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+    if (!Number.isInteger(offset) || offset < 0 || !(limit >= 1)) {
+      throw new ZapValidationError({ message: 'getTaskHistory: offset must be an integer >= 0 and limit >= 1.' });
+    }
+    await this.taskScope.check(taskId, options);
+    const { messageCount } = await this.reader.status(taskId);
+    const to = Math.min(messageCount, offset + limit);
+    const messages = offset < to ? await this.reader.messages(taskId, offset, to) : [];
+    return { messages, total: messageCount };
   }
 
   /**
    * Cancels a task: running model and tool calls are abandoned, status becomes `cancelled`, and
-   * the Temporal workflow ends cancelled. Cancelling a cancelled task does nothing.
+   * the Temporal workflow ends cancelled. Cancelling a cancelled task does nothing. With a
+   * `scope`, a task of another tenant or user is reported as not found.
    */
-  async cancelTask(taskId: string, reason = 'Cancelled by request'): Promise<void> {
+  async cancelTask(taskId: string, reason = 'Cancelled by request', scope?: TaskScope): Promise<void> {
+    await this.taskScope.check(taskId, scope);
     const handle = this.client.workflow.getHandle(taskId);
     try {
       await handle.signal(cancelReasonSignal, reason);
@@ -267,8 +413,10 @@ export class Zap<TContext = unknown> implements TaskOperations {
    * if (task.status === 'failed') await zap.retryTask(id); // after the provider is back
    * ```
    */
-  async retryTask(taskId: string, options: { message?: MessageContent } = {}): Promise<Task> {
+  async retryTask(taskId: string, options: { message?: MessageContent } & TaskScope = {}): Promise<Task> {
+    await this.taskScope.check(taskId, options);
     const snapshot = await this.reader.snapshot(taskId);
+    if (snapshot.pipeline) throw new ZapValidationError({ message: `Task '${taskId}' is a pipeline run; retry it with zap.retryPipeline.` });
     if (snapshot.status !== TaskStatus.Failed) {
       throw new ZapValidationError({ message: `Task '${taskId}' has not failed (it is ${snapshot.status}); only a failed task can be retried.` });
     }
@@ -281,8 +429,73 @@ export class Zap<TContext = unknown> implements TaskOperations {
     }
     const agent = this.options.agents.get(snapshot.agentName);
     if (agent && options.message !== undefined) assertVisionSupported(agent, options.message);
-    await retryFailedTask({ client: this.client, namespace: this.options.temporal.namespace, taskId, snapshot, ...options });
+    await retryFailedTask({
+      client: this.client,
+      namespace: this.options.temporal.namespace,
+      taskId,
+      snapshot,
+      message: options.message,
+      searchAttributes: this.searchAttributeAvailability?.enabled ?? false,
+    });
     return this.getTask(taskId);
+  }
+
+  /**
+   * Starts a run of a registered pipeline (`new Zap({ pipelines })`): one durable workflow that
+   * runs the steps in order, each agent step as a child task, each gate as a pending approval of
+   * the run. `input` is validated with the pipeline's input schema (`ZapValidationError` listing
+   * the issues); the outputs are typed from the steps' output schemas. Returns at once. A given
+   * `runId` makes the call idempotent; `tenantId` and `userId` give the run (and its step tasks)
+   * an owner. `PipelineNotFoundError` for a pipeline that is not registered.
+   *
+   * @example
+   * ```ts
+   * const run = await zap.startPipeline('publish-post', { topic: 'durable agents' });
+   * const latest = await zap.getPipelineRun(run.id);
+   * if (latest.pendingApproval) await zap.approve(run.id, latest.pendingApproval.id, { approvedBy: 'ana' });
+   * ```
+   */
+  async startPipeline<TName extends TPipeline['name']>(
+    name: TName,
+    input: PipelineInput<PipelineNamed<TPipeline, TName>>,
+    options?: StartPipelineOptions,
+  ): Promise<PipelineRun<PipelineOutputs<PipelineNamed<TPipeline, TName>>>>;
+  async startPipeline<TDefinition extends AnyPipelineDefinition>(
+    pipeline: TDefinition,
+    input: PipelineInput<TDefinition>,
+    options?: StartPipelineOptions,
+  ): Promise<PipelineRun<PipelineOutputs<TDefinition>>>;
+  async startPipeline(pipeline: string | AnyPipelineDefinition, input: unknown, options?: StartPipelineOptions): Promise<PipelineRun<any>> {
+    return this.pipelines.start(pipeline, input, options);
+  }
+
+  /**
+   * A pipeline run's current state: its status, current step, each step's result and output, what
+   * it waits for. `TaskNotFoundError` for an unknown id (or one outside `scope`),
+   * `ZapValidationError` for a task that is not a run. With `pipeline`, the run must be of that
+   * pipeline and its outputs are typed from it.
+   */
+  async getPipelineRun<TName extends TPipeline['name'] = string>(
+    runId: string,
+    options?: TaskScope & { pipeline?: TName },
+  ): Promise<PipelineRun<string extends TName ? Record<string, unknown> : PipelineOutputs<PipelineNamed<TPipeline, TName>>>> {
+    return this.pipelines.get(runId, options);
+  }
+
+  /**
+   * Takes a failed run up again under the same id, from `fromStep` (default: the step that
+   * failed): the recorded outputs of the steps before it are reused, so they do not run again.
+   * `UnknownStepError` for a step the pipeline does not have; `ZapValidationError` for a run that
+   * has not failed or a step before `fromStep` without a recorded output.
+   *
+   * @example
+   * ```ts
+   * const run = await zap.getPipelineRun(runId);
+   * if (run.status === 'error') await zap.retryPipeline(runId, { fromStep: 'write' });
+   * ```
+   */
+  async retryPipeline(runId: string, options: RetryPipelineOptions = {}): Promise<PipelineRun> {
+    return this.pipelines.retry(runId, options);
   }
 
   /** The agent with this name. `AgentNotFoundError` if none. */
@@ -293,7 +506,7 @@ export class Zap<TContext = unknown> implements TaskOperations {
   }
 
   /**
-   * Names of the tools the agent can call (local, MCP, and `message_agent`), as the workers of
+   * Names of the tools the agent can call (local, MCP, `message_agent`, `wait_for_event`), as the workers of
    * this task queue discovered them (each worker publishes them when it starts; the client starts
    * no MCP server). An agent without MCP servers is answered from its definition alone; for one
    * with MCP servers and no worker started yet, `NoWorkerError`.
@@ -303,7 +516,11 @@ export class Zap<TContext = unknown> implements TaskOperations {
     const published = await this.toolCatalog.toolNames(name);
     if (published) return published;
     if (agent.mcpClients.length === 0) {
-      return [...agent.tools.map((tool) => tool.name), ...(agent.subAgents.length > 0 ? [MESSAGE_AGENT_TOOL_NAME] : [])];
+      return [
+        ...agent.tools.map((tool) => tool.name),
+        ...(agent.subAgents.length > 0 ? [MESSAGE_AGENT_TOOL_NAME] : []),
+        ...(agent.events.size > 0 ? [WAIT_FOR_EVENT_TOOL_NAME] : []),
+      ];
     }
     throw new NoWorkerError({
       namespace: this.options.temporal.namespace,
@@ -335,8 +552,9 @@ export class Zap<TContext = unknown> implements TaskOperations {
     return worker;
   }
 
-  /** Pending approvals of a task. */
-  async getPendingApprovals(taskId: string): Promise<ApprovalRequest[]> {
+  /** Pending approvals of a task (with a `scope`, only of a task of that tenant or user). */
+  async getPendingApprovals(taskId: string, scope?: TaskScope): Promise<ApprovalRequest[]> {
+    await this.taskScope.check(taskId, scope);
     return (await this.reader.status(taskId)).pendingApprovals;
   }
 
@@ -344,7 +562,12 @@ export class Zap<TContext = unknown> implements TaskOperations {
    * Lets a pending tool call run. Resolves once the task has recorded the decision;
    * `ApprovalNotFoundError` when the task has no such approval. Deciding twice is harmless.
    */
-  async approve(taskId: string, approvalId: string, options: { approvedBy?: string; reason?: string } = {}): Promise<DecideApprovalResult> {
+  async approve(
+    taskId: string,
+    approvalId: string,
+    options: { approvedBy?: string; reason?: string } & TaskScope = {},
+  ): Promise<DecideApprovalResult> {
+    await this.taskScope.check(taskId, options);
     return decideApproval(this.client, taskId, { approvalId, approved: true, decidedBy: options.approvedBy, reason: options.reason });
   }
 
@@ -353,13 +576,40 @@ export class Zap<TContext = unknown> implements TaskOperations {
     taskId: string,
     approvalId: string,
     reason?: string,
-    options: { rejectedBy?: string } = {},
+    options: { rejectedBy?: string } & TaskScope = {},
   ): Promise<DecideApprovalResult> {
+    await this.taskScope.check(taskId, options);
     return decideApproval(this.client, taskId, { approvalId, approved: false, reason, decidedBy: options.rejectedBy });
+  }
+
+  /**
+   * Delivers a named event to a task whose agent declares it (`events`). The data is validated
+   * against the event's zod schema first. A `wait_for_event` call waiting for it gets it at once
+   * (`waiting: true`); otherwise the task keeps it for its next wait for that name. Errors:
+   * `UnknownEventError` (the agent declares no such event), `EventValidationError` (the data does
+   * not match, or is over 64 KiB), `EventBufferFullError`, `TaskNotFoundError`, `TaskClosedError`.
+   *
+   * @example
+   * ```ts
+   * await zap.sendEvent(taskId, 'email-verified', { email: 'ada@example.com' });
+   * ```
+   */
+  async sendEvent(taskId: string, name: string, data: unknown, options: SendEventOptions & TaskScope = {}): Promise<SendEventResult> {
+    await this.taskScope.check(taskId, options);
+    return sendTaskEvent({
+      client: this.client,
+      agents: this.options.agents,
+      agentNameOf: async (id) => (await this.reader.status(id)).agentName,
+      taskId,
+      name,
+      data,
+      options,
+    });
   }
 
   private async sendFollowUp(taskId: string, content: MessageContent): Promise<Task> {
     const current = await this.reader.status(taskId);
+    if (current.pipeline) throw new ZapValidationError({ message: `Task '${taskId}' is a pipeline run; a run takes no follow-up messages.` });
     const agent = this.options.agents.get(current.agentName);
     if (agent) assertVisionSupported(agent, content);
     // A failed task keeps its conversation: the follow-up takes it up again.
@@ -376,13 +626,29 @@ export class Zap<TContext = unknown> implements TaskOperations {
       }
       throw error;
     }
-    return this.getTask(taskId);
+    // The status read above, as the signal left it (a completed task is working again): no second
+    // read, and never the whole conversation. `zap.getTask` reads that.
+    const working = current.status === TaskStatus.Completed ? TaskStatus.Thinking : current.status;
+    return new Task({ ...current, status: working, history: [] }, this);
   }
 
-  /** The existing task with this id, or undefined. Existence is checked with the server alone. */
-  private async findTask(taskId: string): Promise<Task | undefined> {
+  /**
+   * The existing task with this id, or undefined. Existence is checked with the server alone. A
+   * task of another owner than the one asked for is refused: its id is taken.
+   */
+  private async findTask<TSchema extends z.ZodType>(
+    taskId: string,
+    owner: TaskScope,
+    outputSchema: TSchema | undefined,
+  ): Promise<Task<z.infer<TSchema>> | undefined> {
     if ((await describeWorkflowStatus(this.client.workflow.getHandle(taskId))) === undefined) return undefined;
-    return this.getTask(taskId);
+    try {
+      await this.taskScope.check(taskId, owner);
+    } catch (error) {
+      if (!TaskNotFoundError.isInstance(error)) throw error;
+      throw new ZapValidationError({ message: `taskId '${taskId}' is already taken by another task; choose another id.` });
+    }
+    return this.getTask(taskId, { outputSchema });
   }
 }
 

@@ -1,6 +1,11 @@
-import type { AgentTaskSettings } from './agent-settings';
+import type { AgentTaskSettings, LifecycleHookName } from './agent-settings';
+import type { ApprovalRequest } from './approval-request';
+import type { StuckEvent } from './events';
 import type { JsonValue } from './json';
 import type { AssistantMessage, ChatMessage, TokenUsage } from './messages';
+import type { BuildPipelineStepInput, CheckPipelineOutputInput, PipelineStepBuild } from './pipeline-state';
+import type { OutputCheck, OutputSettings } from './structured-output';
+import type { TaskStatusSnapshot } from './task-snapshot';
 import type { ToolCallOutcome } from './tool-definition';
 
 /**
@@ -17,6 +22,39 @@ export interface ZapActivities {
   describeAgent(input: DescribeAgentInput): Promise<AgentTaskSettings>;
   /** Looks at a sub-task's workflow: is it alive and able to answer? (local activity) */
   checkSubTask(input: CheckSubTaskInput): Promise<SubTaskCheck>;
+  /** Runs one lifecycle hook of an agent (`ZapAgent({ hooks })`) on the worker; at least once. */
+  runHook(input: RunHookInput): Promise<void>;
+  /**
+   * Runs a pipeline step's user code on the worker: an agent step's `input` function (its request
+   * and the settings of its task) or a gate's `message` function (the pipeline workflow).
+   */
+  buildPipelineStep(input: BuildPipelineStepInput): Promise<PipelineStepBuild>;
+  /** Checks a pipeline step's output with the step's real zod schema, refinements included (the pipeline workflow). */
+  checkPipelineOutput(input: CheckPipelineOutputInput): Promise<OutputCheck>;
+}
+
+/** Input of {@link ZapActivities.runHook}: the event, and the task as it was when it happened. */
+export interface RunHookInput {
+  hook: LifecycleHookName;
+  taskId: string;
+  agentName: string;
+  /**
+   * `<taskId>/<hook>/<seq of the event>`: the same for every attempt of this hook run, unique
+   * across the task's life (an idempotency key for receivers).
+   */
+  deliveryId: string;
+  /** ISO-8601; when the workflow recorded the event. */
+  occurredAt: string;
+  /** The task's status then (everything but the conversation). */
+  snapshot: TaskStatusSnapshot;
+  /** `onApprovalRequested`: the request. */
+  approval?: ApprovalRequest;
+  /** `onComplete`: the answer. */
+  result?: string;
+  /** `onFailed`: why. */
+  error?: string;
+  /** `onStuck`: what was detected and what the task does about it. */
+  stuck?: Pick<StuckEvent, 'reason' | 'toolName' | 'repeats' | 'policy' | 'action' | 'iteration'>;
 }
 
 /** Input of {@link ZapActivities.invokeModel}. */
@@ -35,6 +73,11 @@ export interface InvokeModelInput {
    * call). Bounded by the workflow's inline budget, so history stays linear.
    */
   tail?: { from: number; messages: ChatMessage[] };
+  /**
+   * The task's output schema: the call asks for JSON (`response_format` or the prompt addendum)
+   * and a final answer is validated against it. Absent for tasks without one.
+   */
+  output?: OutputSettings;
 }
 
 /** Result of {@link ZapActivities.invokeModel}. */
@@ -44,6 +87,8 @@ export interface InvokeModelResult {
   finishReason: string | null;
   /** For each tool the answer calls: whether it may be retried when a call's outcome is unknown. */
   toolHints?: Record<string, ToolHint>;
+  /** With `output` in the input and an answer without tool calls: the parsed output, or its issues. */
+  output?: OutputCheck;
 }
 
 /** What the workflow needs to know about a tool before it runs a call. */
@@ -58,6 +103,12 @@ export interface CallToolInput {
   toolCallId: string;
   toolName: string;
   arguments: Record<string, unknown>;
+  /**
+   * Whether the task has a context: the activity then reads it from the workflow (once per task
+   * and worker) for local tools and for MCP servers that opt in with `receiveContext`.
+   */
+  hasContext?: boolean;
+  /** The context inline: only in calls scheduled by 0.1.0 workflows. */
   context?: JsonValue;
 }
 

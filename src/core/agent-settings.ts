@@ -1,4 +1,6 @@
 import type { RetryPolicy } from '@temporalio/common';
+import type { ApprovalRulesSpec } from './approval-rules';
+import type { OutputSettings } from './structured-output';
 
 /**
  * The orchestration settings of one agent for one task: what the workflow needs to drive it.
@@ -32,4 +34,63 @@ export interface AgentTaskSettings {
   subAgentTimeoutMs: number;
   /** Bound on one model call with all its retries (schedule-to-close), in milliseconds; none when absent (0.2.0). */
   llmDeadlineMs?: number;
+  /**
+   * The named events the agent may wait for (`wait_for_event`), by name; absent when it declares
+   * none (0.2.0; `{}` after the state upgrade). The workflow refuses deliveries of other names.
+   */
+  events?: Record<string, AgentEventSettings>;
+  /**
+   * The task's output schema (the task's `outputSchema`, else the agent's `output`): final answers
+   * are JSON validated against it, with repair turns. Absent: plain text answers, as before
+   * (0.2.0; absent after the state upgrade).
+   */
+  output?: OutputSettings;
+  /**
+   * The agent's own approval rules (`ZapAgent({ approvalRules })`), for every task of the agent
+   * whoever starts it; merged with a task's and a parent's rules. Absent: none (0.2.0).
+   */
+  approvalRules?: ApprovalRulesSpec;
+  /**
+   * Stuck detection (`ZapAgent({ stuck })`): how many consecutive iterations of the same call or
+   * of the same results count as stuck, and what the task then does. Absent: no detection (how
+   * tasks started before 0.2.0 behave; new tasks get the defaults unless the agent says `false`).
+   */
+  stuck?: StuckSettings;
+  /**
+   * The lifecycle hooks the agent defines (`ZapAgent({ hooks })`), by name: the workflow runs
+   * each as a `runHook` activity; the functions stay on the worker (0.2.0; `[]` after the state
+   * upgrade).
+   */
+  hooks?: LifecycleHookName[];
+  /** Retry policy of the `runHook` activity (0.2.0; absent: `DEFAULT_HOOK_RETRY_POLICY`). */
+  hookRetry?: RetryPolicy;
+}
+
+/**
+ * What a stuck task does: `stop` fails it (`AgentStuckError`); `retry` tells the model it repeats
+ * itself and goes on, once per request, then stops; `escalate` asks a human through an approval
+ * (approve = go on, reject or timeout = stop).
+ */
+export type StuckPolicy = 'stop' | 'retry' | 'escalate';
+
+/** Stuck detection as a task knows it (compiled from the agent's `stuck` option). */
+export interface StuckSettings {
+  /** Consecutive iterations of one call (or of identical results) that count as stuck; at least 2. */
+  threshold: number;
+  policy: StuckPolicy;
+  /** How long an escalation waits for a human before the task stops, in milliseconds. */
+  escalationTimeoutMs: number;
+}
+
+/** A lifecycle hook of an agent (`ZapAgent({ hooks })`). */
+export type LifecycleHookName = 'onStart' | 'onComplete' | 'onFailed' | 'onStuck' | 'onApprovalRequested';
+
+/** Every {@link LifecycleHookName}, in the order a task can reach them. */
+export const LIFECYCLE_HOOK_NAMES: readonly LifecycleHookName[] = ['onStart', 'onApprovalRequested', 'onStuck', 'onComplete', 'onFailed'];
+
+/** A named event as a task knows it: what it means, and the JSON Schema of its data. */
+export interface AgentEventSettings {
+  description: string;
+  /** JSON Schema of the event's data (from the agent's zod schema). */
+  schema: Record<string, unknown>;
 }

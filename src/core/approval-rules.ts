@@ -94,6 +94,22 @@ export class ApprovalRules {
   }
 }
 
+/**
+ * The rules of a task made of two sets (the agent's own and the task's, or a parent's inherited
+ * ones and a sub-agent's own): a call needs approval when either set says so, waits as long as
+ * the shorter timeout allows, and the rules pass to sub-agents when either set passes them on.
+ * Sandbox-safe; undefined when neither set exists.
+ */
+export function mergeApprovalRuleSpecs(first: ApprovalRulesSpec | undefined, second: ApprovalRulesSpec | undefined): ApprovalRulesSpec | undefined {
+  if (!first) return second;
+  if (!second) return first;
+  return {
+    patterns: [...new Set([...first.patterns, ...second.patterns])],
+    timeoutMs: Math.min(first.timeoutMs, second.timeoutMs),
+    inherit: first.inherit || second.inherit,
+  };
+}
+
 /** True when the tool name matches one of the spec's patterns (sandbox-safe; used by the workflow). */
 export function specMatches(spec: ApprovalRulesSpec, toolName: string): boolean {
   return spec.patterns.some((pattern) => globToRegExp(pattern).test(toolName));

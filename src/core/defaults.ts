@@ -6,6 +6,17 @@ export const DEFAULT_TASK_QUEUE = 'zap-agents';
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 /** Temporal namespace used when neither options nor `TEMPORAL_NAMESPACE` give one. */
 export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
+/**
+ * Whether a Zap uses its search attributes: `auto` uses them when the namespace has them all
+ * registered (and warns once otherwise), `require` refuses to start without them, `off` never.
+ */
+export const DEFAULT_SEARCH_ATTRIBUTES_MODE = 'auto';
+/** Tasks per page of `zap.listTasks` unless `pageSize` says otherwise. */
+export const DEFAULT_LIST_TASKS_PAGE_SIZE = 100;
+/** Largest `pageSize` of `zap.listTasks` (Temporal's own visibility page limit). */
+export const MAX_LIST_TASKS_PAGE_SIZE = 1000;
+/** Longest `tenantId` or `userId`, in characters. */
+export const MAX_TASK_OWNER_ID_LENGTH = 200;
 /** Model sent to the endpoint when an agent names none. */
 export const DEFAULT_MODEL = 'gpt-4o';
 /** Model calls allowed per request before the task fails. */
@@ -64,8 +75,72 @@ export const MAX_ACTIVITY_RESULT_BYTES = 1024 * 1024;
  * server: the call would time out and count as having an unknown outcome.
  */
 export const MAX_FAILURE_MESSAGE_BYTES = 16 * 1024;
+/**
+ * Repair turns an agent with an output schema gets per request: after an answer that is not JSON
+ * matching the schema, the model is shown the validation error and asked again, this many times
+ * at most; then the task fails with `OutputValidationError`. Each repair is a model call and
+ * counts as an iteration.
+ */
+export const DEFAULT_MAX_OUTPUT_REPAIR_TURNS = 2;
+/** Upper bound of `maxOutputRepairTurns`. */
+export const MAX_OUTPUT_REPAIR_TURNS_LIMIT = 10;
+/** `json_schema.name` sent with `response_format` when the schema has no usable `title`. */
+export const DEFAULT_OUTPUT_SCHEMA_NAME = 'output';
+/** Validation issues of one answer kept (in the activity result, the repair message and the error). */
+export const MAX_OUTPUT_ISSUES = 20;
+/** Characters of one validation issue's message kept; a longer one is cut. */
+export const MAX_OUTPUT_ISSUE_MESSAGE_LENGTH = 500;
+/**
+ * Characters of the answer an `OutputValidationError` carries as `rawAnswer`; a longer answer is
+ * cut (the whole answer stays the task's last assistant message). Failure details cross Temporal
+ * as a payload, so they stay far below its limits.
+ */
+export const MAX_OUTPUT_RAW_ANSWER_LENGTH = 64 * 1024;
 /** Durable events kept in workflow state for `streamTask` consumers that reconnect with `since`. */
 export const DEFAULT_EVENT_LOG_LIMIT = 1000;
+/** How long one `wait_for_event` call waits when the model gives no `timeoutSeconds`: 1 hour, in milliseconds. */
+export const DEFAULT_EVENT_WAIT_TIMEOUT_MS = 60 * 60 * 1000;
+/** Longest wait of one `wait_for_event` call: 30 days, in milliseconds (the model may wait again). */
+export const MAX_EVENT_WAIT_TIMEOUT_MS = 30 * 24 * 60 * 60 * 1000;
+/**
+ * Bytes of JSON of one named event's data. Events enter history as update arguments and wait in
+ * the task's state until a `wait_for_event` call takes them, so they stay small: 64 KiB.
+ */
+export const MAX_EVENT_DATA_BYTES = 64 * 1024;
+/** Named events of one name kept for a later `wait_for_event` call; past it a delivery is refused. */
+export const MAX_KEPT_EVENTS_PER_NAME = 100;
+/**
+ * Bytes of JSON of all the named events a task keeps. They are carried across continue-as-new,
+ * whose input is bounded (1.8 MB with the conversation), so a task that is sent events it never
+ * waits for refuses them instead of growing past what it can carry.
+ */
+export const MAX_KEPT_EVENTS_BYTES = 512 * 1024;
+
+/** Prefix of every HTTP API route (`zap-agents/http`): none, so routes start at `/v1`. */
+export const DEFAULT_HTTP_BASE_PATH = '';
+/** Interface the HTTP API listens on unless told otherwise: this machine only. */
+export const DEFAULT_HTTP_HOSTNAME = '127.0.0.1';
+/** Port of `zap serve` when no `--port` is given. */
+export const DEFAULT_CLI_SERVE_PORT = 8080;
+/**
+ * Largest HTTP request body: 1 MiB, the inline content limit of a task (larger images go by URL),
+ * and far above any other operation's input.
+ */
+export const DEFAULT_HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
+/** Interval of the comment heartbeat on an idle event stream, which keeps proxies from closing it. */
+export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
+/** How long `GET /readyz` waits for Temporal's answer before reporting not ready. */
+export const DEFAULT_READINESS_TIMEOUT_MS = 2_000;
+
+/** Name the MCP server (`zap-agents/mcp-server`) announces in `initialize`. */
+export const DEFAULT_MCP_SERVER_NAME = 'zap-agents';
+/**
+ * How long an MCP HTTP session lives with no request and no open stream. Longer than the longest
+ * `wait_for_task` (an hour): a waiting call keeps its stream open and its session alive anyway.
+ */
+export const DEFAULT_MCP_SESSION_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+/** Open MCP HTTP sessions per handler; past it the least recently used idle session is closed. */
+export const DEFAULT_MCP_MAX_SESSIONS = 1000;
 
 /**
  * Model calls: transient provider failures (408/409/429/5xx, network) are retried without an
@@ -87,3 +162,44 @@ export const DEFAULT_TOOL_RETRY_POLICY: RetryPolicy = {
   maximumInterval: '10 seconds',
   maximumAttempts: 3,
 };
+
+/**
+ * Stuck detection: consecutive iterations of the same tool call (same name, same canonical JSON
+ * arguments), or of identical tool results, after which a task counts as stuck.
+ */
+export const DEFAULT_STUCK_THRESHOLD = 3;
+/** Smallest `stuck.threshold`: one call is never a repetition. */
+export const MIN_STUCK_THRESHOLD = 2;
+/** Largest `stuck.threshold`. */
+export const MAX_STUCK_THRESHOLD = 100;
+/** What a stuck task does unless its agent says otherwise: fail with `AgentStuckError`. */
+export const DEFAULT_STUCK_POLICY = 'stop';
+/** How long a stuck task that escalates waits for a human decision before it stops. */
+export const DEFAULT_STUCK_ESCALATION_TIMEOUT = '24 hours';
+
+/**
+ * Lifecycle hooks (`runHook` activity): ten attempts, 1 s → 1 min backoff; a hook that still
+ * fails is logged by the workflow and the task goes on.
+ */
+export const DEFAULT_HOOK_RETRY_POLICY: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 10,
+};
+/** Start-to-close timeout of one attempt of a lifecycle hook, in milliseconds. */
+export const DEFAULT_HOOK_TIMEOUT_MS = 60_000;
+/** How long the webhook notifier waits for the receiver's answer to one POST, in milliseconds. */
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+
+/** How long a pipeline gate waits for a decision unless it sets `approval.timeout` (as tool approvals). */
+export const DEFAULT_PIPELINE_GATE_TIMEOUT = '7 days';
+/** Steps of one pipeline at most. */
+export const MAX_PIPELINE_STEPS = 100;
+/** Longest pipeline or step name, in characters. */
+export const MAX_PIPELINE_NAME_LENGTH = 64;
+/**
+ * Start-to-close timeout of one attempt of a pipeline step activity (a step's `input` or a gate's
+ * `message` function, the check of an output); three attempts, then the step fails.
+ */
+export const DEFAULT_PIPELINE_STEP_ACTIVITY_TIMEOUT = '1 minute';

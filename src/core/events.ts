@@ -1,4 +1,6 @@
+import type { StuckPolicy } from './agent-settings';
 import type { ApprovalRequest } from './approval-request';
+import type { PipelineStepStatus } from './pipeline-state';
 
 /** Fields every task event carries. `seq` strictly increases over the task's whole life. */
 export interface TaskEventBase {
@@ -79,6 +81,93 @@ export interface SubTaskStartedEvent extends TaskEventBase {
   agentName: string;
 }
 
+/** A named event was delivered to the task (`zap.sendEvent`). */
+export interface EventReceivedEvent extends TaskEventBase {
+  type: 'event_received';
+  eventName: string;
+  /**
+   * The event's data as JSON, or its first {@link EVENT_PREVIEW_BYTES} bytes when it is longer
+   * (`truncated`); the wait that takes the event gets all of it.
+   */
+  preview: string;
+  /** Size of the data's JSON in UTF-8 bytes. */
+  dataBytes: number;
+  /** True when `preview` is a prefix of longer data. */
+  truncated?: boolean;
+  /** True when a `wait_for_event` call was waiting for it; false when it is kept for a later wait. */
+  waiting: boolean;
+}
+
+/** A `wait_for_event` call started waiting (it finishes at once when a kept event is there). */
+export interface EventWaitStartedEvent extends TaskEventBase {
+  type: 'event_wait_started';
+  eventName: string;
+  toolCallId: string;
+  /** How long the call waits, in milliseconds. */
+  timeoutMs: number;
+  /** ISO-8601; when the wait times out. */
+  deadline: string;
+}
+
+/** A `wait_for_event` call got its event, or timed out. */
+export interface EventWaitFinishedEvent extends TaskEventBase {
+  type: 'event_wait_finished';
+  eventName: string;
+  toolCallId: string;
+  outcome: 'received' | 'timed_out';
+  /** ISO-8601; when the event that ended the wait was delivered (outcome `received`). */
+  receivedAt?: string;
+}
+
+/**
+ * Why a task counts as stuck: the same tool call (name and canonical JSON arguments) in
+ * `threshold` consecutive iterations; `threshold` consecutive iterations whose tool results are
+ * all identical; or the request reached the agent's `maxIterations`.
+ */
+export type StuckReason = 'repeated_call' | 'no_progress' | 'max_iterations';
+
+/**
+ * The task is stuck (stuck detection, `ZapAgent({ stuck })`). Emitted whatever the policy, before
+ * its action: `stop` (an `error` event follows), `nudge` (the model is told it repeats itself and
+ * goes on), `escalate` (an `approval_requested` event follows: approve to go on).
+ */
+export interface StuckEvent extends TaskEventBase {
+  type: 'stuck';
+  reason: StuckReason;
+  /** The repeated tool, or the (first) tool of the iterations that made no progress; absent for `max_iterations`. */
+  toolName?: string;
+  /** Consecutive iterations of the repetition (for `max_iterations`: the iterations made). */
+  repeats: number;
+  /** The agent's policy. */
+  policy: StuckPolicy;
+  /** What the task does now: `nudge` only once per request under `retry`, then `stop`. */
+  action: 'stop' | 'nudge' | 'escalate';
+  /** Iteration of the request at which it was detected. */
+  iteration: number;
+}
+
+/** A step of a pipeline run started (pipeline runs only; a gate then requests its approval). */
+export interface StepStartedEvent extends TaskEventBase {
+  type: 'step_started';
+  step: string;
+  kind: 'agent' | 'gate';
+  /** Position of the step in the pipeline, from 1. */
+  index: number;
+  /** Agent steps: the agent, and the child task that runs the step. */
+  agentName?: string;
+  subTaskId?: string;
+}
+
+/** A step of a pipeline run finished: complete, or how it failed (pipeline runs only). */
+export interface StepFinishedEvent extends TaskEventBase {
+  type: 'step_finished';
+  step: string;
+  kind: 'agent' | 'gate';
+  status: PipelineStepStatus;
+  /** Why the step failed. */
+  error?: string;
+}
+
 /** The model answered the current request. */
 export interface CompletedEvent extends TaskEventBase {
   type: 'completed';
@@ -106,6 +195,12 @@ export type TaskEvent =
   | ApprovalRequestedEvent
   | ApprovalResolvedEvent
   | SubTaskStartedEvent
+  | EventReceivedEvent
+  | EventWaitStartedEvent
+  | EventWaitFinishedEvent
+  | StuckEvent
+  | StepStartedEvent
+  | StepFinishedEvent
   | CompletedEvent
   | ErrorEvent
   | CancelledEvent;

@@ -36,6 +36,28 @@ export const FailureType = {
   PayloadStore: 'PAYLOAD_STORE',
   /** No worker polls the task queue (`NoWorkerError`). */
   NoWorker: 'NO_WORKER',
+  /** The namespace lacks the zap-agents search attributes a call needs (`SearchAttributesUnavailableError`). */
+  SearchAttributesUnavailable: 'SEARCH_ATTRIBUTES_UNAVAILABLE',
+  /** A named event the task's agent does not declare (`UnknownEventError`; also the update validator). */
+  UnknownEvent: 'UNKNOWN_EVENT',
+  /** A named event's data does not match its schema or is too large (`EventValidationError`; also the update validator). */
+  EventValidation: 'EVENT_VALIDATION',
+  /** The task keeps as many undelivered events as it may (`EventBufferFullError`; the update validator). */
+  EventBufferFull: 'EVENT_BUFFER_FULL',
+  /** The model's final answer did not match the task's output schema, repairs included (`OutputValidationError`; the workflow). */
+  OutputValidation: 'OUTPUT_VALIDATION',
+  /** The caller's principal may not run the operation (`PermissionDeniedError`). */
+  PermissionDenied: 'PERMISSION_DENIED',
+  /** The agent repeated itself or made no progress and its stuck policy stopped it (`AgentStuckError`; the workflow). */
+  AgentStuck: 'AGENT_STUCK',
+  /** An invalid pipeline definition: name, steps, step options (`PipelineDefinitionError`). */
+  PipelineDefinition: 'PIPELINE_DEFINITION',
+  /** No pipeline with this name is registered (`PipelineNotFoundError`; also the pipeline step activity). */
+  PipelineNotFound: 'PIPELINE_NOT_FOUND',
+  /** A step name the pipeline does not have (`UnknownStepError`; also the pipeline step activity). */
+  UnknownStep: 'UNKNOWN_STEP',
+  /** A pipeline step failed, or a gate was rejected or timed out (`PipelineStepError`; the pipeline workflow). */
+  PipelineStep: 'PIPELINE_STEP',
 
   /** The model called a tool the agent does not have (tool activity; never retried). */
   ToolNotFound: 'TOOL_NOT_FOUND',
@@ -53,6 +75,8 @@ export const FailureType = {
   TaskStateTooLarge: 'TASK_STATE_TOO_LARGE',
   /** A decision without an approval id or a yes/no (update validator). */
   InvalidDecision: 'INVALID_DECISION',
+  /** A lifecycle hook threw (`runHook` activity; retried by its policy, then logged by the workflow). */
+  LifecycleHookFailed: 'LIFECYCLE_HOOK_FAILED',
 } as const;
 
 /** One of the {@link FailureType} strings. */

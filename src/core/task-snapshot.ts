@@ -1,9 +1,13 @@
 import type { ApprovalLogEntry, ApprovalRequest } from './approval-request';
+import type { JsonValue } from './json';
 import type { ChatMessage, TokenUsage } from './messages';
+import type { PipelineSnapshot } from './pipeline-state';
+import type { OutputFailure } from './structured-output';
+import type { ReceivedEvent } from './task-state';
 import type { TaskStatus } from './task-status';
 
 /** A task's state without its conversation (the cheap `getTaskStatus` query). */
-export type TaskStatusSnapshot = Omit<TaskSnapshot, 'history'>;
+export type TaskStatusSnapshot = Omit<TaskSnapshot, 'history' | 'receivedEvents'>;
 
 /** The state of a task as the workflow reports it (the `getTaskState` query). */
 export interface TaskSnapshot {
@@ -12,6 +16,13 @@ export interface TaskSnapshot {
   status: TaskStatus;
   /** The last answer of the model, once there is one. */
   result?: string;
+  /**
+   * The parsed JSON of the last valid answer, when the task has an output schema (`outputSchema`
+   * or the agent's `output`); absent from workers before 0.2.0.
+   */
+  output?: JsonValue;
+  /** The answer and validation issues when the task failed its output schema (repairs included). */
+  outputFailure?: OutputFailure;
   /** Why the task failed. */
   error?: string;
   /** Why the task was cancelled (the `cancelTask` reason), once it is. */
@@ -29,11 +40,49 @@ export interface TaskSnapshot {
   pendingApprovals: ApprovalRequest[];
   /** Every approval of the task with its decision, approver and reason. */
   approvals: ApprovalLogEntry[];
+  /** What the task's current turn waits for; absent from workers before 0.2.0. */
+  waitingFor?: TaskWaitingFor;
+  /**
+   * Named events delivered and not yet taken by a wait, oldest first (the state query only: what
+   * `zap.retryTask` carries into the new run); absent from workers before 0.2.0.
+   */
+  receivedEvents?: ReceivedEvent[];
   parentTaskId?: string;
+  /** The tenant the task belongs to, when it was started with one (sub-tasks inherit it). */
+  tenantId?: string;
+  /** The user the task belongs to, when it was started with one (sub-tasks inherit it). */
+  userId?: string;
   /** `seq` of the newest durable event. */
   lastEventSeq: number;
+  /**
+   * Pipeline runs only (their `agentName` is `pipeline:<name>`): the run's status, current step,
+   * each step's result and what it waits for (0.2.0).
+   */
+  pipeline?: PipelineSnapshot;
   /** ISO-8601. */
   createdAt: string;
   /** ISO-8601. */
   updatedAt: string;
+}
+
+/** What a task waits for right now (empty lists when it waits for nothing outside itself). */
+export interface TaskWaitingFor {
+  /** Names of the named events `wait_for_event` calls wait for (twice when two calls wait for one name). */
+  events: string[];
+  /** Ids of the approvals waiting for a human decision. */
+  approvals: string[];
+  /** Ids of the sub-tasks whose answer a `message_agent` call waits for. */
+  subTasks: string[];
+  /** Each event wait: its tool call, when it started and when it times out. */
+  eventWaits: EventWaitSnapshot[];
+}
+
+/** One `wait_for_event` call in progress. */
+export interface EventWaitSnapshot {
+  eventName: string;
+  toolCallId: string;
+  /** ISO-8601; when the wait started. */
+  since: string;
+  /** ISO-8601; when the wait times out (the model is then told, and may wait again). */
+  deadline: string;
 }

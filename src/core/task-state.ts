@@ -4,6 +4,7 @@ import type { ApprovalRulesSpec } from './approval-rules';
 import type { EventLogState } from './event-log';
 import type { JsonValue } from './json';
 import type { ChatMessage, MessageContent, TokenUsage } from './messages';
+import type { OutputFailure } from './structured-output';
 import { TaskStatus } from './task-status';
 
 /**
@@ -23,7 +24,13 @@ import { TaskStatus } from './task-status';
 /**
  * Version of the state shape written by this code. 0.1.0 wrote none (version 1).
  * 2: `schemaVersion` itself; every field of 0.1.0 may be missing and gets a default;
- *    `agent.subAgentTimeoutMs` (default 24 hours).
+ *    `agent.subAgentTimeoutMs` (default 24 hours); `agent.events` (default `{}`) and
+ *    `carried.receivedEvents` (default `[]`); `tenantId`, `userId` (default absent) and
+ *    `searchAttributes` (default false: no search-attribute upserts); `agent.output` (default
+ *    absent: plain answers), `carried.output` (default absent) and `carried.outputRepairs`
+ *    (default 0); `agent.stuck` (default absent: no stuck detection), `agent.hooks` (default
+ *    `[]`), `agent.hookRetry` (default absent: the built-in policy) and `carried.stuck`
+ *    (default: nothing seen).
  */
 export const TASK_STATE_SCHEMA_VERSION = 2;
 
@@ -49,7 +56,22 @@ export interface AgentWorkflowInput {
    * suggested it yet. Leave unset in production; tests use it to force continue-as-new.
    */
   continueAsNewAfterEvents?: number;
+  /**
+   * History length at which a task that cannot continue as new fails explicitly; unset: the
+   * built-in hard stop (40,000 events or 40 MB). Tests use it to reach the hard stop quickly.
+   */
+  historyHardStopEvents?: number;
   parentTaskId?: string;
+  /** The tenant the task belongs to (0.2.0; absent when started without one, and in older tasks). */
+  tenantId?: string;
+  /** The user the task belongs to (0.2.0; absent when started without one, and in older tasks). */
+  userId?: string;
+  /**
+   * True when the namespace has the zap-agents search attributes registered: the workflow keeps
+   * `ZapStatus` up to date and gives its sub-tasks their search attributes (0.2.0; false after the
+   * state upgrade, which is how 0.1.0 tasks behave: no upserts).
+   */
+  searchAttributes?: boolean;
   /** ISO-8601. */
   createdAt: string;
   /** State carried from the previous run after continue-as-new. */
@@ -84,6 +106,53 @@ export interface CarriedTaskState {
   previousModelCallCount: number;
   approvals: ApprovalRecord[];
   delegation: DelegationState;
+  /**
+   * Named events delivered but not yet taken by a `wait_for_event` call, oldest first (0.2.0;
+   * `[]` after the state upgrade).
+   */
+  receivedEvents?: ReceivedEvent[];
+  /**
+   * The parsed JSON of the latest valid final answer, when the task has an output schema (0.2.0;
+   * absent after the state upgrade, and until the first valid answer).
+   */
+  output?: JsonValue;
+  /** Repair turns taken in the current request after answers that failed the output schema (0.2.0; 0 after the state upgrade). */
+  outputRepairs?: number;
+  /** The answer and issues of the output validation that failed the task (0.2.0; set only as the run fails). */
+  outputFailure?: OutputFailure;
+  /** What stuck detection has seen in the current request (0.2.0; nothing seen after the state upgrade). */
+  stuck?: StuckDetectionState;
+}
+
+/**
+ * What stuck detection carries: the streaks of the latest iteration with tool calls. Calls and
+ * results are kept as fingerprints (hashes of their canonical JSON), never as their text.
+ */
+export interface StuckDetectionState {
+  /** Each distinct call (tool name + canonical arguments) of the latest iteration, with its streak. */
+  calls: StuckCallStreak[];
+  /** The fingerprint of the latest iteration's tool results, and how many consecutive iterations returned exactly these. */
+  results?: { fingerprint: string; streak: number };
+  /** True once the model was told in this request that it repeats itself (policy `retry`). */
+  nudged: boolean;
+}
+
+/** A call of the latest iteration and how many consecutive iterations made it. */
+export interface StuckCallStreak {
+  fingerprint: string;
+  toolName: string;
+  streak: number;
+}
+
+/** A named event delivered to the task (`zap.sendEvent`), kept until a wait takes it. */
+export interface ReceivedEvent {
+  name: string;
+  /** The event's data, validated by the client against the agent's schema. */
+  data: JsonValue;
+  /** ISO-8601; when the workflow recorded the delivery. */
+  receivedAt: string;
+  /** The caller's id of the delivery, when it gave one. */
+  eventId?: string;
 }
 
 /** A decided (or timed-out) approval, kept in workflow state. */
@@ -131,6 +200,10 @@ export interface AgentWorkflowResult {
   taskId: string;
   status: TaskStatus;
   result?: string;
+  /** The parsed JSON of the last valid answer, when the task has an output schema (0.2.0). */
+  output?: JsonValue;
+  /** Model calls of the last request (0.2.0; what a pipeline step reports as its iterations). */
+  iterations?: number;
   usage: TokenUsage;
 }
 
@@ -173,6 +246,7 @@ export function upgradeWorkflowInput(raw: AgentWorkflowInput): AgentWorkflowInpu
     idleTimeoutMs: raw.idleTimeoutMs ?? INPUT_DEFAULTS.idleTimeoutMs,
     eventLogLimit: raw.eventLogLimit ?? INPUT_DEFAULTS.eventLogLimit,
     createdAt: raw.createdAt ?? new Date(0).toISOString(),
+    searchAttributes: raw.searchAttributes ?? false,
   };
   if (raw.carried) input.carried = upgradeCarriedState(raw.carried, input);
   else delete input.carried;
@@ -199,6 +273,9 @@ export function initialTaskState(input: AgentWorkflowInput): CarriedTaskState {
     previousModelCallCount: 0,
     approvals: [],
     delegation: { conversations: [], updates: {} },
+    receivedEvents: [],
+    outputRepairs: 0,
+    stuck: { calls: [], nudged: false },
   };
 }
 
@@ -216,6 +293,9 @@ function upgradeAgentSettings(raw: AgentTaskSettings): AgentTaskSettings {
     toolBackoff: raw.toolBackoff ?? backoffOf(toolRetry),
     retryUnknownOutcomes: raw.retryUnknownOutcomes ?? SETTINGS_DEFAULTS.retryUnknownOutcomes,
     subAgentTimeoutMs: raw.subAgentTimeoutMs ?? SETTINGS_DEFAULTS.subAgentTimeoutMs,
+    events: raw.events ?? {},
+    // `stuck` stays absent: a task started without stuck detection keeps running without it.
+    hooks: raw.hooks ?? [],
   };
 }
 
@@ -250,5 +330,8 @@ function upgradeCarriedState(raw: CarriedTaskState, input: AgentWorkflowInput): 
     previousModelCallCount: raw.previousModelCallCount ?? 0,
     approvals: raw.approvals ?? [],
     delegation: { conversations: delegation.conversations ?? [], updates: delegation.updates ?? {} },
+    receivedEvents: raw.receivedEvents ?? [],
+    outputRepairs: raw.outputRepairs ?? 0,
+    stuck: raw.stuck ?? initial.stuck,
   };
 }

@@ -11,6 +11,8 @@ export const TaskStatus = {
   AwaitingTool: 'awaiting_tool',
   /** At least one tool call waits for a human decision. */
   AwaitingApproval: 'awaiting_approval',
+  /** A `wait_for_event` call waits for a named event (and no tool call waits for a human). */
+  AwaitingEvent: 'awaiting_event',
   /** The model answered; follow-ups are still accepted until the idle timeout. */
   Completed: 'completed',
   /** Ended with an error; the Temporal workflow failed too. */

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { AssistantMessage, ChatMessage, TokenUsage } from '../core/messages';
 import type { FunctionToolDefinition } from '../core/tool-definition';
+import { collectCompletionStream } from './collect-completion-stream';
 import type { ResolvedLlmEndpoint } from './llm-endpoint';
 import { toLlmProviderError } from './provider-errors';
 
@@ -26,6 +27,21 @@ export interface ChatCompletionRequest {
    * it. The result is the same as without streaming.
    */
   onDelta?: (delta: string) => void;
+  /**
+   * Asks for JSON matching a schema: sent as `response_format: { type: 'json_schema', json_schema:
+   * { name, schema, strict } }` (OpenAI's Structured Outputs). The answer is returned as text,
+   * unparsed, whether it matches or not.
+   */
+  responseFormat?: JsonSchemaResponseFormat;
+}
+
+/** A `json_schema` response format. */
+export interface JsonSchemaResponseFormat {
+  /** `[A-Za-z0-9_-]`, at most 64 characters. */
+  name: string;
+  schema: Record<string, unknown>;
+  /** `strict: true` needs a schema in OpenAI's strict subset (closed objects, every property required). */
+  strict: boolean;
 }
 
 /** The assistant message of a completion, normalised to the conversation format. */
@@ -61,11 +77,22 @@ export class OpenAiChatModel {
       ...(request.tools.length > 0 ? { tools: request.tools.map(toOpenAiTool) } : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+      ...(request.responseFormat
+        ? {
+            response_format: {
+              type: 'json_schema' as const,
+              json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema, strict: request.responseFormat.strict },
+            },
+          }
+        : {}),
     };
     const options = { signal: request.signal, timeout: request.timeoutMs };
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      if (request.onDelta) {
+      if (request.onDelta && request.responseFormat) {
+        const stream = await this.client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, options);
+        completion = await collectCompletionStream(stream, request.onDelta);
+      } else if (request.onDelta) {
         const stream = this.client.chat.completions.stream({ ...body, stream_options: { include_usage: true } }, options);
         for await (const chunk of stream) {
           const delta = chunk.choices[0]?.delta?.content;

@@ -39,6 +39,20 @@ const toolChoiceSchema = z.union([
   z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
 ]);
 
+const responseFormatSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({
+      name: z.string().min(1),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullable().optional(),
+    }),
+  }),
+]);
+
 /** zod schema of the request body of `POST /v1/chat/completions`. */
 export const chatCompletionRequestSchema = z.object({
   model: z.string().optional(),
@@ -51,6 +65,7 @@ export const chatCompletionRequestSchema = z.object({
   seed: z.number().int().nullable().optional(),
   stream: z.boolean().nullable().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+  response_format: responseFormatSchema.nullable().optional(),
 });
 
 export type RequestMessage = z.infer<typeof requestMessageSchema>;
@@ -67,6 +82,12 @@ export interface LocalToolDefinition {
 /** Which calls the model may make: OpenAI's `tool_choice`, with a named function as `{ name }`. */
 export type LocalToolChoice = 'auto' | 'none' | 'required' | { name: string };
 
+/**
+ * What the answer must be: any JSON value (`json_object`), or JSON matching a schema
+ * (`json_schema`); both are decoded under a grammar, so the answer is always well formed.
+ */
+export type LocalResponseFormat = { type: 'json_object' } | { type: 'json_schema'; name: string; schema: Record<string, unknown> };
+
 /** A validated chat completion request, normalised for the engine. */
 export interface LocalChatRequest {
   /** Model id echoed in the answer. */
@@ -79,6 +100,8 @@ export interface LocalChatRequest {
   seed: number | undefined;
   stream: boolean;
   includeUsage: boolean;
+  /** OpenAI's `response_format`, when it asks for JSON; undefined for text. */
+  responseFormat: LocalResponseFormat | undefined;
 }
 
 /** Outcome of {@link parseChatCompletionRequest}: the request, or why it is invalid (an HTTP 400). */
@@ -118,8 +141,17 @@ export function parseChatCompletionRequest(body: unknown): ParsedChatRequest {
       seed: data.seed ?? undefined,
       stream: data.stream === true,
       includeUsage: data.stream_options?.include_usage === true,
+      responseFormat: toResponseFormat(data.response_format),
     },
   };
+}
+
+function toResponseFormat(format: z.infer<typeof responseFormatSchema> | null | undefined): LocalResponseFormat | undefined {
+  if (!format || format.type === 'text') return undefined;
+  if (format.type === 'json_object') return { type: 'json_object' };
+  // A json_schema format without a schema constrains nothing but JSON itself.
+  if (!format.json_schema.schema) return { type: 'json_object' };
+  return { type: 'json_schema', name: format.json_schema.name, schema: format.json_schema.schema };
 }
 
 /** The text of a message content: text parts joined, other parts (images, audio) as a placeholder. */

@@ -5,10 +5,17 @@ import { performance } from 'node:perf_hooks';
 
 import { ZapConfigurationError } from '../core/errors';
 import type { AssistantCompletion } from '../openai-wire/chat-completion-body';
-import type { LocalChatRequest } from './chat-completion-request';
+import type { LocalChatRequest, LocalResponseFormat } from './chat-completion-request';
 import { LocalModelStatisticsRecorder, type LocalModelStatistics } from './local-model-statistics';
-import { ANSWER_INSTRUCTION, buildPromptHistory, DECISION_INSTRUCTION, toolCallKey, type PromptHistoryItem } from './prompt-history';
-import { buildDecisionSchema, parseDecision, type GrammarSchema } from './tool-call-grammar';
+import {
+  ANSWER_INSTRUCTION,
+  buildPromptHistory,
+  DECISION_INSTRUCTION,
+  jsonAnswerInstruction,
+  toolCallKey,
+  type PromptHistoryItem,
+} from './prompt-history';
+import { buildDecisionSchema, parseDecision, toGrammarSchema, type GrammarSchema } from './tool-call-grammar';
 
 // Types only: the package itself is imported lazily (it is an optional, ESM-only dependency).
 type NodeLlamaCpp = typeof import('node-llama-cpp', { with: { 'resolution-mode': 'import' } });
@@ -56,11 +63,14 @@ export interface LocalCompletionOptions {
  * With tools, a request is answered in two steps: a decision decoded under a JSON grammar built from
  * the tools' schemas (so a tool call is always well formed and names an offered tool), then, when
  * the decision is to answer, the answer in free text, streamed. The decision is greedy by default,
- * whatever the request's temperature: the sampled choices of a tiny model are noise.
+ * whatever the request's temperature: the sampled choices of a tiny model are noise. A request
+ * with `response_format` (`json_schema` or `json_object`) has its answer decoded under a grammar
+ * too: the schema's (as far as a grammar can enforce it, see `toGrammarSchema`), or any JSON.
  */
 export class LocalModelEngine {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private jsonGrammar: Promise<LlamaGrammar> | undefined;
   private readonly recorder: LocalModelStatisticsRecorder;
   private disposed = false;
 
@@ -168,9 +178,14 @@ export class LocalModelEngine {
       }
     }
 
-    const answerHistory: PromptHistoryItem[] =
-      request.tools.length > 0 ? [...history.conversation, { type: 'system', text: ANSWER_INSTRUCTION }] : history.conversation;
+    // A JSON answer (`response_format`) is decoded under a grammar of its schema, like a decision.
+    const format = request.responseFormat;
+    const instruction = format ? jsonAnswerInstruction(format) : request.tools.length > 0 ? ANSWER_INSTRUCTION : undefined;
+    const answerHistory: PromptHistoryItem[] = instruction
+      ? [...history.conversation, { type: 'system', text: instruction }]
+      : history.conversation;
     const answerRun = await this.generate(answerHistory, {
+      ...(format ? { grammar: await this.answerGrammarFor(format) } : {}),
       temperature: this.options.temperature ?? request.temperature,
       // The server's own limit caps what a request asks for: a small CPU model must not ramble.
       maxTokens: Math.min(request.maxTokens ?? this.options.maxTokens, this.options.maxTokens),
@@ -238,6 +253,13 @@ export class LocalModelEngine {
         generationMs: ended - (firstTokenAt ?? ended),
       });
     }
+  }
+
+  /** The grammar of a JSON answer: the schema's, reduced to what a grammar enforces, or any JSON. */
+  private answerGrammarFor(format: LocalResponseFormat): Promise<LlamaGrammar> {
+    if (format.type === 'json_schema') return this.grammarFor(toGrammarSchema(format.schema));
+    this.jsonGrammar ??= this.llama.getGrammarFor('json');
+    return this.jsonGrammar;
   }
 
   private grammarFor(schema: GrammarSchema): Promise<LlamaGrammar> {

@@ -1,5 +1,11 @@
 import { stableStringify } from '../core/stable-stringify';
-import { contentText, type LocalChatRequest, type LocalToolDefinition, type RequestMessage } from './chat-completion-request';
+import {
+  contentText,
+  type LocalChatRequest,
+  type LocalResponseFormat,
+  type LocalToolDefinition,
+  type RequestMessage,
+} from './chat-completion-request';
 import { describeTools, formatToolCallDecision } from './tool-call-grammar';
 
 /**
@@ -21,6 +27,13 @@ export const DECISION_INSTRUCTION =
   'or {"type":"answer"} to answer the user.';
 /** The instruction that ends the prompt when the model answers in prose after seeing tools. */
 export const ANSWER_INSTRUCTION = 'Answer the user in plain text, using the tool results.';
+
+/** The instruction that ends the prompt when the answer must be JSON (`response_format`); the grammar enforces it. */
+export function jsonAnswerInstruction(format: LocalResponseFormat): string {
+  return format.type === 'json_schema'
+    ? `Answer the user with one JSON value matching this JSON Schema: ${JSON.stringify(format.schema)}`
+    : 'Answer the user with one JSON value.';
+}
 
 /** The rendered conversation, shared by the decision and the answer prompts (so the KV cache is reused). */
 export interface PromptHistory {

@@ -16,6 +16,8 @@ export interface StdioMcpClientConfig {
   env?: Record<string, string>;
   /** Working directory of the server process. @default the worker's working directory */
   cwd?: string;
+  /** Send the task's context to this server (in `_meta['zap-agents/context']`). @default false */
+  receiveContext?: boolean;
 }
 
 /** An MCP server reached over Streamable HTTP. */
@@ -26,6 +28,11 @@ export interface HttpMcpClientConfig {
   url: string;
   /** Headers sent with every request (e.g. `Authorization`). */
   headers?: Record<string, string>;
+  /**
+   * Send the task's context to this server (in `_meta['zap-agents/context']`). Off by default:
+   * a third-party server never sees what it was not meant to. @default false
+   */
+  receiveContext?: boolean;
 }
 
 /** How the worker reaches one MCP server: a subprocess (`command`) or an HTTP endpoint (`url`). */
@@ -35,8 +42,8 @@ export type McpClientConfig = StdioMcpClientConfig | HttpMcpClientConfig;
 export const MAX_MCP_SERVER_NAME_LENGTH = 100;
 
 const SERVER_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
-const STDIO_KEYS: ReadonlySet<string> = new Set(['name', 'command', 'args', 'env', 'cwd']);
-const HTTP_KEYS: ReadonlySet<string> = new Set(['name', 'url', 'headers']);
+const STDIO_KEYS: ReadonlySet<string> = new Set(['name', 'command', 'args', 'env', 'cwd', 'receiveContext']);
+const HTTP_KEYS: ReadonlySet<string> = new Set(['name', 'url', 'headers', 'receiveContext']);
 
 /** True when the config starts a subprocess rather than calling a URL. */
 export function isStdioMcpClientConfig(config: McpClientConfig): config is StdioMcpClientConfig {
@@ -81,6 +88,12 @@ export function validateMcpClientConfig(config: unknown, where: string): McpClie
     return fail(`'name' ('${name}') may only contain letters, digits, '_' and '-'.`);
   }
 
+  const receiveContext = config['receiveContext'];
+  if (receiveContext !== undefined && typeof receiveContext !== 'boolean') {
+    return fail(`server '${name}': 'receiveContext' must be true or false, got ${describeValue(receiveContext)}.`);
+  }
+  const optIn = receiveContext === true ? { receiveContext: true } : {};
+
   const hasCommand = config['command'] !== undefined;
   const hasUrl = config['url'] !== undefined;
   if (hasCommand === hasUrl) {
@@ -108,7 +121,7 @@ export function validateMcpClientConfig(config: unknown, where: string): McpClie
     if (typeof command !== 'string' || command.trim().length === 0) {
       return fail(`server '${name}': 'command' must be a non-empty string, got ${describeValue(command)}.`);
     }
-    const result: StdioMcpClientConfig = { name, command };
+    const result: StdioMcpClientConfig = { name, command, ...optIn };
     const args = config['args'];
     if (args !== undefined) {
       if (!Array.isArray(args) || !args.every((argument) => typeof argument === 'string')) {
@@ -143,7 +156,7 @@ export function validateMcpClientConfig(config: unknown, where: string): McpClie
   if (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:') {
     return fail(`server '${name}': 'url' must use http or https, got '${parsedUrl.protocol}'.`);
   }
-  const result: HttpMcpClientConfig = { name, url };
+  const result: HttpMcpClientConfig = { name, url, ...optIn };
   const headers = config['headers'];
   if (headers !== undefined) {
     result.headers = validateStringRecord(headers, `server '${name}': 'headers'`, fail);

@@ -1,8 +1,16 @@
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import { isDeadlineExceeded } from '../core/deadline-exceeded';
 
 /** History events per page; a shorter page means the watcher has read everything that exists. */
 const HISTORY_PAGE_SIZE = 1000;
+/**
+ * Deadline of one long-poll, retries included. The server answers a long-poll within about 20 s
+ * even when nothing happens, so this bounds only a call whose retries outlive their caller: the
+ * gRPC retry interceptor keeps retrying a failed call after its abort signal fired, and a
+ * deadline (shared by all retries) is what ends them.
+ */
+const LONG_POLL_DEADLINE_MS = 60_000;
 
 /** Counters of what a watcher cost, for benchmarks and tests. */
 export interface HistoryWatcherStatistics {
@@ -90,15 +98,22 @@ export class HistoryWatcher {
     let isCaughtUp = false;
     while (!this.closed) {
       this.statistics.historyRequests += 1;
-      const response = await this.withRequestSignal(() =>
-        this.client.workflowService.getWorkflowExecutionHistory({
-          namespace: this.namespace,
-          execution: { workflowId: this.workflowId, runId },
-          waitNewEvent: true,
-          nextPageToken,
-          maximumPageSize: HISTORY_PAGE_SIZE,
-        }),
-      );
+      let response: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryResponse;
+      try {
+        response = await this.withRequestSignal(() =>
+          this.client.workflowService.getWorkflowExecutionHistory({
+            namespace: this.namespace,
+            execution: { workflowId: this.workflowId, runId },
+            waitNewEvent: true,
+            nextPageToken,
+            maximumPageSize: HISTORY_PAGE_SIZE,
+          }),
+        );
+      } catch (error) {
+        // A long-poll past its deadline found nothing new: poll again.
+        if (!this.closed && isDeadlineExceeded(error)) continue;
+        throw error;
+      }
       const events = response.history?.events ?? [];
       // Workflow state (and so the event log) changes only when a workflow task completes: waking
       // on other events (a task scheduled or started, an activity started) would query the
@@ -130,13 +145,14 @@ export class HistoryWatcher {
     return description.runId;
   }
 
-  /** Runs one RPC that `close()` can abort, with a signal of its own. */
+  /** Runs one RPC that `close()` can abort, with a signal of its own, under a deadline. */
   private async withRequestSignal<T>(request: () => Promise<T>): Promise<T> {
     const controller = new AbortController();
     this.request = controller;
     if (this.closed) controller.abort();
     try {
-      return await this.client.withAbortSignal(controller.signal, request);
+      const deadline = Date.now() + LONG_POLL_DEADLINE_MS;
+      return await this.client.withAbortSignal(controller.signal, () => this.client.withDeadline(deadline, request));
     } finally {
       if (this.request === controller) this.request = undefined;
     }

@@ -13,7 +13,7 @@ import {
   writeScriptedError,
   writeScriptedResponse,
 } from './scripted-llm/response-writer';
-import type { ScriptedRequest, ScriptedResponse, ScriptHandler } from './scripted-llm/scripted-response';
+import type { ScriptedRequest, ScriptedResponse, ScriptedResponseFormat, ScriptHandler } from './scripted-llm/scripted-response';
 
 export { scripted, type ScriptedErrorOptions, type ScriptedToolCallsOptions } from './scripted-llm/scripted-builders';
 export type {
@@ -23,6 +23,7 @@ export type {
   ScriptedMessageOptions,
   ScriptedRequest,
   ScriptedResponse,
+  ScriptedResponseFormat,
   ScriptedTextMessage,
   ScriptedToolCall,
   ScriptedToolCallMessage,
@@ -241,6 +242,7 @@ export class ScriptedLlmServer {
       path,
       headers: flattenHeaders(exchange.request.headers),
       body: parsedBody ?? rawBody,
+      responseFormat: readResponseFormat(parsedBody),
       response: undefined,
     };
     this.log.add(record);
@@ -325,6 +327,13 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+function readResponseFormat(body: Record<string, unknown> | undefined): ScriptedResponseFormat | undefined {
+  const format = body?.response_format;
+  return typeof format === 'object' && format !== null && typeof (format as { type?: unknown }).type === 'string'
+    ? (format as ScriptedResponseFormat)
+    : undefined;
 }
 
 function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {

@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import type { SearchAttributeKey, SearchAttributeType } from '@temporalio/common/lib/search-attributes';
+import { ZAP_SEARCH_ATTRIBUTES } from '../core/search-attributes';
 import { formatAddress, pickFreePort } from './dev-server/local-ports';
 import { launchServer, readTail, stopServer, type ServerRun } from './dev-server/server-process';
 import { findTemporalCli } from './dev-server/temporal-cli-lookup';
@@ -53,6 +55,13 @@ export interface TemporalDevServerOptions {
    */
   namespace?: string;
   /**
+   * Custom search attributes registered in the namespace (`--search-attribute Name=Type`, and
+   * through the operator service on a persistent server whose database predates them). `false`
+   * registers none, like a server that nobody prepared for zap-agents.
+   * @default the zap-agents attributes (`ZapAgent`, `ZapStatus`, `ZapTenant`, `ZapUser`, `ZapParent`, Keyword)
+   */
+  searchAttributes?: readonly SearchAttributeKey<SearchAttributeType>[] | false;
+  /**
    * Extra arguments appended to `temporal server start-dev`.
    * @default []
    */
@@ -92,6 +101,8 @@ export interface ResolvedTemporalDevServerOptions {
   readonly dbFilename: string | undefined;
   /** Namespace served. */
   readonly namespace: string;
+  /** Custom search attributes registered in the namespace. */
+  readonly searchAttributes: readonly SearchAttributeKey<SearchAttributeType>[];
   /** Extra `start-dev` arguments. */
   readonly extraArgs: readonly string[];
   /** Milliseconds to wait for the namespace. */
@@ -202,6 +213,7 @@ async function resolveOptions(options: TemporalDevServerOptions): Promise<Resolv
     uiPort,
     dbFilename: options.dbFilename === undefined ? undefined : resolve(options.dbFilename),
     namespace: options.namespace ?? DEFAULT_TEMPORAL_DEV_SERVER_NAMESPACE,
+    searchAttributes: options.searchAttributes === false ? [] : [...(options.searchAttributes ?? ZAP_SEARCH_ATTRIBUTES)],
     extraArgs: [...(options.extraArgs ?? [])],
     startTimeoutMs: options.startTimeoutMs ?? DEFAULT_TEMPORAL_DEV_SERVER_START_TIMEOUT_MS,
     logLevel: options.logLevel ?? DEFAULT_TEMPORAL_DEV_SERVER_LOG_LEVEL,

@@ -4,17 +4,19 @@ import { ZapConfigurationError } from '../core/errors';
 import type { FunctionToolDefinition } from '../core/tool-definition';
 import type { McpConnectionPool } from '../mcp/mcp-connection-pool';
 import { MESSAGE_AGENT_TOOL_NAME, messageAgentToolDefinition } from './message-agent-tool';
+import { WAIT_FOR_EVENT_TOOL_NAME, waitForEventToolDefinition } from './wait-for-event-tool';
 
 /** Where a tool name of an agent leads. */
 export type ResolvedTool =
   | { kind: 'local'; tool: ZapTool; definition: FunctionToolDefinition }
   | { kind: 'mcp'; serverName: string; definition: FunctionToolDefinition }
-  | { kind: 'message_agent'; definition: FunctionToolDefinition };
+  | { kind: 'message_agent'; definition: FunctionToolDefinition }
+  | { kind: 'wait_for_event'; definition: FunctionToolDefinition };
 
 /**
  * The tools of each agent: local `tool()`s, the tools its MCP servers expose, and
- * `message_agent` when it has sub-agents. Two tools with the same name are a configuration
- * error, never silently resolved.
+ * `message_agent` when it has sub-agents, `wait_for_event` when it declares events. Two tools
+ * with the same name are a configuration error, never silently resolved.
  */
 export class AgentToolbox {
   private readonly catalogs = new Map<string, Promise<Map<string, ResolvedTool>>>();
@@ -100,6 +102,9 @@ export class AgentToolbox {
         return { name, description: subAgent ? subAgentToolDescription(subAgent) : name };
       });
       add({ kind: 'message_agent', definition: messageAgentToolDefinition(subAgents) }, `the built-in ${MESSAGE_AGENT_TOOL_NAME}`);
+    }
+    if (agent.events.size > 0) {
+      add({ kind: 'wait_for_event', definition: waitForEventToolDefinition([...agent.events.values()]) }, `the built-in ${WAIT_FOR_EVENT_TOOL_NAME}`);
     }
     return catalog;
   }

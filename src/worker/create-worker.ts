@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { ContextReader } from '../activities/context-reader';
 import { ConversationReader } from '../activities/conversation-reader';
 import { createActivities } from '../activities/create-activities';
 import type { CompiledZapOptions } from '../client/zap-options';
@@ -75,7 +76,9 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
       mcpPool,
       models: new ModelRegistry(options.llm),
       conversations: new ConversationReader(client),
+      contexts: new ContextReader(client),
       tokens: options.tokens,
+      pipelines: options.pipelines,
     });
     const { payloadCodec } = options;
     if (payloadCodec && extra.dataConverter?.payloadCodecs?.length) {

@@ -2,12 +2,15 @@ import { CancellationScope, getExternalWorkflowHandle } from '@temporalio/workfl
 import { EventLog } from '../core/event-log';
 import type { DurableEventInput } from '../core/events';
 import { takeMessagePage } from '../core/message-pages';
-import type { TaskSnapshot, TaskStatusSnapshot } from '../core/task-snapshot';
+import type { TaskSnapshot, TaskStatusSnapshot, TaskWaitingFor } from '../core/task-snapshot';
 import type { AgentWorkflowInput, CarriedTaskState, SubTaskUpdate } from '../core/task-state';
 import { initialTaskState } from '../core/task-state';
 import { TaskStatus } from '../core/task-status';
 import { ApprovalGate } from './approval-gate';
 import { subTaskUpdateSignal } from './definitions';
+import { LifecycleHooks } from './lifecycle-hooks';
+import { NamedEvents } from './named-events';
+import { StatusSearchAttribute } from './status-search-attribute';
 import { SubAgentDelegation } from './sub-agent-delegation';
 
 /**
@@ -21,6 +24,11 @@ export class AgentTask {
   readonly eventLog: EventLog;
   readonly approvals: ApprovalGate;
   readonly delegation: SubAgentDelegation;
+  readonly events: NamedEvents;
+  /** Keeps `ZapStatus` up to date when the task was started with search attributes. */
+  readonly statusAttribute: StatusSearchAttribute;
+  /** The agent's lifecycle hooks: run as activities on the events they listen to. */
+  readonly hooks: LifecycleHooks;
   /** Tool calls of the current turn still waiting for a human decision. */
   awaitingApproval = 0;
   /** True once the task has ended for good; reported to streaming consumers. */
@@ -32,17 +40,37 @@ export class AgentTask {
   constructor(readonly input: AgentWorkflowInput) {
     this.state = input.carried ?? initialTaskState(input);
     this.eventLog = new EventLog(input.taskId, input.eventLogLimit, this.state.eventLog);
+    this.hooks = new LifecycleHooks(this);
     this.approvals = new ApprovalGate(this.state.approvals);
     this.delegation = new SubAgentDelegation(this, this.state.delegation);
+    this.events = new NamedEvents(this, (this.state.receivedEvents ??= []));
+    this.statusAttribute = new StatusSearchAttribute(input.searchAttributes === true, () => this.state.status);
+  }
+
+  /** True when this run's sub-tasks start with search attributes (see {@link StatusSearchAttribute}). */
+  get searchAttributesEnabled(): boolean {
+    return this.statusAttribute.enabled;
   }
 
   emit(event: DurableEventInput): void {
-    this.eventLog.append(event, new Date());
+    this.hooks.onEvent(this.eventLog.append(event, new Date()));
   }
 
   setStatus(status: TaskStatus): void {
     this.state.status = status;
     this.markUpdated();
+  }
+
+  /** The status while tool calls run: a human decision first, then a named event, else the tools. */
+  toolCallsStatus(): TaskStatus {
+    if (this.awaitingApproval > 0) return TaskStatus.AwaitingApproval;
+    if (this.events.pendingWaits().length > 0) return TaskStatus.AwaitingEvent;
+    return TaskStatus.AwaitingTool;
+  }
+
+  /** A `wait_for_event` call started or stopped waiting. */
+  onEventWaitsChanged(): void {
+    this.setStatus(this.toolCallsStatus());
   }
 
   /** Records that the task changed now (what `updatedAt` reports). */
@@ -54,6 +82,7 @@ export class AgentTask {
   fail(message: string): void {
     this.error = message;
     this.setStatus(TaskStatus.Failed);
+    this.statusAttribute.publishNow();
     this.emit({ type: 'error', error: message });
     this.closed = true;
   }
@@ -74,7 +103,11 @@ export class AgentTask {
 
   /** What the task-state query answers: the status and the conversation's first page. */
   snapshot(): TaskSnapshot {
-    return { ...this.statusSnapshot(), history: takeMessagePage(this.state.messages, 0, this.state.messages.length) };
+    return {
+      ...this.statusSnapshot(),
+      history: takeMessagePage(this.state.messages, 0, this.state.messages.length),
+      receivedEvents: this.state.receivedEvents,
+    };
   }
 
   /** What the task-status query answers: everything but the conversation. */
@@ -84,17 +117,35 @@ export class AgentTask {
       agentName: this.input.agent.agentName,
       status: this.state.status,
       result: this.state.result,
+      ...(this.state.output !== undefined ? { output: this.state.output } : {}),
       error: this.error,
+      ...(this.state.outputFailure && this.state.status === TaskStatus.Failed ? { outputFailure: this.state.outputFailure } : {}),
       ...(this.state.status === TaskStatus.Cancelled ? { cancelReason: this.state.cancelReason } : {}),
       messageCount: this.state.messages.length,
       subTasks: this.delegation.subTaskIds(),
       usage: this.state.usage,
       pendingApprovals: this.approvals.pending(),
       approvals: this.approvals.all().map(({ request, decision }) => ({ ...request, ...decision })),
+      waitingFor: this.waitingFor(),
       parentTaskId: this.input.parentTaskId,
+      tenantId: this.input.tenantId,
+      userId: this.input.userId,
       lastEventSeq: this.eventLog.latestSeq(),
       createdAt: this.input.createdAt,
       updatedAt: this.state.updatedAt,
+    };
+  }
+
+  /** What the current turn waits for: named events, human decisions, sub-agent answers. */
+  private waitingFor(): TaskWaitingFor {
+    const eventWaits = this.events.pendingWaits();
+    return {
+      events: eventWaits.map((wait) => wait.eventName),
+      approvals: this.approvals.pending().map((request) => request.id),
+      subTasks: this.state.delegation.conversations
+        .filter((conversation) => conversation.awaitingAnswer)
+        .map((conversation) => conversation.subTaskId),
+      eventWaits,
     };
   }
 }

@@ -20,20 +20,28 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
   // Tasks started (or continued as new) by older workers carry older shapes: upgrade first.
   const task = new AgentTask(upgradeWorkflowInput(rawInput));
   registerTaskHandlers(task);
+  // The task's first run (a continued or retried run carries state): its `onStart` hook.
+  if (!task.input.carried) task.hooks.onTaskStarted();
   const loop = new TurnLoop(task, createTaskActivities(task.input.agent));
   try {
     await loop.serveRequests();
     task.closed = true;
-    return { taskId: task.input.taskId, status: task.state.status, result: task.state.result, usage: task.state.usage };
+    task.statusAttribute.publishNow();
+    // A hook started by this run (`onComplete` of the last answer, …) finishes before the run ends.
+    await task.hooks.drain();
+    const { status, result, output, usage, iteration } = task.state;
+    return { taskId: task.input.taskId, status, result, ...(output !== undefined ? { output } : {}), iterations: iteration, usage };
   } catch (error) {
     if (isCancellation(error)) {
       const reason = task.state.cancelReason ?? 'Cancelled through Temporal';
       task.state.cancelReason = reason;
       task.setStatus(TaskStatus.Cancelled);
+      task.statusAttribute.publishNow();
       task.emit({ type: 'cancelled', reason });
       task.closed = true;
       await task.delegation.cancelAll(reason);
       await task.notifyParent({ status: 'cancelled', error: reason });
+      await task.hooks.drain();
       throw error;
     }
     const ended = error instanceof ApplicationFailure ? error.nonRetryable : error instanceof TemporalFailure;
@@ -41,6 +49,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       const message = (error as TemporalFailure).message;
       task.fail(message);
       await task.notifyParent({ status: 'failed', error: message });
+      await task.hooks.drain();
       throw error;
     }
     // Anything else is a bug in this workflow or a continue-as-new: let Temporal handle it

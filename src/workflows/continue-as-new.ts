@@ -30,6 +30,8 @@ export async function continueAsNewIfDue(task: AgentTask): Promise<void> {
   const due = info.continueAsNewSuggested || (limit !== undefined && info.historyLength >= limit);
   if (!due) return;
   if (!patched(Patch.ContinueAsNewLimits)) return continueAsNewAsIn010(task);
+  // Hooks started by this run would be lost with it (before the state is taken: it may change meanwhile).
+  await task.hooks.drain();
   const carried = carriedState(task);
   const nextInput: AgentWorkflowInput = { ...task.input, carried };
   const inputBytes = utf8ByteLength(JSON.stringify(nextInput));
@@ -41,7 +43,8 @@ export async function continueAsNewIfDue(task: AgentTask): Promise<void> {
     task.continueAsNewRefused = true;
     log.warn('Not continuing as new yet: the task state is too large to carry', { inputBytes, taskId: task.input.taskId });
   }
-  if (info.historySize >= HISTORY_HARD_STOP_BYTES || info.historyLength >= HISTORY_HARD_STOP_EVENTS) {
+  const hardStopEvents = Math.min(task.input.historyHardStopEvents ?? HISTORY_HARD_STOP_EVENTS, HISTORY_HARD_STOP_EVENTS);
+  if (info.historySize >= HISTORY_HARD_STOP_BYTES || info.historyLength >= hardStopEvents) {
     throw ApplicationFailure.create({
       type: FailureType.TaskStateTooLarge,
       message:

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TaskEvent } from '../core/events';
+import type { JsonValue } from '../core/json';
 import type { ChatMessage, MessageContent } from '../core/messages';
 import type { TaskSnapshot, TaskStatusSnapshot } from '../core/task-snapshot';
 import type { SubTaskUpdate } from '../core/task-state';
@@ -33,6 +34,13 @@ export const getTaskStateQuery = defineQuery<TaskSnapshot>('zap.getTaskState');
  * cheap reads use (pending approvals, follow-ups, streams); 0.1.0 workers lack it.
  */
 export const getTaskStatusQuery = defineQuery<TaskStatusSnapshot>('zap.getTaskStatus');
+
+/**
+ * The task's context (null when it has none). Tool activities read it once per task and worker
+ * instead of carrying it in every call's input; 0.1.0 workflows lack it (their tool calls carry
+ * the context inline).
+ */
+export const getTaskContextQuery = defineQuery<JsonValue | null>('zap.getTaskContext');
 
 /** Input of {@link getMessagesQuery}: the half-open range [from, to) of the conversation. */
 export interface GetMessagesQueryInput {
@@ -95,6 +103,30 @@ export interface DecideApprovalResult {
  * (`APPROVAL_NOT_FOUND`) before anything is recorded; deciding twice is harmless.
  */
 export const decideApprovalUpdate = defineUpdate<DecideApprovalResult, [DecideApprovalInput]>('zap.decideApproval');
+
+/** A named event for the task (what `zap.sendEvent` delivers once the client has validated it). */
+export interface DeliverEventInput {
+  /** One of the names the task's agent declares. */
+  name: string;
+  /** The event's data (JSON, at most `MAX_EVENT_DATA_BYTES`). */
+  data: JsonValue;
+  /** The caller's id of this delivery, kept with the event (and used as the update id). */
+  eventId?: string;
+}
+
+/** What the task did with a delivered event. */
+export interface DeliverEventResult {
+  accepted: true;
+  /** True when a `wait_for_event` call was waiting for it; false when it is kept for the next wait. */
+  waiting: boolean;
+}
+
+/**
+ * Delivers a named event. The validator refuses names the task's agent does not declare
+ * (`UNKNOWN_EVENT`), data that is too large (`EVENT_VALIDATION`) and events past what the task
+ * keeps (`EVENT_BUFFER_FULL`) before anything is recorded.
+ */
+export const deliverEventUpdate = defineUpdate<DeliverEventResult, [DeliverEventInput]>('zap.deliverEvent');
 
 /** Sent by a sub-agent task to its parent when it answers, fails or is cancelled. */
 export const subTaskUpdateSignal = defineSignal<[SubTaskUpdate]>('zap.subTaskUpdate');

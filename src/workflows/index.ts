@@ -8,14 +8,24 @@
  * ```
  */
 export { agentWorkflow } from './agent-workflow';
+export { pipelineWorkflow } from './pipeline-workflow';
+export { PIPELINE_WORKFLOW_TYPE } from './pipeline-definitions';
+export type { PipelineWorkflowInput, PipelineWorkflowResult } from '../core/pipeline-state';
 export { toolCatalogWorkflow } from './tool-catalog-workflow';
 export type { AgentWorkflowInput, AgentWorkflowResult, CarriedTaskState } from '../core/task-state';
 export {
   AGENT_WORKFLOW_TYPE,
   cancelReasonSignal,
+  deliverEventUpdate,
   followUpSignal,
   getEventsQuery,
   getMessagesQuery,
   getTaskStateQuery,
 } from './definitions';
-export type { FollowUpSignalInput, GetEventsQueryResult, GetMessagesQueryInput } from './definitions';
+export type {
+  DeliverEventInput,
+  DeliverEventResult,
+  FollowUpSignalInput,
+  GetEventsQueryResult,
+  GetMessagesQueryInput,
+} from './definitions';

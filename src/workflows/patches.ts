@@ -28,6 +28,25 @@ export const Patch = {
   FailOnTemporalFailure: 'zap-fail-on-temporal-failure',
   /** 0.2.0: a sub-agent wait has a timeout and checks the child's liveness (a local activity). */
   SubTaskLiveness: 'zap-sub-task-liveness',
+  /** 0.2.0: the built-in `wait_for_event` tool waits for a named event (a durable timer and a condition). */
+  NamedEvents: 'zap-named-events',
+  /**
+   * 0.2.0: a task whose namespace has the zap-agents search attributes keeps `ZapStatus` up to
+   * date (at most one upsert per activation) and starts its sub-tasks with search attributes.
+   */
+  SearchAttributes: 'zap-search-attributes',
+  /**
+   * 0.2.0: a task with an output schema checks each final answer; an invalid one gets repair turns
+   * (more model calls) and then fails the task. Only tasks with an output schema reach it.
+   */
+  StructuredOutput: 'zap-structured-output',
+  /**
+   * 0.2.0: a task with stuck settings acts on a detected repetition (fails, nudges the model, or
+   * waits for a human on a durable timer). Only tasks started with stuck settings reach it.
+   */
+  StuckDetection: 'zap-stuck-detection',
+  /** 0.2.0: the agent's lifecycle hooks run as `runHook` activities. Only agents with hooks reach it. */
+  LifecycleHooks: 'zap-lifecycle-hooks',
 } as const satisfies Record<string, `zap-${string}`>;
 
 /** A patch id of the agent workflow. */

@@ -10,12 +10,12 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import type { ZapActivities } from '../core/activity-contracts';
+import { mergeApprovalRuleSpecs } from '../core/approval-rules';
 import { formatDuration } from '../core/format-duration';
 import { Patch } from './patches';
 import type { DurableEventInput } from '../core/events';
 import type { ToolCallOutcome } from '../core/tool-definition';
 import {
-  TASK_STATE_SCHEMA_VERSION,
   type AgentWorkflowInput,
   type DelegationState,
   type SubConversation,
@@ -23,6 +23,7 @@ import {
 } from '../core/task-state';
 import { AGENT_WORKFLOW_TYPE, cancelReasonSignal, followUpSignal } from './definitions';
 import { describeFailure } from './describe-failure';
+import { subTaskStartOptions } from './sub-task-start';
 
 /** Arguments of the built-in `message_agent` tool. */
 interface MessageAgentArguments {
@@ -34,6 +35,8 @@ interface MessageAgentArguments {
 /** What delegation needs from the task that delegates. */
 export interface DelegationHost {
   readonly input: AgentWorkflowInput;
+  /** True when sub-tasks start with search attributes (the task has them, behind its patch). */
+  readonly searchAttributesEnabled: boolean;
   emit(event: DurableEventInput): void;
 }
 
@@ -107,25 +110,29 @@ export class SubAgentDelegation {
     const subTaskId = `${input.taskId}.${agentName}.${this.state.conversations.length + 1}`;
     const conversation: SubConversation = { subTaskId, agentName, awaitingAnswer: true };
     this.state.conversations.push(conversation);
+    const createdAt = new Date().toISOString();
+    // A sub-task belongs to its parent's tenant and user.
+    const { tenantId, userId } = input;
+    const searchAttributes = this.host.searchAttributesEnabled;
     await startChild(AGENT_WORKFLOW_TYPE, {
-      workflowId: subTaskId,
-      args: [
-        {
-          schemaVersion: TASK_STATE_SCHEMA_VERSION,
-          taskId: subTaskId,
-          agent: settings,
-          message,
-          context: input.context,
-          approvalRules: input.approvalRules?.inherit === false ? undefined : input.approvalRules,
-          idleTimeoutMs: input.idleTimeoutMs,
-          eventLogLimit: input.eventLogLimit,
-          inlineMessageBytes: input.inlineMessageBytes,
-          continueAsNewAfterEvents: input.continueAsNewAfterEvents,
-          parentTaskId: input.taskId,
-          createdAt: new Date().toISOString(),
-        } satisfies AgentWorkflowInput,
-      ],
-      memo: { agentName },
+      ...subTaskStartOptions({
+        subTaskId,
+        agent: settings,
+        message,
+        context: input.context,
+        // The parent's rules when they pass on, and the sub-agent's own rules in any case.
+        approvalRules: mergeApprovalRuleSpecs(input.approvalRules?.inherit === false ? undefined : input.approvalRules, settings.approvalRules),
+        idleTimeoutMs: input.idleTimeoutMs,
+        eventLogLimit: input.eventLogLimit,
+        inlineMessageBytes: input.inlineMessageBytes,
+        continueAsNewAfterEvents: input.continueAsNewAfterEvents,
+        historyHardStopEvents: input.historyHardStopEvents,
+        parentTaskId: input.taskId,
+        tenantId,
+        userId,
+        searchAttributes,
+        createdAt,
+      }),
       // The child outlives a continue-as-new of its parent, and stays open for follow-ups after
       // the parent's run ends; cancellation is propagated explicitly (cancelAll).
       parentClosePolicy: ParentClosePolicy.ABANDON,

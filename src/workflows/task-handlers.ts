@@ -1,18 +1,20 @@
 import { setHandler } from '@temporalio/workflow';
-import { takeEventPage } from '../core/event-log';
 import { takeMessagePage } from '../core/message-pages';
 import { TaskStatus } from '../core/task-status';
 import type { AgentTask } from './agent-task';
 import {
   cancelReasonSignal,
   decideApprovalUpdate,
+  deliverEventUpdate,
   followUpSignal,
   getEventsQuery,
   getMessagesQuery,
+  getTaskContextQuery,
   getTaskStateQuery,
   getTaskStatusQuery,
   subTaskUpdateSignal,
 } from './definitions';
+import { answerEventsQuery } from './events-query-answer';
 
 /** Registers the signals, updates and queries of a task (see `definitions.ts`). */
 export function registerTaskHandlers(task: AgentTask): void {
@@ -37,24 +39,18 @@ export function registerTaskHandlers(task: AgentTask): void {
     },
     { validator: (decision) => task.approvals.validate(decision) },
   );
+  setHandler(deliverEventUpdate, (event) => task.events.deliver(event), {
+    validator: (event) => task.events.validate(event),
+  });
   setHandler(getTaskStateQuery, () => task.snapshot());
   setHandler(getTaskStatusQuery, () => task.statusSnapshot());
+  setHandler(getTaskContextQuery, () => task.input.context ?? null);
   setHandler(getMessagesQuery, ({ from, to, maxBytes }) => {
     if (to > state.messages.length) {
       throw new Error(`The conversation has ${state.messages.length} messages; ${to} were asked for.`);
     }
     return takeMessagePage(state.messages, from, to, maxBytes);
   });
-  setHandler(getEventsQuery, (since, options) => {
-    const events = task.eventLog.since(since);
-    const page = takeEventPage(events, options?.maxBytes);
-    return {
-      events: page,
-      hasMore: page.length < events.length,
-      firstRetainedSeq: task.eventLog.firstRetainedSeq(),
-      lastSeq: task.eventLog.latestSeq(),
-      closed: task.closed,
-    };
-  });
+  setHandler(getEventsQuery, (since, options) => answerEventsQuery(task.eventLog, task.closed, since, options));
 }
 

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, sleep } from '@temporalio/workflow';
 import { FailureType, type CallToolInput } from '../core/activity-contracts';
 import { specMatches } from '../core/approval-rules';
-import { MESSAGE_AGENT_TOOL_NAME } from '../core/built-in-tools';
+import { MESSAGE_AGENT_TOOL_NAME, WAIT_FOR_EVENT_TOOL_NAME } from '../core/built-in-tools';
 import { EVENT_PREVIEW_BYTES } from '../core/events';
 import { utf8ByteLength, utf8Prefix } from '../core/message-pages';
 import type { ToolCall, ToolMessage } from '../core/messages';
@@ -55,7 +55,8 @@ export class ToolDispatcher {
   private async approveIfGated(toolName: string, args: Record<string, unknown>): Promise<ToolCallOutcome | undefined> {
     const { task } = this;
     const rules = task.input.approvalRules;
-    if (!rules || !specMatches(rules, toolName)) return undefined;
+    // Waiting for a named event has no side effect a human would need to approve.
+    if (!rules || !specMatches(rules, toolName) || this.isEventWait(toolName)) return undefined;
     task.awaitingApproval += 1;
     task.setStatus(TaskStatus.AwaitingApproval);
     try {
@@ -78,7 +79,7 @@ export class ToolDispatcher {
       return { content: `[Tool call rejected: ${reason}]`, isError: true };
     } finally {
       task.awaitingApproval -= 1;
-      task.setStatus(task.awaitingApproval > 0 ? TaskStatus.AwaitingApproval : TaskStatus.AwaitingTool);
+      task.setStatus(task.toolCallsStatus());
     }
   }
 
@@ -87,13 +88,15 @@ export class ToolDispatcher {
     if (call.function.name === MESSAGE_AGENT_TOOL_NAME && input.agent.subAgents.length > 0) {
       return this.task.delegation.messageAgent(args);
     }
+    if (this.isEventWait(call.function.name)) return this.task.events.waitForEvent(args, call.id);
     const toolInput: CallToolInput = {
       taskId: input.taskId,
       agentName: input.agent.agentName,
       toolCallId: call.id,
       toolName: call.function.name,
       arguments: args,
-      context: input.context,
+      // The context stays in the workflow input; the activity reads it by query when a tool needs it.
+      hasContext: input.context !== undefined,
     };
     if (idempotent || input.agent.retryUnknownOutcomes) {
       try {
@@ -136,6 +139,11 @@ export class ToolDispatcher {
         await sleep(Math.min(backoff.maximumMs, backoff.initialMs * backoff.coefficient ** (attempt - 1)));
       }
     }
+  }
+
+  /** The built-in `wait_for_event` of an agent that declares events (else a tool of that name is the agent's own). */
+  private isEventWait(toolName: string): boolean {
+    return toolName === WAIT_FOR_EVENT_TOOL_NAME && Object.keys(this.task.input.agent.events ?? {}).length > 0;
   }
 }
 

@@ -7,7 +7,9 @@ import type { TaskActivities } from './activity-proxies';
 import type { AgentTask } from './agent-task';
 import { continueAsNewIfDue } from './continue-as-new';
 import { describeFailure } from './describe-failure';
+import { acceptFinalAnswer } from './output-check';
 import { Patch } from './patches';
+import { StuckDetection } from './stuck-detector';
 import { ToolDispatcher } from './tool-dispatch';
 
 /**
@@ -16,12 +18,14 @@ import { ToolDispatcher } from './tool-dispatch';
  */
 export class TurnLoop {
   private readonly tools: ToolDispatcher;
+  private readonly stuck: StuckDetection;
 
   constructor(
     private readonly task: AgentTask,
     private readonly activities: TaskActivities,
   ) {
     this.tools = new ToolDispatcher(task, activities);
+    this.stuck = new StuckDetection(task);
   }
 
   /** Answers requests until the task has been idle for its idle timeout. */
@@ -53,12 +57,14 @@ export class TurnLoop {
     const { state, input } = task;
     this.appendPendingMessages();
     if (state.iteration >= input.agent.maxIterations) {
+      this.stuck.onMaxIterations();
       throw ApplicationFailure.create({
         type: FailureType.MaxIterationsExceeded,
         message: `Agent '${input.agent.agentName}' reached maxIterations (${input.agent.maxIterations}) without a final answer.`,
         nonRetryable: true,
       });
     }
+    if (state.iteration === 0) this.stuck.startRequest();
     state.iteration += 1;
     state.modelCalls += 1;
     task.setStatus(TaskStatus.Thinking);
@@ -73,6 +79,8 @@ export class TurnLoop {
 
     const toolCalls = response.message.tool_calls ?? [];
     if (toolCalls.length === 0) {
+      // An answer that fails the task's output schema is not one: a repair turn comes next.
+      if (!acceptFinalAnswer(task, response)) return;
       await this.answer(response.message.content ?? '');
       return;
     }
@@ -85,6 +93,8 @@ export class TurnLoop {
     );
     state.messages.push(...toolMessages);
     task.markUpdated();
+    // The same call (or the same results) again and again: stop, nudge or escalate (`stuck.policy`).
+    await this.stuck.afterToolCalls(toolCalls, toolMessages);
   }
 
   private async answer(text: string): Promise<void> {
@@ -111,6 +121,7 @@ export class TurnLoop {
         iteration: state.iteration,
         callIndex: state.modelCalls,
         ...(tail ? { tail } : {}),
+        ...(input.agent.output ? { output: input.agent.output } : {}),
       });
     } catch (error) {
       // The task was cancelled while the model answered: that is a cancellation, not a provider

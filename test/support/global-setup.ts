@@ -12,6 +12,7 @@ import { startNatsServer } from './nats-server';
  */
 export default async function globalSetup(): Promise<void> {
   const workDirectory = mkdtempSync(join(tmpdir(), 'zap-agents-test-'));
+  // With the zap-agents search attributes registered (the default), so listTasks can filter.
   const server = await TemporalDevServer.start({ uiPort: false });
   (globalThis as Record<string, unknown>).__zapTemporalServer = server;
   process.env.ZAP_TEST_TEMPORAL_ADDRESS = server.address;

@@ -100,8 +100,11 @@ beforeAll(() => {
     mcpPool,
     models: new ModelRegistry({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'unused' }),
     conversations: failingConversationReader('callTool must not read the conversation'),
+    contexts: { read: async (taskId: string) => (contextReads.push(taskId), { customerId: `read-for-${taskId}` }) } as never,
   });
 });
+
+const contextReads: string[] = [];
 
 beforeEach(() => {
   calls.length = 0;
@@ -144,6 +147,16 @@ describe('callTool activity', () => {
       idempotencyKey: 'task-1/call_42',
     });
     expect(calls[0]?.signal).toBe(environment.context.cancellationSignal);
+  });
+
+  it('reads the context from the workflow when the input says the task has one, and not otherwise', async () => {
+    contextReads.length = 0;
+    await runActivity(environment, activities.callTool, callInput({ toolCallId: 'call_a', hasContext: true }));
+    expect(calls.at(-1)?.context.context).toEqual({ customerId: 'read-for-task-1' });
+    expect(contextReads).toEqual(['task-1']);
+    await runActivity(environment, activities.callTool, callInput({ toolCallId: 'call_b' }));
+    expect(calls.at(-1)?.context.context).toBeUndefined();
+    expect(contextReads).toEqual(['task-1']);
   });
 
   it('JSON-stringifies object results and gives an empty string for undefined', async () => {

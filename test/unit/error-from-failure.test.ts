@@ -4,6 +4,7 @@ import { toApplicationFailure } from '../../src/activities/to-application-failur
 import { errorFromFailure } from '../../src/client/error-from-failure';
 import {
   AgentNotFoundError,
+  AgentStuckError,
   ApprovalNotFoundError,
   LlmProviderError,
   ToolExecutionError,
@@ -111,6 +112,29 @@ describe('errorFromFailure', () => {
     expect(errorFromFailure(outer)).toBeUndefined();
     const untypedOuter = ApplicationFailure.create({ message: 'outer', cause: inner });
     expect(errorFromFailure(untypedOuter)).toBeInstanceOf(ZapValidationError);
+  });
+
+  it('maps a stuck task failure to AgentStuckError with its reason, tool, repeats and escalation', () => {
+    const failure = ApplicationFailure.create({
+      type: FailureType.AgentStuck,
+      message: "Agent 'Looper' is stuck: it called lookup with the same arguments 3 times in a row.",
+      nonRetryable: true,
+      details: [
+        { reason: 'repeated_call', toolName: 'lookup', repeats: 3, taskId: 't-1', agentName: 'Looper', escalation: { decision: 'rejected', decidedBy: 'bob' } },
+      ],
+    });
+    const mapped = errorFromFailure(new WorkflowFailedError('failed', failure, RetryState.NON_RETRYABLE_FAILURE));
+    expect(mapped).toBeInstanceOf(AgentStuckError);
+    expect(mapped).toMatchObject({
+      reason: 'repeated_call',
+      toolName: 'lookup',
+      repeats: 3,
+      taskId: 't-1',
+      agentName: 'Looper',
+      escalation: { decision: 'rejected', decidedBy: 'bob' },
+      message: failure.message,
+    });
+    expect(errorFromFailure(ApplicationFailure.create({ type: FailureType.AgentStuck, message: 'x', details: [{ reason: 'bored' }] }))).toBeUndefined();
   });
 
   it('returns ZapErrors for every code a class of its own has', () => {

@@ -1,12 +1,23 @@
 import {
   AgentNotFoundError,
+  AgentStuckError,
   ApprovalNotFoundError,
+  EventBufferFullError,
+  EventValidationError,
   LlmProviderError,
   NoWorkerError,
+  OutputValidationError,
   PayloadEncryptionError,
+  PermissionDeniedError,
+  PipelineDefinitionError,
+  PipelineNotFoundError,
+  PipelineStepError,
+  SearchAttributesUnavailableError,
   TaskClosedError,
   TaskNotFoundError,
   ToolExecutionError,
+  UnknownEventError,
+  UnknownStepError,
   VisionNotSupportedError,
   ZapConfigurationError,
   ZapConnectionError,
@@ -34,6 +45,17 @@ describe('zap-agents errors', () => {
     new PayloadEncryptionError({ message: 'wrong key', keyId: 'k1' }),
     new PayloadStoreError({ message: 'gone', failure: 'missing', key: 'sha256/ab' }),
     new NoWorkerError({ namespace: 'default', taskQueue: 'zap' }),
+    new PermissionDeniedError({ operation: 'approve' }),
+    new SearchAttributesUnavailableError({ namespace: 'default', missing: ['ZapStatus'] }),
+    new UnknownEventError({ taskId: 't-1', eventName: 'paid', declaredEvents: ['email-verified'] }),
+    new EventValidationError({ taskId: 't-1', eventName: 'email-verified' }),
+    new EventBufferFullError({ taskId: 't-1', eventName: 'email-verified', limit: '100 events' }),
+    new OutputValidationError({ rawAnswer: 'not json', issues: [{ code: 'invalid_json', path: [], message: 'not JSON' }] }),
+    new AgentStuckError({ reason: 'repeated_call', toolName: 'lookup', repeats: 3, agentName: 'Looper' }),
+    new PipelineDefinitionError({ pipelineName: 'publish-post', stepName: 'write', problem: 'needs `agent`' }),
+    new PipelineNotFoundError({ pipelineName: 'publish-post', knownPipelines: ['triage'] }),
+    new UnknownStepError({ pipelineName: 'publish-post', stepName: 'wirte', knownSteps: ['research', 'write'] }),
+    new PipelineStepError({ runId: 'run-1', pipelineName: 'publish-post', stepName: 'write', status: 'max-iterations' }),
   ];
 
   it('each has a code of the failure type registry, and no two share one', () => {
@@ -51,6 +73,15 @@ describe('zap-agents errors', () => {
       expect(error.name).toBe(error.constructor.name);
       for (const other of errors) if (other !== error) expect(own.isInstance(other)).toBe(false);
     }
+  });
+
+  it('says what a stuck agent repeated', () => {
+    expect(new AgentStuckError({ reason: 'repeated_call', toolName: 'lookup', repeats: 3, agentName: 'Looper' }).message).toBe(
+      "Agent 'Looper' is stuck: it called lookup with the same arguments 3 times in a row.",
+    );
+    expect(new AgentStuckError({ reason: 'no_progress', toolName: 'search', repeats: 4 }).message).toBe(
+      'The agent is stuck: its last 4 iterations of tool calls (search) returned the same results.',
+    );
   });
 
   it('builds default messages from typed fields', () => {
@@ -72,6 +103,24 @@ describe('zap-agents errors', () => {
     expect(toolError).toMatchObject({ message: 'Tool lookup failed: underlying', toolName: 'lookup', toolCallId: 'call_1' });
     expect(toolError.outcomeUnknown).toBe(false);
     expect(toolError.cause).toBe(cause);
+  });
+
+  it('names the pipeline and the step in pipeline errors', () => {
+    expect(new PipelineDefinitionError({ pipelineName: 'publish-post', stepName: 'write', problem: 'needs `agent`.' }).message).toBe(
+      "Pipeline 'publish-post', step 'write': needs `agent`.",
+    );
+    expect(new PipelineNotFoundError({ pipelineName: 'publish', knownPipelines: ['publish-post'] }).message).toBe(
+      "Pipeline 'publish' is not registered. Known pipelines: publish-post.",
+    );
+    expect(new UnknownStepError({ pipelineName: 'publish-post', stepName: 'wirte', knownSteps: ['research', 'write'] })).toMatchObject({
+      message: "Pipeline 'publish-post' has no step 'wirte'. Its steps: research, write.",
+      knownSteps: ['research', 'write'],
+    });
+    expect(new PipelineStepError({ runId: 'run-1', pipelineName: 'publish-post', stepName: 'write', status: 'stuck' })).toMatchObject({
+      message: "Step 'write' of pipeline run 'run-1' ended stuck.",
+      issues: [],
+      response: undefined,
+    });
   });
 
   it('keeps a given message and has no own cause when none is given', () => {

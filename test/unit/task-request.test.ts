@@ -1,5 +1,5 @@
 import { ZapAgent } from '../../src/agent/zap-agent';
-import { MAX_TASK_CONTENT_BYTES, validateTaskRequest, type ExecuteTaskOptions } from '../../src/client/task-request';
+import { MAX_TASK_CONTENT_BYTES, MAX_TASK_CONTEXT_BYTES, validateTaskRequest, type ExecuteTaskOptions } from '../../src/client/task-request';
 import { AgentNotFoundError, VisionNotSupportedError, ZapValidationError } from '../../src/core/errors';
 import type { MessageContent } from '../../src/core/messages';
 
@@ -40,7 +40,8 @@ describe('validateTaskRequest: new tasks', () => {
   });
 
   it('needs an agent name', () => {
-    const error = thrownBy(() => validate({ task: 'hi' }));
+    // Not valid TypeScript either; callers without types (JavaScript, HTTP) can still send it.
+    const error = thrownBy(() => validate({ task: 'hi' } as ExecuteTaskOptions<any>));
     expect(error).toBeInstanceOf(ZapValidationError);
     expect(error.message).toMatch(/agentName/);
   });
@@ -101,6 +102,17 @@ describe('validateTaskRequest: new tasks', () => {
     expect(error).toBeInstanceOf(ZapValidationError);
     expect(error.message).toBe(
       'The task context must be plain JSON: context.order.placedAt is an instance of Date, not a plain object.',
+    );
+  });
+
+  it('rejects a context over MAX_TASK_CONTEXT_BYTES of JSON and accepts one at the bound', () => {
+    // {"blob":"…"} is 11 bytes of JSON around the string.
+    const atBound = { blob: 'x'.repeat(MAX_TASK_CONTEXT_BYTES - 11) };
+    expect(validate({ agentName: 'Support', task: 'hi', context: atBound })).toMatchObject({ context: atBound });
+    const error = thrownBy(() => validate({ agentName: 'Support', task: 'hi', context: { blob: 'x'.repeat(MAX_TASK_CONTEXT_BYTES) } }));
+    expect(error).toBeInstanceOf(ZapValidationError);
+    expect(error.message).toBe(
+      `The task context is ${MAX_TASK_CONTEXT_BYTES + 11} bytes of JSON; at most ${MAX_TASK_CONTEXT_BYTES} are accepted. Store large data elsewhere and pass its key.`,
     );
   });
 

@@ -107,6 +107,51 @@ describe('task state migration', () => {
     });
   });
 
+  test('older tasks get no stuck detection, no hooks and an empty stuck state (0.2.0 fields)', () => {
+    for (const { input } of inputs) {
+      const upgraded = upgradeWorkflowInput(input);
+      expect(upgraded.agent.stuck).toBeUndefined();
+      expect(upgraded.agent.hooks).toEqual([]);
+      expect(upgraded.agent.hookRetry).toBeUndefined();
+      if (upgraded.carried) expect(upgraded.carried.stuck).toEqual({ calls: [], nudged: false });
+    }
+    const fresh = initialTaskState(upgradeWorkflowInput((inputs[0] as { input: AgentWorkflowInput }).input));
+    expect(fresh.stuck).toEqual({ calls: [], nudged: false });
+  });
+
+  test('keeps the stuck settings, hooks and stuck state a newer task carries', () => {
+    const { input } = inputs.find(({ input: candidate }) => candidate.carried) as { input: AgentWorkflowInput };
+    const stuck = { calls: [{ fingerprint: 'abc.3', toolName: 'lookup', streak: 2 }], results: { fingerprint: 'def.9', streak: 1 }, nudged: true };
+    const upgraded = upgradeWorkflowInput({
+      ...input,
+      agent: { ...input.agent, stuck: { threshold: 4, policy: 'retry', escalationTimeoutMs: 1000 }, hooks: ['onComplete'] },
+      carried: { ...(input.carried as CarriedTaskState), stuck },
+    });
+    expect(upgraded.agent.stuck).toEqual({ threshold: 4, policy: 'retry', escalationTimeoutMs: 1000 });
+    expect(upgraded.agent.hooks).toEqual(['onComplete']);
+    expect(upgraded.carried?.stuck).toEqual(stuck);
+  });
+
+  test('tasks of older code run without search-attribute upserts and without an owner', () => {
+    for (const { input } of inputs) {
+      const upgraded = upgradeWorkflowInput(input);
+      expect(upgraded.searchAttributes).toBe(input.searchAttributes ?? false);
+      expect(upgraded.tenantId).toBe(input.tenantId);
+      expect(upgraded.userId).toBe(input.userId);
+    }
+    const { input } = inputs[0] as { input: AgentWorkflowInput };
+    const { searchAttributes: _flag, tenantId: _tenant, userId: _user, ...withoutThem } = input;
+    const upgraded = upgradeWorkflowInput(withoutThem as AgentWorkflowInput);
+    expect(upgraded.searchAttributes).toBe(false);
+    expect('tenantId' in upgraded).toBe(false);
+    expect('userId' in upgraded).toBe(false);
+    expect(upgradeWorkflowInput({ ...input, searchAttributes: true, tenantId: 'acme', userId: 'ann' })).toMatchObject({
+      searchAttributes: true,
+      tenantId: 'acme',
+      userId: 'ann',
+    });
+  });
+
   test('refuses state written by a newer version, so the task waits for an upgraded worker', () => {
     const { input } = inputs[0] as { input: AgentWorkflowInput };
     expect(() => upgradeWorkflowInput({ ...input, schemaVersion: TASK_STATE_SCHEMA_VERSION + 1 })).toThrow(/newer zap-agents/);

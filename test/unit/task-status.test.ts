@@ -3,7 +3,7 @@ import { TaskStatus, isActiveStatus, isTerminalStatus } from '../../src/core/tas
 describe('TaskStatus', () => {
   it('uses the documented wire values', () => {
     expect(Object.values(TaskStatus).sort()).toEqual(
-      ['awaiting_approval', 'awaiting_tool', 'cancelled', 'completed', 'failed', 'pending', 'thinking'].sort(),
+      ['awaiting_approval', 'awaiting_event', 'awaiting_tool', 'cancelled', 'completed', 'failed', 'pending', 'thinking'].sort(),
     );
   });
 
@@ -12,7 +12,7 @@ describe('TaskStatus', () => {
     expect(isActiveStatus(status)).toBe(false);
   });
 
-  it.each([TaskStatus.Pending, TaskStatus.Thinking, TaskStatus.AwaitingTool, TaskStatus.AwaitingApproval])(
+  it.each([TaskStatus.Pending, TaskStatus.Thinking, TaskStatus.AwaitingTool, TaskStatus.AwaitingApproval, TaskStatus.AwaitingEvent])(
     '%s is active, not terminal',
     (status) => {
       expect(isActiveStatus(status)).toBe(true);

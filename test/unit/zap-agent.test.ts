@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { tool, type ZapTool } from '../../src/agent/tool';
 import { ZapAgent, type ZapAgentOptions } from '../../src/agent/zap-agent';
-import { DEFAULT_LLM_RETRY_POLICY, DEFAULT_TOOL_RETRY_POLICY } from '../../src/core/defaults';
+import { DEFAULT_HOOK_RETRY_POLICY, DEFAULT_LLM_RETRY_POLICY, DEFAULT_TOOL_RETRY_POLICY } from '../../src/core/defaults';
 import { ZapConfigurationError, ZapValidationError } from '../../src/core/errors';
 
 function weatherTool(name = 'get_weather'): ZapTool {
@@ -104,6 +104,21 @@ describe('ZapAgent validation', () => {
     expect(error.message).toContain("two MCP clients are named 'fs'");
   });
 
+  it('keeps receiveContext only when a server opts in, and rejects a value that is not a boolean', () => {
+    const agent = agentWith({
+      mcpClients: [
+        { name: 'mine', url: 'http://127.0.0.1:1/mcp', receiveContext: true },
+        { name: 'third-party', command: 'npx', receiveContext: false },
+        { name: 'silent', command: 'npx' },
+      ],
+    });
+    expect(agent.mcpClients.map((client) => client.receiveContext)).toEqual([true, undefined, undefined]);
+    const error = configurationError(() =>
+      agentWith({ mcpClients: [{ name: 'x', command: 'npx', receiveContext: 'yes' as unknown as boolean }] }),
+    );
+    expect(error.message).toContain("server 'x': 'receiveContext' must be true or false, got 'yes'");
+  });
+
   it.each([
     [{ llm: 'soon' }, /timeouts\.llm.*"soon" is not a duration/],
     [{ tool: 0 }, /timeouts\.tool.*must be a positive duration/],
@@ -127,7 +142,9 @@ describe('ZapAgent defaults', () => {
     expect(agent.mcpClients).toEqual([]);
     expect(agent.subAgents).toEqual([]);
     expect(agent.timeouts).toEqual({ llmMs: 120_000, toolMs: 60_000, heartbeatMs: 20_000, subAgentMs: 86_400_000 });
-    expect(agent.retry).toEqual({ llm: DEFAULT_LLM_RETRY_POLICY, tool: DEFAULT_TOOL_RETRY_POLICY, unknownOutcomes: false });
+    expect(agent.retry).toEqual({ llm: DEFAULT_LLM_RETRY_POLICY, tool: DEFAULT_TOOL_RETRY_POLICY, hook: DEFAULT_HOOK_RETRY_POLICY, unknownOutcomes: false });
+    expect(agent.stuck).toEqual({ threshold: 3, policy: 'stop', escalationTimeoutMs: 86_400_000 });
+    expect(agent.hooks).toEqual({});
   });
 
   it('parses duration strings and milliseconds in timeouts', () => {
@@ -213,10 +230,46 @@ describe('ZapAgent.taskSettings', () => {
       subAgentTimeoutMs: 86_400_000,
       toolBackoff: expect.objectContaining({ coefficient: 2, initialMs: 1000 }),
       retryUnknownOutcomes: false,
+      stuck: { threshold: 3, policy: 'stop', escalationTimeoutMs: 86_400_000 },
     });
     expect(JSON.parse(JSON.stringify(settings))).toEqual(settings);
 
     settings.subAgents.push('Mutated');
     expect(agent.subAgents).toEqual(['Billing']);
+  });
+});
+
+describe('ZapAgent stuck detection and hooks', () => {
+  it('compiles stuck options, and false turns detection off', () => {
+    expect(agentWith({ stuck: { threshold: 5, policy: 'escalate', escalationTimeout: '2 hours' } }).stuck).toEqual({
+      threshold: 5,
+      policy: 'escalate',
+      escalationTimeoutMs: 7_200_000,
+    });
+    const off = agentWith({ stuck: false });
+    expect(off.stuck).toBeUndefined();
+    expect(off.taskSettings({}).stuck).toBeUndefined();
+  });
+
+  it('refuses a bad threshold, policy or escalation timeout', () => {
+    expect(configurationError(() => agentWith({ stuck: { threshold: 1 } })).message).toMatch(/stuck\.threshold must be an integer from 2 to 100/);
+    expect(configurationError(() => agentWith({ stuck: { policy: 'panic' as never } })).message).toMatch(/stuck\.policy must be one of stop, retry, escalate/);
+    expect(configurationError(() => agentWith({ stuck: { escalationTimeout: 'soon' } })).message).toMatch(/stuck\.escalationTimeout/);
+  });
+
+  it('carries the names of its hooks (never the functions) and the hook retry policy into task settings', () => {
+    const onComplete = (): void => {};
+    const agent = agentWith({ hooks: { onComplete, onStart: async () => {} }, retry: { hook: { maximumAttempts: 2 } } });
+    expect(agent.hooks.onComplete).toBe(onComplete);
+    const settings = agent.taskSettings({});
+    expect(settings.hooks).toEqual(['onStart', 'onComplete']);
+    expect(settings.hookRetry).toEqual({ ...DEFAULT_HOOK_RETRY_POLICY, maximumAttempts: 2 });
+    expect(JSON.parse(JSON.stringify(settings))).toEqual(settings);
+    expect(agentWith({}).taskSettings({}).hooks).toBeUndefined();
+  });
+
+  it('refuses unknown hooks and hooks that are not functions', () => {
+    expect(configurationError(() => agentWith({ hooks: { onFinish: () => {} } as never })).message).toMatch(/unknown hook 'onFinish'/);
+    expect(configurationError(() => agentWith({ hooks: { onFailed: 'https://example.com' as never } })).message).toMatch(/hooks\.onFailed must be a function/);
   });
 });

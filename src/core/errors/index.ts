@@ -13,3 +13,17 @@ export { ToolExecutionError, type ToolExecutionErrorOptions } from './tool-execu
 export { PayloadEncryptionError, type PayloadEncryptionErrorOptions } from './payload-encryption-error';
 export { PayloadStoreError, type PayloadStoreErrorOptions, type PayloadStoreFailure } from './payload-store-error';
 export { NoWorkerError, type NoWorkerErrorOptions } from './no-worker-error';
+export {
+  SearchAttributesUnavailableError,
+  type SearchAttributesUnavailableErrorOptions,
+} from './search-attributes-unavailable-error';
+export { UnknownEventError, type UnknownEventErrorOptions } from './unknown-event-error';
+export { EventValidationError, type EventValidationErrorOptions, type EventValidationIssue } from './event-validation-error';
+export { EventBufferFullError, type EventBufferFullErrorOptions } from './event-buffer-full-error';
+export { OutputValidationError, type OutputValidationErrorOptions } from './output-validation-error';
+export { PermissionDeniedError, type PermissionDeniedErrorOptions } from './permission-denied-error';
+export { AgentStuckError, type AgentStuckErrorOptions } from './agent-stuck-error';
+export { PipelineDefinitionError, type PipelineDefinitionErrorOptions } from './pipeline-definition-error';
+export { PipelineNotFoundError, type PipelineNotFoundErrorOptions } from './pipeline-not-found-error';
+export { UnknownStepError, type UnknownStepErrorOptions } from './unknown-step-error';
+export { PipelineStepError, type PipelineStepErrorOptions } from './pipeline-step-error';

@@ -73,7 +73,8 @@ function usage(settings: DevServerSettings): string {
   return `Usage: ${settings.commandName} [command] [-- extra start-dev flags]
 
 Runs a local Temporal development server for the app in this folder. State persists in
-${DEV_SERVER_STATE_DIRECTORY}/dev.db, so workflows survive restarts.
+${DEV_SERVER_STATE_DIRECTORY}/dev.db, so workflows survive restarts. The zap-agents search
+attributes (ZapAgent, ZapStatus, ZapTenant, ZapUser, ZapParent) are registered.
 
 Commands:
   start         (default) start the server in the background and wait until it answers;

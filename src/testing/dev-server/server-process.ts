@@ -12,6 +12,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ResolvedTemporalDevServerOptions } from '../temporal-dev-server';
 import { formatAddress, listenOnce } from './local-ports';
 import { stopWhenThisProcessExits, type ProcessGuard } from './process-guard';
+import { registerMissingSearchAttributes } from './search-attribute-registration';
 
 /** Pause between namespace probes while the server registers its namespaces. */
 const NAMESPACE_POLL_INTERVAL_MS = 100;
@@ -60,11 +61,13 @@ export async function launchServer(options: ResolvedTemporalDevServerOptions): P
         ...(options.uiPort === false ? { ui: false } : { ui: true, uiPort: options.uiPort }),
         ...(options.dbFilename === undefined ? {} : { dbFilename: options.dbFilename }),
         namespace: options.namespace,
+        searchAttributes: [...options.searchAttributes],
         extraArgs: [...options.extraArgs],
         log: { format: 'pretty', level: options.logLevel },
       },
     });
     await waitForNamespace(environment, options.namespace, options.startTimeoutMs);
+    await registerMissingSearchAttributes(environment.connection, options.namespace, options.searchAttributes);
     return { environment, guard, runDirectory, logFile, pid: Number(await readFile(pidFile, 'utf8')) };
   } catch (error) {
     guard.release();

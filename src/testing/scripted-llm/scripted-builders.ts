@@ -20,6 +20,13 @@ export const scripted = {
   text(content: string, extra?: ScriptedMessageOptions): ScriptedResponse {
     return { ...extra, kind: 'message', content };
   },
+  /**
+   * An assistant reply whose text is `value` as JSON (`JSON.stringify`): the answer of a model
+   * asked for structured output (`response_format: json_schema`, or a schema in the prompt).
+   */
+  json(value: unknown, extra?: ScriptedMessageOptions): ScriptedResponse {
+    return { ...extra, kind: 'message', content: JSON.stringify(value) };
+  },
   /** An assistant reply calling tools (`finish_reason: 'tool_calls'`). */
   toolCalls(calls: ScriptedToolCall[], extra?: ScriptedToolCallsOptions): ScriptedResponse {
     return { ...extra, kind: 'message', toolCalls: calls };

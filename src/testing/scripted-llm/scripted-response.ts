@@ -129,10 +129,21 @@ export interface ScriptedRequest {
    */
   body: any;
   /**
+   * The request's `response_format` (`{ type: 'json_schema', json_schema: { name, schema, strict } }`
+   * when the client asks for structured output); undefined when it has none.
+   */
+  responseFormat: ScriptedResponseFormat | undefined;
+  /**
    * The response served, with generated tool call ids filled in; undefined while the handler is still
    * deciding.
    */
   response: ScriptedResponse | undefined;
+}
+
+/** A `response_format` of a request, as sent. */
+export interface ScriptedResponseFormat {
+  type: 'text' | 'json_object' | 'json_schema' | string;
+  json_schema?: { name: string; schema?: Record<string, unknown>; strict?: boolean | null; description?: string };
 }
 
 /** Decides the answer to a request (route on `request.body.model`, the last message, ...). */

@@ -1,0 +1,16 @@
+/**
+ * The operations surface: one service layer ({@link ZapOperations}) that the `zap` CLI, the HTTP
+ * API (`zap-agents/http`) and the MCP server (`zap-agents/mcp-server`) share, with its zod wire
+ * schemas, principals and roles, and the operations as tool definitions.
+ * @module
+ */
+export { ZapOperations, type ZapOperationsOptions, type WaitForTaskOptions } from './zap-operations';
+export { ALL_ROLES, OPERATOR_PRINCIPAL, assertRole, type Principal, type Role } from './principal';
+export { OPERATION_CATALOG, findOperation, type OperationDescriptor } from './operation-catalog';
+export {
+  operationInputJsonSchema,
+  operationOutputJsonSchema,
+  operationToolDefinitions,
+  type ToolDefinitionFormat,
+} from './tool-definitions';
+export * from './operation-schemas';
