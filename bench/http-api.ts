@@ -242,7 +242,7 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
 
   console.log(`\nStart a task (${settings.starts} of each, interleaved; the model answers at once)`);
   console.log(latencyTable(sides.map((side) => [SIDE_LABELS[side], starts[side], side === 'zap' ? undefined : starts.zap.median])));
-  console.log('(POST /v1/tasks and ZapOperations.startTask also read the status of the new task, a query its worker answers.)');
+  console.log('(POST /v1/tasks answers with the started task\'s status, built from the start itself: no read waits for its first step.)');
   console.log(`\nRead a task's status (${settings.statusReads} of each on answered, open tasks)`);
   console.log(latencyTable(sides.map((side) => [SIDE_LABELS[side], statuses[side], side === 'zap' ? undefined : statuses.zap.median])));
   console.log(

@@ -7,6 +7,7 @@ import { registerCancelCommand } from './commands/cancel-command';
 import { registerEventsCommand } from './commands/events-command';
 import { registerListCommand } from './commands/list-command';
 import { registerMessageCommands } from './commands/message-commands';
+import { registerPipelineCommands } from './commands/pipeline-commands';
 import { registerProcessCommands } from './commands/process-commands';
 import { registerReadCommands } from './commands/read-commands';
 import { registerServerCommands } from './commands/server-commands';
@@ -87,6 +88,7 @@ async function createProgram(runtime: CliRuntime, json: boolean): Promise<Comman
     })
     .addHelpText('after', EXIT_CODES_HELP);
   registerStartCommand(program, runtime);
+  registerPipelineCommands(program, runtime);
   registerReadCommands(program, runtime);
   registerEventsCommand(program, runtime);
   registerMessageCommands(program, runtime);

@@ -1,5 +1,6 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import { z } from 'zod';
+import { hookNames } from '../agent/agent-hooks';
 import { PipelineNotFoundError, ZapValidationError } from '../core/errors';
 import { findNonJsonValue, type JsonValue } from '../core/json';
 import {
@@ -104,6 +105,7 @@ export function buildPipelineInput(parts: PipelineInputParts): PipelineWorkflowI
     ...(userId === undefined ? {} : { userId }),
     searchAttributes,
     createdAt: retry?.createdAt ?? new Date().toISOString(),
+    ...(hookNames(definition.hooks).length > 0 ? { hooks: hookNames(definition.hooks) } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { ServiceError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { isDeadlineExceeded } from '../core/deadline-exceeded';
-import { NoWorkerError, OutputValidationError, TaskNotFoundError } from '../core/errors';
+import { AgentStuckError, NoWorkerError, OutputValidationError, TaskNotFoundError } from '../core/errors';
 import type { ChatMessage } from '../core/messages';
 import type { AgentWorkflowResult } from '../core/task-state';
 import type { TaskSnapshot, TaskStatusSnapshot } from '../core/task-snapshot';
@@ -223,7 +223,24 @@ export class TaskReader {
       const outputFailure = OutputValidationError.isInstance(outputError)
         ? { outputFailure: { rawAnswer: outputError.rawAnswer, issues: [...outputError.issues] } }
         : {};
-      return { ...base, status: TaskStatus.Failed, error: cause?.message ?? `Its workflow is ${description.status.name.toLowerCase()}.`, ...outputFailure };
+      // …and a task stuck detection stopped, what it found.
+      const stuckFailure = AgentStuckError.isInstance(outputError)
+        ? {
+            stuckFailure: {
+              reason: outputError.reason,
+              toolName: outputError.toolName,
+              repeats: outputError.repeats,
+              ...(outputError.escalation ? { escalation: outputError.escalation } : {}),
+            },
+          }
+        : {};
+      return {
+        ...base,
+        status: TaskStatus.Failed,
+        error: cause?.message ?? `Its workflow is ${description.status.name.toLowerCase()}.`,
+        ...outputFailure,
+        ...stuckFailure,
+      };
     }
   }
 }

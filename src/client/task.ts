@@ -11,7 +11,7 @@ import type { AssistantMessage, ChatMessage, TokenUsage } from '../core/messages
 import { TaskStatus, isTerminalStatus } from '../core/task-status';
 import type { TaskSnapshot, TaskWaitingFor } from '../core/task-snapshot';
 import { toOutputIssue } from '../agent/agent-output';
-import { OutputValidationError } from '../core/errors';
+import { AgentStuckError, OutputValidationError } from '../core/errors';
 
 /** What a {@link Task} asks of its `Zap` for its async helpers. */
 export interface TaskOperations {
@@ -46,6 +46,11 @@ export class Task<TOutput = unknown> {
    * its output fails the schema it was read with. Carries the raw answer and the issues.
    */
   readonly outputError: OutputValidationError | undefined;
+  /**
+   * Why stuck detection failed the task (the same call, or the same results, again and again;
+   * and the human decision when it escalated), as the typed error; undefined otherwise.
+   */
+  readonly stuckError: AgentStuckError | undefined;
   readonly error: string | undefined;
   /** Why the task was cancelled (the reason given to `cancelTask`), once it is. */
   readonly cancelReason: string | undefined;
@@ -87,6 +92,7 @@ export class Task<TOutput = unknown> {
     const output = readOutput<TOutput>(snapshot, outputSchema);
     this.output = output.value;
     this.outputError = output.error;
+    this.stuckError = readStuckError(snapshot);
     this.error = snapshot.error;
     this.cancelReason = snapshot.cancelReason;
     this.history = snapshot.history;
@@ -175,6 +181,17 @@ export class Task<TOutput = unknown> {
  * A snapshot's output, parsed by `schema` when given, and why the task has no valid output: its
  * failure (the output of an earlier request stays, like `result`), or the schema's verdict.
  */
+function readStuckError(snapshot: TaskSnapshot): AgentStuckError | undefined {
+  const { stuckFailure } = snapshot;
+  if (!stuckFailure || snapshot.status !== TaskStatus.Failed) return undefined;
+  return new AgentStuckError({
+    ...stuckFailure,
+    taskId: snapshot.taskId,
+    agentName: snapshot.agentName,
+    ...(snapshot.error !== undefined ? { message: snapshot.error } : {}),
+  });
+}
+
 function readOutput<TOutput>(
   snapshot: TaskSnapshot,
   schema: z.ZodType | undefined,

@@ -12,8 +12,6 @@ import {
   AgentNotFoundError,
   TaskClosedError,
   TaskNotFoundError,
-  ZapConnectionError,
-  ZapError,
   NoWorkerError,
   ZapNotStartedError,
   ZapValidationError,
@@ -29,7 +27,6 @@ import {
   AGENT_WORKFLOW_TYPE,
   cancelReasonSignal,
   type DecideApprovalResult,
-  followUpSignal,
 } from '../workflows/definitions';
 import { createZapWorker, type ZapWorkerOptions } from '../worker/create-worker';
 import type { TaskEvent } from '../core/events';
@@ -43,9 +40,11 @@ import { checkSearchAttributes, type SearchAttributeAvailability } from './searc
 import { listTasks, type ListTasksOptions, type ListTasksResult } from './task-list';
 import { TaskScopeGuard, type TaskScope } from './task-scope';
 import { TaskReader, describeWorkflowStatus } from './task-reader';
+import { sendFollowUp } from './task-follow-up';
 import { retryFailedTask } from './task-retry';
 import { ToolCatalogReader } from './tool-catalog-reader';
 import { assertVisionSupported, validateTaskRequest, type ExecuteTaskOptions } from './task-request';
+import { connectToTemporal } from './temporal-connection';
 import { compileZapOptions, type CompiledZapOptions, type ZapOptions } from './zap-options';
 import type { AnyPipelineDefinition, PipelineInput, PipelineNamed, PipelineOutputs } from '../pipelines/pipeline-definition';
 import { PipelineClient, type RetryPipelineOptions } from './pipeline-client';
@@ -142,22 +141,9 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
   }
 
   private async connect(): Promise<Client> {
-    const { address, namespace, tls, apiKey, connectTimeoutMs } = this.options.temporal;
-    try {
-      this.connection = await Connection.connect({ address, tls, apiKey, connectTimeout: connectTimeoutMs });
-    } catch (error) {
-      throw new ZapConnectionError({
-        message: `Could not connect to Temporal at ${address} (namespace '${namespace}'): ${describeError(error)}. ` +
-          'Is the server running? Start one with `npx zap-dev` (./temporal-dev.sh in a checkout), or set TEMPORAL_ADDRESS.',
-        cause: error,
-      });
-    }
-    const { payloadCodec } = this.options;
-    return new Client({
-      connection: this.connection,
-      namespace,
-      ...(payloadCodec ? { dataConverter: { payloadCodecs: [payloadCodec] } } : {}),
-    });
+    const { connection, client } = await connectToTemporal(this.options as CompiledZapOptions<unknown>);
+    this.connection = connection;
+    return client;
   }
 
   /**
@@ -608,28 +594,17 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
   }
 
   private async sendFollowUp(taskId: string, content: MessageContent): Promise<Task> {
-    const current = await this.reader.status(taskId);
-    if (current.pipeline) throw new ZapValidationError({ message: `Task '${taskId}' is a pipeline run; a run takes no follow-up messages.` });
-    const agent = this.options.agents.get(current.agentName);
-    if (agent) assertVisionSupported(agent, content);
-    // A failed task keeps its conversation: the follow-up takes it up again.
-    if (current.status === TaskStatus.Failed) return this.retryTask(taskId, { message: content });
-    if (current.status === TaskStatus.Cancelled) {
-      throw new TaskClosedError({ taskId, reason: `it is ${current.status}` });
-    }
-    const handle = this.client.workflow.getHandle(taskId);
-    try {
-      await handle.signal(followUpSignal, { content });
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) {
-        throw new TaskClosedError({ taskId, reason: 'it ended after its idle timeout; start a new task', cause: error });
-      }
-      throw error;
-    }
-    // The status read above, as the signal left it (a completed task is working again): no second
-    // read, and never the whole conversation. `zap.getTask` reads that.
-    const working = current.status === TaskStatus.Completed ? TaskStatus.Thinking : current.status;
-    return new Task({ ...current, status: working, history: [] }, this);
+    return sendFollowUp(
+      {
+        client: this.client,
+        reader: this.reader,
+        agents: this.options.agents,
+        retry: (id, message) => this.retryTask(id, { message }),
+        operations: this,
+      },
+      taskId,
+      content,
+    );
   }
 
   /**
@@ -650,9 +625,4 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
     }
     return this.getTask(taskId, { outputSchema });
   }
-}
-
-function describeError(error: unknown): string {
-  if (ZapError.isInstance(error)) return error.message;
-  return error instanceof Error ? error.message : String(error);
 }

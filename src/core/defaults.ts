@@ -189,6 +189,8 @@ export const DEFAULT_HOOK_RETRY_POLICY: RetryPolicy = {
 };
 /** Start-to-close timeout of one attempt of a lifecycle hook, in milliseconds. */
 export const DEFAULT_HOOK_TIMEOUT_MS = 60_000;
+/** Heartbeat timeout of a pipeline's lifecycle hooks (a pipeline has no agent settings): a dead worker's hook moves on after it. */
+export const DEFAULT_PIPELINE_HOOK_HEARTBEAT_TIMEOUT_MS = 20_000;
 /** How long the webhook notifier waits for the receiver's answer to one POST, in milliseconds. */
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 

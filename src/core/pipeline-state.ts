@@ -1,4 +1,4 @@
-import type { AgentTaskSettings } from './agent-settings';
+import type { AgentTaskSettings, LifecycleHookName } from './agent-settings';
 import type { JsonValue } from './json';
 import type { MessageContent, TokenUsage } from './messages';
 import type { OutputIssue } from './structured-output';
@@ -156,6 +156,11 @@ export interface PipelineWorkflowInput {
   searchAttributes?: boolean;
   /** ISO-8601; when the run was first started (a retry keeps it). */
   createdAt: string;
+  /**
+   * The lifecycle hooks the pipeline defines (`pipeline(name, { hooks })`), by name: the run
+   * schedules a `runHook` activity for each. @default [] (no hooks)
+   */
+  hooks?: LifecycleHookName[];
 }
 
 /** What a pipeline workflow returns when every step is done (TaskStatusSnapshot-compatible fields first). */
@@ -209,7 +214,7 @@ export interface CheckPipelineOutputInput {
 
 /** A pipeline input after {@link upgradePipelineInput}: every defaulted field present. */
 export type UpgradedPipelineInput = PipelineWorkflowInput &
-  Required<Pick<PipelineWorkflowInput, 'schemaVersion' | 'reusedSteps' | 'attempt' | 'lastEventSeq' | 'searchAttributes'>>;
+  Required<Pick<PipelineWorkflowInput, 'schemaVersion' | 'reusedSteps' | 'attempt' | 'lastEventSeq' | 'searchAttributes' | 'hooks'>>;
 
 /** The agent name a run of `pipelineName` reports (`pipeline:<name>`). */
 export function pipelineAgentName(pipelineName: string): string {
@@ -236,6 +241,7 @@ export function upgradePipelineInput(raw: PipelineWorkflowInput): UpgradedPipeli
     attempt: raw.attempt ?? 1,
     lastEventSeq: raw.lastEventSeq ?? 0,
     searchAttributes: raw.searchAttributes ?? false,
+    hooks: raw.hooks ?? [],
   };
 }
 

@@ -6,6 +6,18 @@ import type { OutputFailure } from './structured-output';
 import type { ReceivedEvent } from './task-state';
 import type { TaskStatus } from './task-status';
 
+/**
+ * What stuck detection found when it failed a task (the fields of `AgentStuckError`): the
+ * repetition, and the human decision when the task escalated.
+ */
+export interface StuckFailure {
+  reason: 'repeated_call' | 'no_progress';
+  toolName: string;
+  repeats: number;
+  /** The decision that stopped an escalated task. */
+  escalation?: { decision: 'rejected' | 'timed_out'; reason?: string; decidedBy?: string };
+}
+
 /** A task's state without its conversation (the cheap `getTaskStatus` query). */
 export type TaskStatusSnapshot = Omit<TaskSnapshot, 'history' | 'receivedEvents'>;
 
@@ -23,6 +35,8 @@ export interface TaskSnapshot {
   output?: JsonValue;
   /** The answer and validation issues when the task failed its output schema (repairs included). */
   outputFailure?: OutputFailure;
+  /** What stuck detection found when it failed the task (absent from workers before 0.2.0). */
+  stuckFailure?: StuckFailure;
   /** Why the task failed. */
   error?: string;
   /** Why the task was cancelled (the `cancelTask` reason), once it is. */

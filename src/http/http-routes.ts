@@ -11,6 +11,7 @@ import {
   listTasksInputSchema,
   pendingApprovalSchema,
   sendMessageInputSchema,
+  startPipelineInputSchema,
   startTaskInputSchema,
   streamEventsInputSchema,
   taskEventSchema,
@@ -25,6 +26,7 @@ import {
   type GetHistoryInput,
   type ListTasksInput,
   type SendMessageInput,
+  type StartPipelineInput,
   type StartTaskInput,
   type WaitForTaskInput,
 } from '../operations/operation-schemas';
@@ -151,6 +153,38 @@ export const HTTP_ROUTES: readonly HttpRoute[] = Object.freeze([
       const body = await readJson({ required: true });
       const task = await operations.startTask(principal, body as StartTaskInput);
       return jsonResponse(201, task, { location: taskLocation(basePath, task.taskId) });
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/pipelines/{name}/runs',
+    operationId: 'startPipeline',
+    summary: 'Start a pipeline run',
+    description:
+      'Starts a run of a registered pipeline and answers at once (201, with a Location header to the run as a task) with its status; ' +
+      'the `pipeline` section says which step runs. Follow, approve and cancel the run through `/v1/tasks/{runId}`. With your own ' +
+      '`runId` the call is idempotent: the same id answers with the same run.',
+    authenticated: true,
+    parameters: [{ name: 'name', in: 'path', description: 'The pipeline\'s name.', schema: startPipelineInputSchema.shape.pipeline }],
+    requestBody: {
+      name: 'StartPipelineRequest',
+      schema: startPipelineInputSchema.omit({ pipeline: true }),
+      description: 'The pipeline\'s input and an optional run id.',
+      required: false,
+    },
+    response: {
+      status: 201,
+      name: 'TaskStatusView',
+      schema: taskStatusViewSchema,
+      description: 'The run was started (or an idempotent `runId` found it).',
+      contentType: 'application/json',
+      headers: { Location: { description: 'The run\'s URL (a task).' } },
+    },
+    problems: [...AUTHENTICATED_PROBLEMS, ...BODY_PROBLEMS, 404],
+    async handle({ operations, principal, parameters, basePath, readJson }) {
+      const body = withPathParameters(await readJson({ required: false }), { pipeline: parameters.name! });
+      const run = await operations.startPipeline(principal, body as StartPipelineInput);
+      return jsonResponse(201, run, { location: taskLocation(basePath, run.taskId) });
     },
   },
   {

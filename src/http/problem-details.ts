@@ -41,6 +41,7 @@ export const PROBLEM_STATUS: Readonly<Record<string, { status: number; title: st
   [FailureType.TaskNotFound]: { status: 404, title: 'Task not found' },
   [FailureType.ApprovalNotFound]: { status: 404, title: 'Approval not found' },
   [FailureType.UnknownEvent]: { status: 404, title: 'Unknown event' },
+  [FailureType.PipelineNotFound]: { status: 404, title: 'Pipeline not found' },
   [HttpProblemCode.RouteNotFound]: { status: 404, title: 'Not found' },
   [FailureType.TaskClosed]: { status: 409, title: 'Task closed' },
   [FailureType.EventBufferFull]: { status: 409, title: 'Event buffer full' },

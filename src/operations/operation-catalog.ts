@@ -10,6 +10,7 @@ import {
   listTasksInputSchema,
   pendingApprovalListSchema,
   sendMessageInputSchema,
+  startPipelineInputSchema,
   startTaskInputSchema,
   taskListPageSchema,
   taskRefInputSchema,
@@ -52,6 +53,18 @@ export const OPERATION_CATALOG: readonly OperationDescriptor[] = Object.freeze([
     output: taskStatusViewSchema,
     readOnly: false,
     invoke: (operations, principal, input) => operations.startTask(principal, input as never),
+  },
+  {
+    name: 'start_pipeline',
+    description:
+      'Start a run of a registered pipeline (agent steps and approval gates in order) and return at once with its run id and status. ' +
+      'The run is a task: follow it with get_task_status or wait_for_task, decide its gates with decide_approval. ' +
+      'Give your own runId to make retries safe: the same id returns the same run.',
+    role: 'start',
+    input: startPipelineInputSchema,
+    output: taskStatusViewSchema,
+    readOnly: false,
+    invoke: (operations, principal, input) => operations.startPipeline(principal, input as never),
   },
   {
     name: 'get_task_status',

@@ -63,6 +63,16 @@ export const startTaskInputSchema = z
   })
   .strict();
 
+export const startPipelineInputSchema = z
+  .object({
+    pipeline: z.string().min(1).describe('Name of the registered pipeline to run.'),
+    input: jsonValueSchema.optional().describe('The pipeline\'s input, validated against its input schema.'),
+    runId: taskIdSchema
+      .optional()
+      .describe('Your own run id: starting twice with the same id returns the same run (idempotent).'),
+  })
+  .strict();
+
 export const taskRefInputSchema = z.object({ taskId: taskIdSchema }).strict();
 
 export const getHistoryInputSchema = z
@@ -262,6 +272,7 @@ export const taskUsageSchema = z.object({
 });
 
 export type StartTaskInput = z.input<typeof startTaskInputSchema>;
+export type StartPipelineInput = z.input<typeof startPipelineInputSchema>;
 export type TaskRefInput = z.input<typeof taskRefInputSchema>;
 export type GetHistoryInput = z.input<typeof getHistoryInputSchema>;
 export type StreamEventsInput = z.input<typeof streamEventsInputSchema>;

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import type { PipelineRun } from '../client/pipeline-run';
 import type { Task } from '../client/task';
 import type { TaskScope } from '../client/task-scope';
 import type { Zap } from '../client/zap';
 import { ApprovalRules } from '../core/approval-rules';
 import { PermissionDeniedError, ZapValidationError } from '../core/errors';
 import { FINAL_EVENT_TYPES, type TaskEvent } from '../core/events';
-import type { PipelineSnapshot } from '../core/pipeline-state';
+import { pipelineAgentName, type PipelineSnapshot } from '../core/pipeline-state';
 import type { TaskStatusSnapshot } from '../core/task-snapshot';
 import { TaskStatus, isTerminalStatus } from '../core/task-status';
 import {
@@ -15,6 +16,7 @@ import {
   getHistoryInputSchema,
   listTasksInputSchema,
   sendMessageInputSchema,
+  startPipelineInputSchema,
   startTaskInputSchema,
   streamEventsInputSchema,
   taskRefInputSchema,
@@ -29,6 +31,7 @@ import {
   type PendingApprovalList,
   type ListTasksInput,
   type SendMessageInput,
+  type StartPipelineInput,
   type StartTaskInput,
   type StreamEventsInput,
   type TaskListPage,
@@ -94,6 +97,23 @@ export class ZapOperations {
     });
     // The started task as executeTask returns it: no read that would wait for its first step.
     return toStatusView(statusOfTask(task));
+  }
+
+  /**
+   * Starts a run of a registered pipeline and returns at once with its status (the `pipeline`
+   * section says which step runs). The run is a task: status, events, wait, approvals and cancel
+   * take its id. A caller-chosen `runId` makes it idempotent; the principal's tenant and user own it.
+   */
+  async startPipeline(principal: Principal, input: StartPipelineInput): Promise<TaskStatusView> {
+    assertRole(principal, 'start', 'start pipelines');
+    const { pipeline, input: pipelineInput, runId } = parse(startPipelineInputSchema, input);
+    const run = await this.zap.startPipeline(pipeline, pipelineInput as never, {
+      ...(runId !== undefined ? { runId } : {}),
+      ...(principal.tenantId !== undefined ? { tenantId: principal.tenantId } : {}),
+      ...(principal.userId !== undefined ? { userId: principal.userId } : {}),
+    });
+    // The started run as startPipeline returns it: no read that would wait for its first step.
+    return toStatusView(statusOfRun(run));
   }
 
   /** The task's status and what it waits for (approvals with their tool calls, events, sub-tasks). */
@@ -314,6 +334,50 @@ function statusOfTask(task: Task): TaskStatusSnapshot {
     lastEventSeq: task.lastEventSeq,
     createdAt: task.createdAt.toISOString(),
     updatedAt: task.updatedAt.toISOString(),
+  };
+}
+
+/** The status snapshot of a `PipelineRun` (a started run, or the existing one an idempotent start found). */
+function statusOfRun(run: PipelineRun): TaskStatusSnapshot {
+  const stepTasks = run.steps.flatMap((step) => (step.taskId !== undefined ? [step.taskId] : []));
+  const pipeline: PipelineSnapshot = {
+    name: run.pipelineName,
+    status: run.status,
+    ...(run.currentStep !== undefined ? { currentStep: run.currentStep } : {}),
+    stepsCompleted: run.stepsCompleted,
+    stepCount: run.stepCount,
+    steps: [...run.steps],
+    input: run.input as PipelineSnapshot['input'],
+    outputs: run.outputs as PipelineSnapshot['outputs'],
+    ...(run.failedStep !== undefined ? { failedStep: run.failedStep } : {}),
+    ...(run.pendingStep !== undefined ? { pendingStep: run.pendingStep } : {}),
+    ...(run.approvalMessage !== undefined ? { approvalMessage: run.approvalMessage } : {}),
+    ...(run.error !== undefined ? { error: run.error.message } : {}),
+    attempt: run.attempt,
+  };
+  const status =
+    run.status === 'complete' ? TaskStatus.Completed
+    : run.status === 'error' ? TaskStatus.Failed
+    : run.status === 'cancelled' ? TaskStatus.Cancelled
+    : run.pendingApproval ? TaskStatus.AwaitingApproval
+    : TaskStatus.Pending;
+  return {
+    taskId: run.id,
+    agentName: pipelineAgentName(run.pipelineName),
+    status,
+    ...(run.error !== undefined ? { error: run.error.message } : {}),
+    ...(run.cancelReason !== undefined ? { cancelReason: run.cancelReason } : {}),
+    messageCount: 0,
+    subTasks: stepTasks,
+    usage: run.usage,
+    pendingApprovals: run.pendingApproval ? [run.pendingApproval] : [],
+    approvals: run.pendingApproval ? [run.pendingApproval] : [],
+    ...(run.tenantId !== undefined ? { tenantId: run.tenantId } : {}),
+    ...(run.userId !== undefined ? { userId: run.userId } : {}),
+    lastEventSeq: run.lastEventSeq,
+    pipeline,
+    createdAt: run.createdAt.toISOString(),
+    updatedAt: run.updatedAt.toISOString(),
   };
 }
 

@@ -25,6 +25,7 @@ export type {
   PipelineInput,
   PipelineNamed,
   PipelineOptions,
+  PipelineHooks,
   PipelineOutputs,
 } from './pipeline-definition';
 export type {

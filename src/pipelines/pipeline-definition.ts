@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { MAX_PIPELINE_NAME_LENGTH, MAX_PIPELINE_STEPS } from '../core/defaults';
+import { compileHooks } from '../agent/agent-hooks';
 import { PipelineDefinitionError } from '../core/errors';
+import type { LifecycleHooks } from '../hooks/lifecycle-hooks';
 import {
   compileStep,
   type AgentStepOptions,
@@ -26,7 +28,20 @@ export interface PipelineOptions<TInputSchema extends z.ZodType> {
    * value travels as JSON, so use JSON types (no dates or transforms to class instances).
    */
   input: TInputSchema;
+  /**
+   * Lifecycle hooks of every run: `onStart` (the run started), `onApprovalRequested` (a gate
+   * waits for a decision), `onComplete` (every step is done) and `onFailed` (a step failed, or a
+   * gate was rejected or timed out). Each runs on a worker as a `runHook` activity with the run's
+   * status snapshot (`agentName` is `pipeline:<name>`): durable, retried, at least once; the run
+   * goes on meanwhile and waits for them before it ends. `onStuck` is an agent hook: give it to
+   * the steps' agents.
+   * @default {} (no hooks)
+   */
+  hooks?: PipelineHooks;
 }
+
+/** The lifecycle hooks a pipeline run has (see {@link PipelineOptions.hooks}). */
+export type PipelineHooks = Omit<LifecycleHooks, 'onStuck'>;
 
 /**
  * A pipeline: a fixed sequence of agent steps and approval gates, run as one durable workflow.
@@ -49,14 +64,17 @@ export class PipelineDefinition<
   readonly inputSchema: TInputSchema;
   /** The steps, in order, validated and frozen. */
   readonly steps: readonly PipelineStep[];
+  /** The run's lifecycle hooks, validated and frozen. */
+  readonly hooks: Readonly<PipelineHooks>;
   /** Carries the types only (never set at run time). */
   declare readonly '~types'?: { readonly input: z.input<TInputSchema>; readonly outputs: TOutputs; readonly stepNames: TStepNames };
 
   /** @internal Use {@link pipeline}. */
-  constructor(name: TName, inputSchema: TInputSchema, steps: readonly PipelineStep[]) {
+  constructor(name: TName, inputSchema: TInputSchema, steps: readonly PipelineStep[], hooks: Readonly<PipelineHooks> = Object.freeze({})) {
     this.name = name;
     this.inputSchema = inputSchema;
     this.steps = Object.freeze([...steps]);
+    this.hooks = hooks;
     Object.freeze(this);
   }
 
@@ -113,7 +131,7 @@ export class PipelineDefinition<
     if (this.steps.length >= MAX_PIPELINE_STEPS) {
       throw new PipelineDefinitionError({ pipelineName: this.name, stepName: name, problem: `a pipeline has at most ${MAX_PIPELINE_STEPS} steps.` });
     }
-    return new PipelineDefinition(this.name, this.inputSchema, [...this.steps, compileStep(this.name, name, options)]);
+    return new PipelineDefinition(this.name, this.inputSchema, [...this.steps, compileStep(this.name, name, options)], this.hooks);
   }
 }
 
@@ -164,7 +182,11 @@ export function pipeline<const TName extends string, TInputSchema extends z.ZodT
   if (typeof (schema as { safeParse?: unknown } | undefined)?.safeParse !== 'function') {
     throw new PipelineDefinitionError({ pipelineName: name, problem: '`input` must be a zod schema of the pipeline input (z.object({ … })).' });
   }
-  return new PipelineDefinition(name, schema as TInputSchema, []);
+  const hooks = (options as Partial<PipelineOptions<TInputSchema>>).hooks;
+  if (hooks !== undefined && typeof hooks === 'object' && hooks !== null && 'onStuck' in hooks) {
+    throw new PipelineDefinitionError({ pipelineName: name, problem: '`hooks.onStuck` is an agent hook; give it to the agents of the steps.' });
+  }
+  return new PipelineDefinition(name, schema as TInputSchema, [], compileHooks(hooks, `pipeline '${name}'`));
 }
 
 function validatePipelineName(name: unknown, error: (problem: string) => Error, what: 'pipeline' | 'step'): asserts name is string {

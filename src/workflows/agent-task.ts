@@ -2,7 +2,7 @@ import { CancellationScope, getExternalWorkflowHandle } from '@temporalio/workfl
 import { EventLog } from '../core/event-log';
 import type { DurableEventInput } from '../core/events';
 import { takeMessagePage } from '../core/message-pages';
-import type { TaskSnapshot, TaskStatusSnapshot, TaskWaitingFor } from '../core/task-snapshot';
+import type { StuckFailure, TaskSnapshot, TaskStatusSnapshot, TaskWaitingFor } from '../core/task-snapshot';
 import type { AgentWorkflowInput, CarriedTaskState, SubTaskUpdate } from '../core/task-state';
 import { initialTaskState } from '../core/task-state';
 import { TaskStatus } from '../core/task-status';
@@ -35,6 +35,8 @@ export class AgentTask {
   closed = false;
   /** Set when the state is too large to carry into a new run. */
   continueAsNewRefused = false;
+  /** What stuck detection found, once it failed the task (the run ends with it). */
+  stuckFailure: StuckFailure | undefined;
   private error: string | undefined;
 
   constructor(readonly input: AgentWorkflowInput) {
@@ -120,6 +122,7 @@ export class AgentTask {
       ...(this.state.output !== undefined ? { output: this.state.output } : {}),
       error: this.error,
       ...(this.state.outputFailure && this.state.status === TaskStatus.Failed ? { outputFailure: this.state.outputFailure } : {}),
+      ...(this.stuckFailure && this.state.status === TaskStatus.Failed ? { stuckFailure: this.stuckFailure } : {}),
       ...(this.state.status === TaskStatus.Cancelled ? { cancelReason: this.state.cancelReason } : {}),
       messageCount: this.state.messages.length,
       subTasks: this.delegation.subTaskIds(),

@@ -1,4 +1,6 @@
 import { ApplicationFailure, TemporalFailure, isCancellation, patched } from '@temporalio/workflow';
+import { FailureType } from '../core/failure-types';
+import type { StuckFailure } from '../core/task-snapshot';
 import { TaskStatus } from '../core/task-status';
 import { upgradeWorkflowInput, type AgentWorkflowInput, type AgentWorkflowResult } from '../core/task-state';
 import { createTaskActivities } from './activity-proxies';
@@ -47,6 +49,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
     const ended = error instanceof ApplicationFailure ? error.nonRetryable : error instanceof TemporalFailure;
     if (ended && (error instanceof ApplicationFailure || patched(Patch.FailOnTemporalFailure))) {
       const message = (error as TemporalFailure).message;
+      if (error instanceof ApplicationFailure && error.type === FailureType.AgentStuck) task.stuckFailure = stuckFailureOf(error);
       task.fail(message);
       await task.notifyParent({ status: 'failed', error: message });
       await task.hooks.drain();
@@ -56,4 +59,13 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
     // (a workflow task failure is retried after a fix is deployed; no state is lost).
     throw error;
   }
+}
+
+/** The fields of a stuck failure's details (see `StuckDetection`), for the status snapshot. */
+function stuckFailureOf(failure: ApplicationFailure): StuckFailure | undefined {
+  const details = failure.details?.[0] as Partial<StuckFailure> | undefined;
+  if (!details || (details.reason !== 'repeated_call' && details.reason !== 'no_progress') || typeof details.toolName !== 'string' || typeof details.repeats !== 'number') {
+    return undefined;
+  }
+  return { reason: details.reason, toolName: details.toolName, repeats: details.repeats, ...(details.escalation ? { escalation: details.escalation } : {}) };
 }

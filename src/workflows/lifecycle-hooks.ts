@@ -10,7 +10,10 @@ import { Patch } from './patches';
 
 /** What the hooks need from their task. */
 export interface LifecycleHookHost {
-  readonly input: AgentWorkflowInput;
+  /** A task's input, or what a pipeline run gives in its place (its run id, `pipeline:<name>`, its hooks). */
+  readonly input: Pick<AgentWorkflowInput, 'taskId' | 'createdAt'> & {
+    agent: Pick<AgentWorkflowInput['agent'], 'agentName' | 'hooks' | 'heartbeatTimeoutMs' | 'hookRetry'>;
+  };
   statusSnapshot(): TaskStatusSnapshot;
 }
 

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../core/activity-contracts';
 import { EventLog } from '../core/event-log';
 import type { DurableEventInput } from '../core/events';
+import { DEFAULT_PIPELINE_HOOK_HEARTBEAT_TIMEOUT_MS } from '../core/defaults';
 import type { JsonValue } from '../core/json';
 import type { TokenUsage } from '../core/messages';
 import {
@@ -17,6 +18,7 @@ import type { TaskSnapshot, TaskStatusSnapshot } from '../core/task-snapshot';
 import type { SubTaskUpdate } from '../core/task-state';
 import { TaskStatus } from '../core/task-status';
 import { ApprovalGate } from './approval-gate';
+import { LifecycleHooks } from './lifecycle-hooks';
 import { StatusSearchAttribute } from './status-search-attribute';
 
 /** How a step failed: what its result records, and the failure that ends the run. */
@@ -38,6 +40,8 @@ export class PipelineExecution {
   readonly outputs: Record<string, JsonValue> = {};
   /** Keeps `ZapStatus` up to date when the run was started with search attributes. */
   readonly statusAttribute: StatusSearchAttribute;
+  /** The pipeline's lifecycle hooks (`pipeline(name, { hooks })`), each a `runHook` activity. */
+  readonly hooks: LifecycleHooks;
   /** The latest report of each step task (`subTaskUpdateSignal`), by task id. */
   readonly reports: Record<string, SubTaskUpdate> = {};
   status: PipelineRunStatus = 'running';
@@ -64,11 +68,21 @@ export class PipelineExecution {
     });
     for (const step of this.steps) if (step.reused && step.output !== undefined) this.outputs[step.name] = step.output;
     this.statusAttribute = new StatusSearchAttribute(input.searchAttributes, () => this.taskStatus());
+    this.hooks = new LifecycleHooks({
+      input: {
+        taskId: input.runId,
+        createdAt: input.createdAt,
+        agent: { agentName: pipelineAgentName(input.pipelineName), hooks: input.hooks, heartbeatTimeoutMs: DEFAULT_PIPELINE_HOOK_HEARTBEAT_TIMEOUT_MS },
+      },
+      statusSnapshot: () => this.statusSnapshot(),
+    });
   }
 
   emit(event: DurableEventInput): void {
-    this.eventLog.append(event, new Date());
+    const recorded = this.eventLog.append(event, new Date());
     this.markUpdated();
+    // Runs the hook of a run's approval_requested (a gate), completed or error event, if the pipeline has one.
+    this.hooks.onEvent(recorded);
   }
 
   markUpdated(): void {

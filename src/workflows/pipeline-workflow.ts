@@ -19,6 +19,8 @@ import { registerPipelineHandlers } from './pipeline-handlers';
 export async function pipelineWorkflow(rawInput: PipelineWorkflowInput): Promise<PipelineWorkflowResult> {
   const run = new PipelineExecution(upgradePipelineInput(rawInput));
   registerPipelineHandlers(run);
+  // A retry (attempt 2 on) is the same run taken up again: it started once.
+  if (run.input.attempt === 1) run.hooks.onTaskStarted();
   try {
     for (let index = run.firstStepIndex; index < run.steps.length; index += 1) {
       if (run.input.steps[index]?.kind === 'gate') await runGate(run, index);
@@ -26,6 +28,7 @@ export async function pipelineWorkflow(rawInput: PipelineWorkflowInput): Promise
     }
     run.complete();
     run.statusAttribute.publishNow();
+    await run.hooks.drain();
     await condition(allHandlersFinished);
     return run.result();
   } catch (error) {
@@ -35,12 +38,14 @@ export async function pipelineWorkflow(rawInput: PipelineWorkflowInput): Promise
       run.emit({ type: 'cancelled', reason: run.cancelReason });
       run.closed = true;
       run.statusAttribute.publishNow();
+      await run.hooks.drain();
       throw error;
     }
     if (error instanceof ApplicationFailure && error.type === FailureType.PipelineStep) {
       run.emit({ type: 'error', error: error.message });
       run.closed = true;
       run.statusAttribute.publishNow();
+      await run.hooks.drain();
       throw error;
     }
     // Anything else is a bug in this workflow: the workflow task fails and is retried after a fix.

@@ -322,6 +322,15 @@ describe('the zap CLI', () => {
     expect(unknownAgent).toMatchObject({ code: 5, error: { code: 'AGENT_NOT_FOUND' } });
     // Another tenant's view does not show the operator's task.
     expect(otherTenant).toMatchObject({ code: 5, error: { code: 'TASK_NOT_FOUND' } });
+    // …nor lets it wait on, message, approve or cancel that task.
+    const hello = `cli-hello-${taskQueue}`;
+    const otherTenantActions = await Promise.all([
+      zapError(['--tenant', 'acme', 'wait', hello, '--timeout', '1']),
+      zapError(['--tenant', 'acme', 'send', hello, 'hi from acme']),
+      zapError(['--tenant', 'acme', 'approve', hello, 'any-approval']),
+      zapError(['--tenant', 'acme', 'cancel', hello]),
+    ]);
+    for (const refused of otherTenantActions) expect(refused).toMatchObject({ code: 5, error: { code: 'TASK_NOT_FOUND' } });
     expect(humanError.code).toBe(5);
     expect(humanError.stderr).toMatch(/^zap: Task 'cli-missing-.+' was not found\. \[TASK_NOT_FOUND\]$/m);
   });

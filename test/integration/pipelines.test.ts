@@ -7,16 +7,21 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Worker } from '@temporalio/worker';
 import { TaskClosedError, ZapValidationError } from '../../src';
 import type { TaskEvent } from '../../src/core/events';
+import { bearerTokenAuthenticator, serveHttpApi, type HttpApiServer } from '../../src/http';
 import { OPERATOR_PRINCIPAL, ZapOperations } from '../../src/operations';
+import type { TaskStatusView, WaitForTaskResult } from '../../src/operations/operation-schemas';
 import { PipelineNotFoundError, PipelineStepError, UnknownStepError, type PipelineRun } from '../../src/pipelines';
 import { scripted, ScriptedLlmServer, type ScriptedRequest } from '../../src/testing/scripted-llm-server';
 import {
   createPipelineZap,
   EDITOR_PROMPT,
   FETCHER_PROMPT,
+  pipelineHookCalls,
   pipelineProcessEnvironment,
   RESEARCHER_PROMPT,
   WRITER_PROMPT,
@@ -30,6 +35,7 @@ const run = promisify(execFile);
 const REPOSITORY_ROOT = resolve(__dirname, '../..');
 const DECIDE_GATE = resolve(__dirname, '../fixtures/pipelines/decide-gate.ts');
 const PIPELINE_ZAP_MODULE = resolve(__dirname, '../fixtures/pipelines/pipeline-zap.ts');
+const CLI_ENTRY = resolve(REPOSITORY_ROOT, 'workers/zap-cli.ts');
 
 jest.setTimeout(120_000);
 
@@ -303,6 +309,89 @@ describe('pipelines', () => {
       if (!listed.includes(started.id)) await new Promise((resolveWait) => setTimeout(resolveWait, 200));
     }
     expect(listed).toContain(started.id);
+  });
+
+  test('a run starts through the HTTP API, MCP and the CLI, owned by the caller, and is waited for as a task', async () => {
+    const longDraft = { title: 'Faces', body: 'One model for every face of zap.' };
+    router.enqueue(WRITER_PROMPT, scripted.json(longDraft), scripted.json(longDraft), scripted.json(longDraft));
+    const server: HttpApiServer = await serveHttpApi({
+      zap,
+      port: 0,
+      authenticate: bearerTokenAuthenticator({ tokens: { 'ana-token': { tenantId: 'acme', userId: 'ana', roles: ['read', 'start'] } } }),
+    });
+    const mcp = new McpClient({ name: 'pipelines-test', version: '1.0.0' });
+    try {
+      const headers = { authorization: 'Bearer ana-token', 'content-type': 'application/json' };
+      // HTTP: 201 with the run's status and a Location to the run as a task.
+      const httpRunId = `faces-http-${options.taskQueue}`;
+      const created = await fetch(`${server.url}/v1/pipelines/long-form/runs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ input: { topic: 'http' }, runId: httpRunId }),
+      });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('location')).toBe(`/v1/tasks/${httpRunId}`);
+      expect((await created.json()) as TaskStatusView).toMatchObject({
+        taskId: httpRunId,
+        agent: 'pipeline:long-form',
+        tenantId: 'acme',
+        userId: 'ana',
+        pipeline: { name: 'long-form', stepCount: 1, steps: [{ name: 'write', kind: 'agent' }] },
+      });
+      const waited = await fetch(`${server.url}/v1/tasks/${httpRunId}/wait`, { method: 'POST', headers, body: JSON.stringify({ timeoutSeconds: 60 }) });
+      expect((await waited.json()) as WaitForTaskResult).toMatchObject({ outcome: 'completed', task: { taskId: httpRunId, pipeline: { status: 'complete', stepsCompleted: 1 } } });
+      const missing = await fetch(`${server.url}/v1/pipelines/no-such-pipeline/runs`, { method: 'POST', headers, body: '{}' });
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toMatchObject({ code: 'PIPELINE_NOT_FOUND' });
+
+      // MCP (the API's /mcp): start_pipeline, then wait_for_task on the run id.
+      await mcp.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer ana-token' } } }));
+      const mcpStarted = (await mcp.callTool({ name: 'start_pipeline', arguments: { pipeline: 'long-form', input: { topic: 'mcp' } } })).structuredContent as TaskStatusView;
+      expect(mcpStarted).toMatchObject({ agent: 'pipeline:long-form', tenantId: 'acme', pipeline: { name: 'long-form' } });
+      const mcpWaited = (await mcp.callTool({ name: 'wait_for_task', arguments: { taskId: mcpStarted.taskId, timeoutSeconds: 60 } })).structuredContent as WaitForTaskResult;
+      expect(mcpWaited).toMatchObject({ outcome: 'completed', task: { pipeline: { status: 'complete' } } });
+    } finally {
+      await mcp.close();
+      await server.close();
+    }
+
+    // CLI: `zap pipeline start <name> --input --id --wait` (exit 0 on completion).
+    const cliRunId = `faces-cli-${options.taskQueue}`;
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', CLI_ENTRY, 'pipeline', 'start', 'long-form', '--input', '{"topic":"cli"}', '--id', cliRunId, '--wait', '--timeout', '60', '--json'],
+      { cwd: REPOSITORY_ROOT, env: { ...process.env, ...pipelineProcessEnvironment(options), ZAP_MODULE: PIPELINE_ZAP_MODULE } },
+    );
+    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ outcome: 'completed', task: { taskId: cliRunId, pipeline: { status: 'complete' } } });
+    const done = await zap.getPipelineRun(cliRunId, { pipeline: 'long-form' });
+    expect(done.outputs).toEqual({ write: longDraft });
+    expect(requestsOf(llm.requests, WRITER_PROMPT).length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('pipeline hooks run as activities: onStart, onApprovalRequested at the gate, then onComplete, or onFailed for a rejected gate', async () => {
+    router.enqueue(WRITER_PROMPT, scripted.json(draft), scripted.json(draft));
+    const approved = await zap.startPipeline('hooked-review', { topic: 'hooks' });
+    const approvedPending = await waitForRun(() => zap.getPipelineRun(approved.id), (current) => current.pendingApproval !== undefined);
+    await zap.approve(approved.id, approvedPending.pendingApproval!.id, { approvedBy: 'ana' });
+    await zap.client.workflow.getHandle(approved.id).result();
+
+    const rejected = await zap.startPipeline('hooked-review', { topic: 'hooks again' });
+    const rejectedPending = await waitForRun(() => zap.getPipelineRun(rejected.id), (current) => current.pendingApproval !== undefined);
+    await zap.reject(rejected.id, rejectedPending.pendingApproval!.id, 'not now', { rejectedBy: 'ana' });
+    await expect(zap.client.workflow.getHandle(rejected.id).result()).rejects.toThrow();
+
+    // Every hook a run starts finishes before the run ends: both runs are closed, so all calls are in.
+    const callsOf = (runId: string) => pipelineHookCalls.filter((call) => call.runId === runId);
+    expect(callsOf(approved.id)).toEqual([
+      expect.objectContaining({ hook: 'onStart', agentName: 'pipeline:hooked-review', deliveryId: `${approved.id}/onStart/0`, pipelineStatus: 'running' }),
+      expect.objectContaining({ hook: 'onApprovalRequested', detail: 'Publish "Durable agents"?', pipelineStatus: 'pending' }),
+      expect.objectContaining({ hook: 'onComplete', pipelineStatus: 'complete' }),
+    ]);
+    expect(callsOf(rejected.id).map((call) => call.hook)).toEqual(['onStart', 'onApprovalRequested', 'onFailed']);
+    expect(callsOf(rejected.id)[2]).toMatchObject({ pipelineStatus: 'error', detail: expect.stringContaining('not now') });
+    // Each delivery id is unique across the run's life (an idempotency key).
+    const ids = pipelineHookCalls.map((call) => call.deliveryId);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   test('bad input is refused before anything starts', async () => {

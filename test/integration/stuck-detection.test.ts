@@ -114,6 +114,10 @@ describe('stuck detection', () => {
     const failure = await failureOf(harness, started.id);
     expect(failure).toBeInstanceOf(AgentStuckError);
     expect(failure).toMatchObject({ code: 'AGENT_STUCK', reason: 'repeated_call', toolName: 'lookup', repeats: 3, taskId: started.id, agentName: 'Stopper' });
+    // The same typed error on the task the client reads, as `outputError` is for structured output.
+    expect(task.stuckError).toBeInstanceOf(AgentStuckError);
+    expect(task.stuckError).toMatchObject({ code: 'AGENT_STUCK', reason: 'repeated_call', toolName: 'lookup', repeats: 3, taskId: started.id, agentName: 'Stopper', message: task.error });
+    expect(task.stuckError?.escalation).toBeUndefined();
 
     const events = await eventsOf(harness, started.id);
     expect(stuckEvents(events)).toEqual([
@@ -203,6 +207,8 @@ describe('stuck detection', () => {
       reason: 'repeated_call',
       escalation: { decision: 'rejected', reason: 'it will not find it', decidedBy: 'bob' },
     });
+    expect(task.stuckError).toBeInstanceOf(AgentStuckError);
+    expect(task.stuckError).toMatchObject({ repeats: 2, escalation: { decision: 'rejected', reason: 'it will not find it', decidedBy: 'bob' } });
     // No model call after the rejection.
     expect(requestsOf(harness, PROMPTS.escalate, 'Look a up, or else')).toHaveLength(2);
   });
@@ -226,6 +232,7 @@ describe('stuck detection', () => {
     const started = await harness.zap.executeTask({ agentName: 'Limited', task: 'Look things up' });
     const task = await waitForTask(harness.zap, started.id, (current) => current.status === 'failed');
     expect(task.error).toBe("Agent 'Limited' reached maxIterations (2) without a final answer.");
+    expect(task.stuckError).toBeUndefined();
     const events = await eventsOf(harness, started.id);
     expect(stuckEvents(events)).toEqual([
       expect.objectContaining({ reason: 'max_iterations', repeats: 2, policy: 'stop', action: 'stop', iteration: 2 }),

@@ -114,6 +114,7 @@ describe('the OpenAPI document', () => {
     expect(served).toEqual(
       expect.arrayContaining([
         'POST /v1/tasks',
+        'POST /v1/pipelines/{name}/runs',
         'GET /v1/tasks',
         'GET /v1/tasks/{taskId}',
         'GET /v1/tasks/{taskId}/history',

@@ -15,7 +15,7 @@ describe('operation catalog', () => {
     const names = OPERATION_CATALOG.map((operation) => operation.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toEqual(
-      expect.arrayContaining(['start_task', 'get_task_status', 'get_task_history', 'send_message', 'list_pending_approvals', 'decide_approval', 'deliver_event', 'wait_for_task', 'cancel_task', 'list_tasks', 'get_task_usage']),
+      expect.arrayContaining(['start_task', 'start_pipeline', 'get_task_status', 'get_task_history', 'send_message', 'list_pending_approvals', 'decide_approval', 'deliver_event', 'wait_for_task', 'cancel_task', 'list_tasks', 'get_task_usage']),
     );
     for (const operation of OPERATION_CATALOG) {
       expect(operation.name).toMatch(/^[a-z]+(_[a-z]+)*$/);
@@ -25,6 +25,7 @@ describe('operation catalog', () => {
       expect(() => z.toJSONSchema(operation.output, { io: 'output' })).not.toThrow();
     }
     expect(findOperation('decide_approval')?.role).toBe('approve');
+    expect(findOperation('start_pipeline')?.role).toBe('start');
     expect(findOperation('nope')).toBeUndefined();
   });
 

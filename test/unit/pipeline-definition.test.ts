@@ -207,11 +207,33 @@ describe('upgradePipelineInput', () => {
       attempt: 1,
       lastEventSeq: 0,
       searchAttributes: false,
+      hooks: [],
     });
   });
 
   test('keeps given values, and refuses a shape from a newer version', () => {
     expect(upgradePipelineInput({ ...minimal, attempt: 3, lastEventSeq: 12, searchAttributes: true })).toMatchObject({ attempt: 3, lastEventSeq: 12, searchAttributes: true });
     expect(() => upgradePipelineInput({ ...minimal, schemaVersion: 2 })).toThrow(/newer zap-agents/);
+    expect(upgradePipelineInput({ ...minimal, hooks: ['onStart', 'onFailed'] }).hooks).toEqual(['onStart', 'onFailed']);
+  });
+});
+
+describe('pipeline hooks', () => {
+  const input = z.object({ topic: z.string() });
+
+  test('are kept through every step added, frozen; a run carries their names', () => {
+    const onStart = () => undefined;
+    const onComplete = () => undefined;
+    const definition = pipeline('hooked', { input, hooks: { onStart, onComplete } }).step('a', { agent: 'A' }).gate('b', { approval: { message: 'ok?' } });
+    expect(definition.hooks).toEqual({ onStart, onComplete });
+    expect(Object.isFrozen(definition.hooks)).toBe(true);
+    expect(pipeline('plain', { input }).hooks).toEqual({});
+  });
+
+  test('refuse onStuck (an agent hook), unknown names and non-functions', () => {
+    expect(() => pipeline('p', { input, hooks: { onStuck: () => undefined } as never })).toThrow(PipelineDefinitionError);
+    expect(() => pipeline('p', { input, hooks: { onStuck: () => undefined } as never })).toThrow(/agent hook/);
+    expect(() => pipeline('p', { input, hooks: { onDone: () => undefined } as never })).toThrow(/unknown hook 'onDone'/);
+    expect(() => pipeline('p', { input, hooks: { onStart: 'no' } as never })).toThrow(/hooks.onStart must be a function/);
   });
 });
