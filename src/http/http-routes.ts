@@ -9,7 +9,7 @@ import {
   getHistoryInputSchema,
   historyPageSchema,
   listTasksInputSchema,
-  pendingApprovalSchema,
+  pendingApprovalListSchema,
   sendMessageInputSchema,
   startPipelineInputSchema,
   startTaskInputSchema,
@@ -105,12 +105,6 @@ const TASK_PROBLEMS = [...AUTHENTICATED_PROBLEMS, 404] as const;
 const BODY_PROBLEMS = [413, 415] as const;
 
 const taskIdParameter: HttpParameter = { name: 'taskId', in: 'path', description: 'The task id.', schema: taskIdSchema };
-
-/** `GET /v1/tasks/{taskId}/approvals`: the pending approvals of a task. */
-export const pendingApprovalListSchema = z.object({
-  taskId: z.string(),
-  approvals: z.array(pendingApprovalSchema).describe('Tool calls that wait for a human decision (sub-tasks\' included).'),
-});
 
 const healthSchema = z.object({ status: z.literal('ok') });
 const readinessSchema = z.object({ status: z.literal('ready') });
@@ -323,8 +317,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = Object.freeze([
     response: { status: 200, name: 'PendingApprovalList', schema: pendingApprovalListSchema, description: 'The pending approvals.', contentType: 'application/json' },
     problems: TASK_PROBLEMS,
     async handle({ operations, principal, parameters }) {
-      const status = await operations.getStatus(principal, { taskId: parameters.taskId! });
-      return jsonResponse(200, { taskId: status.taskId, approvals: status.waitingFor.approvals });
+      return jsonResponse(200, await operations.listPendingApprovals(principal, { taskId: parameters.taskId! }));
     },
   },
   {

@@ -1,9 +1,9 @@
-import { ApplicationFailure, condition, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler, uuid4 } from '@temporalio/workflow';
 import { FailureType } from '../core/activity-contracts';
 import type { ApprovalRequest } from '../core/approval-request';
 import { formatDuration } from '../core/format-duration';
 import type { ApprovalDecision, ApprovalRecord } from '../core/task-state';
-import type { DecideApprovalInput, DecideApprovalResult } from './definitions';
+import { decideApprovalUpdate, type DecideApprovalInput, type DecideApprovalResult } from './definitions';
 
 /**
  * Human approvals of one task. Any number may be pending at once (one model turn can call several
@@ -85,4 +85,21 @@ export class ApprovalGate {
   private find(approvalId: string): ApprovalRecord | undefined {
     return this.records.find((record) => record.request.id === approvalId);
   }
+}
+
+/**
+ * Answers `decideApprovalUpdate` from `approvals` (its validator refuses unknown ids and malformed
+ * decisions before anything is recorded); `markUpdated` runs when a decision changed something.
+ * Tasks and pipeline runs register it alike.
+ */
+export function registerApprovalDecisions(approvals: ApprovalGate, markUpdated: () => void): void {
+  setHandler(
+    decideApprovalUpdate,
+    (decision) => {
+      const result = approvals.decide(decision);
+      if (!result.alreadyDecided) markUpdated();
+      return result;
+    },
+    { validator: (decision) => approvals.validate(decision) },
+  );
 }

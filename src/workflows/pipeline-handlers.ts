@@ -2,7 +2,6 @@ import { setHandler } from '@temporalio/workflow';
 import type { PipelineExecution } from './pipeline-execution';
 import {
   cancelReasonSignal,
-  decideApprovalUpdate,
   getEventsQuery,
   getMessagesQuery,
   getTaskContextQuery,
@@ -10,6 +9,7 @@ import {
   getTaskStatusQuery,
   subTaskUpdateSignal,
 } from './definitions';
+import { registerApprovalDecisions } from './approval-gate';
 import { answerEventsQuery } from './events-query-answer';
 
 /**
@@ -25,15 +25,7 @@ export function registerPipelineHandlers(run: PipelineExecution): void {
   setHandler(subTaskUpdateSignal, (update) => {
     run.reports[update.subTaskId] = update;
   });
-  setHandler(
-    decideApprovalUpdate,
-    (decision) => {
-      const result = run.approvals.decide(decision);
-      if (!result.alreadyDecided) run.markUpdated();
-      return result;
-    },
-    { validator: (decision) => run.approvals.validate(decision) },
-  );
+  registerApprovalDecisions(run.approvals, () => run.markUpdated());
   setHandler(getTaskStateQuery, () => run.snapshot());
   setHandler(getTaskStatusQuery, () => run.statusSnapshot());
   setHandler(getTaskContextQuery, () => null);

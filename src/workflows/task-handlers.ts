@@ -4,7 +4,6 @@ import { TaskStatus } from '../core/task-status';
 import type { AgentTask } from './agent-task';
 import {
   cancelReasonSignal,
-  decideApprovalUpdate,
   deliverEventUpdate,
   followUpSignal,
   getEventsQuery,
@@ -14,6 +13,7 @@ import {
   getTaskStatusQuery,
   subTaskUpdateSignal,
 } from './definitions';
+import { registerApprovalDecisions } from './approval-gate';
 import { answerEventsQuery } from './events-query-answer';
 
 /** Registers the signals, updates and queries of a task (see `definitions.ts`). */
@@ -30,15 +30,7 @@ export function registerTaskHandlers(task: AgentTask): void {
     state.cancelReason = reason;
   });
   setHandler(subTaskUpdateSignal, (update) => task.delegation.onUpdate(update));
-  setHandler(
-    decideApprovalUpdate,
-    (decision) => {
-      const result = task.approvals.decide(decision);
-      if (!result.alreadyDecided) task.markUpdated();
-      return result;
-    },
-    { validator: (decision) => task.approvals.validate(decision) },
-  );
+  registerApprovalDecisions(task.approvals, () => task.markUpdated());
   setHandler(deliverEventUpdate, (event) => task.events.deliver(event), {
     validator: (event) => task.events.validate(event),
   });

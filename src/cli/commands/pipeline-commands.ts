@@ -2,8 +2,7 @@ import type { Command } from 'commander' with { 'resolution-mode': 'import' };
 import { ZapValidationError } from '../../core/errors';
 import { parseJsonOption } from '../cli-arguments';
 import type { CliRuntime } from '../cli-runtime';
-import { formatStatusLine } from '../format-task';
-import { WAIT_TIMEOUT_DESCRIPTION, waitForOutcome } from './wait-command';
+import { WAIT_TIMEOUT_DESCRIPTION, reportStarted } from './wait-command';
 
 interface PipelineStartOptions {
   input?: string;
@@ -38,16 +37,13 @@ export function registerPipelineCommands(program: Command, runtime: CliRuntime):
         ...(input !== undefined ? { input } : {}),
         ...(options.id !== undefined ? { runId: options.id } : {}),
       });
-      if (!options.wait) {
-        output.result(started, () => `${formatStatusLine('Started pipeline run', started)}\nFollow it: zap wait ${started.taskId}`);
-        return;
-      }
-      if (!output.json) output.line(formatStatusLine('Started pipeline run', started));
-      runtime.exitCode = await waitForOutcome({
+      runtime.exitCode = await reportStarted({
         output,
         operations,
         principal,
-        taskId: started.taskId,
+        started,
+        label: 'Started pipeline run',
+        wait: options.wait,
         ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       });
     });

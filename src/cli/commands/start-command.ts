@@ -2,8 +2,7 @@ import type { Command } from 'commander' with { 'resolution-mode': 'import' };
 import { ZapValidationError } from '../../core/errors';
 import { parseJsonOption } from '../cli-arguments';
 import type { CliRuntime } from '../cli-runtime';
-import { formatStatusLine } from '../format-task';
-import { WAIT_TIMEOUT_DESCRIPTION, waitForOutcome } from './wait-command';
+import { WAIT_TIMEOUT_DESCRIPTION, reportStarted } from './wait-command';
 
 interface StartOptions {
   id?: string;
@@ -36,16 +35,13 @@ export function registerStartCommand(program: Command, runtime: CliRuntime): voi
         ...(options.id !== undefined ? { taskId: options.id } : {}),
         ...(context !== undefined ? { context } : {}),
       });
-      if (!options.wait) {
-        output.result(started, () => `${formatStatusLine('Started task', started)}\nFollow it: zap wait ${started.taskId}`);
-        return;
-      }
-      if (!output.json) output.line(formatStatusLine('Started task', started));
-      runtime.exitCode = await waitForOutcome({
+      runtime.exitCode = await reportStarted({
         output,
         operations,
         principal,
-        taskId: started.taskId,
+        started,
+        label: 'Started task',
+        wait: options.wait,
         ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       });
     });

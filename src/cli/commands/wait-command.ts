@@ -1,12 +1,12 @@
 import type { Command } from 'commander' with { 'resolution-mode': 'import' };
-import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS } from '../../operations/operation-schemas';
+import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, type TaskStatusView } from '../../operations/operation-schemas';
 import type { Principal } from '../../operations/principal';
 import type { ZapOperations } from '../../operations/zap-operations';
 import { exitCodeOfOutcome } from '../cli-exit-codes';
 import type { CliOutput } from '../cli-output';
 import type { CliRuntime } from '../cli-runtime';
 import { EventPrinter } from '../event-printer';
-import { formatWaitOutcome } from '../format-task';
+import { formatStatusLine, formatWaitOutcome } from '../format-task';
 
 /** The `--timeout` option of `wait` and `start --wait`. */
 export const WAIT_TIMEOUT_DESCRIPTION = `seconds to wait (default ${DEFAULT_WAIT_SECONDS}, at most ${MAX_WAIT_SECONDS})`;
@@ -19,6 +19,28 @@ export interface WaitForOutcomeInput {
   taskId: string;
   /** `--timeout` as given. @default DEFAULT_WAIT_SECONDS */
   timeout?: string;
+}
+
+/** What {@link reportStarted} needs: a started task (or run) and the `--wait` / `--timeout` flags. */
+export interface ReportStartedInput extends Omit<WaitForOutcomeInput, 'taskId'> {
+  started: TaskStatusView;
+  /** `Started task`, `Started pipeline run`. */
+  label: string;
+  wait: boolean | undefined;
+}
+
+/**
+ * After `start` or `pipeline start`: prints what started (and how to follow it), or with
+ * `--wait` follows it to its outcome. Resolves with the exit code.
+ */
+export async function reportStarted({ started, label, wait, ...waiting }: ReportStartedInput): Promise<number> {
+  const { output } = waiting;
+  if (!wait) {
+    output.result(started, () => `${formatStatusLine(label, started)}\nFollow it: zap wait ${started.taskId}`);
+    return 0;
+  }
+  if (!output.json) output.line(formatStatusLine(label, started));
+  return waitForOutcome({ ...waiting, taskId: started.taskId });
 }
 
 /**
