@@ -40,6 +40,8 @@ const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: 'overhead', fullTimeoutMs: 9 * 60_000, quickTimeoutMs: 4 * 60_000 },
   { name: 'streaming', fullTimeoutMs: 7 * 60_000, quickTimeoutMs: 4 * 60_000 },
   { name: 'http-api', fullTimeoutMs: 9 * 60_000, quickTimeoutMs: 4 * 60_000 },
+  { name: 'budgets', fullTimeoutMs: 4 * 60_000, quickTimeoutMs: 3 * 60_000 },
+  { name: 'tenant-budgets', fullTimeoutMs: 4 * 60_000, quickTimeoutMs: 3 * 60_000 },
   { name: 'throughput', fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 6 * 60_000 },
   { name: 'memory', fullTimeoutMs: 20 * 60_000, quickTimeoutMs: 8 * 60_000 },
   { name: 'recovery', fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 8 * 60_000 },

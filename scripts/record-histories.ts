@@ -9,7 +9,11 @@
  *   npm run record-histories                  # version from package.json
  *   npm run record-histories -- --version 0.2.0 --only plain-answer,cancelled-during-tool
  *
- * A dev server is started for the run unless TEMPORAL_ADDRESS points at one.
+ * A dev server is started for the run unless TEMPORAL_ADDRESS points at one. The tree's workflow
+ * code (src/workflows, src/core) must be committed; to try scenarios out on uncommitted code, set
+ * ZAP_RECORD_ALLOW_DIRTY=1 and write to a scratch directory you delete afterwards (never commit it):
+ *
+ *   ZAP_RECORD_ALLOW_DIRTY=1 npx tsx scripts/record-histories.ts --version 0.2.0-scratch --out /tmp/histories/0.2.0-scratch
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,8 +23,10 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { z } from 'zod';
 import { ApprovalRules, Zap, ZapAgent, tool, type Task } from '../src';
+import { pipeline, type AnyPipelineDefinition } from '../src/pipelines';
 import { ScriptedLlmServer, scripted, type ScriptedRequest } from '../src/testing/scripted-llm-server';
 import { TemporalDevServer } from '../src/testing/temporal-dev-server';
+import { getEventsQuery } from '../src/workflows/definitions';
 import { AgentRouter, lastMessage } from '../test/support/agent-router';
 
 const REPOSITORY_ROOT = resolve(__dirname, '..');
@@ -29,6 +35,8 @@ const RECORDING_IDLE_TIMEOUT = '4 seconds';
 /** Lowest threshold the Zap accepts; forces continue-as-new every few turns. */
 const FORCED_CONTINUE_AS_NEW_EVENTS = 20;
 const WAIT_TIMEOUT_MS = 60_000;
+/** Set to 1 to record from a tree whose workflow code has uncommitted changes (scratch sets only). */
+const ALLOW_DIRTY_VARIABLE = 'ZAP_RECORD_ALLOW_DIRTY';
 
 // ---------------------------------------------------------------------------------------------
 // Tools: each records what it did, so the script can wait for the right moment.
@@ -94,6 +102,14 @@ const slowCharge = tool({
     return 'charged';
   },
 });
+const sendEmail = tool({
+  name: 'send_email',
+  description: 'Sends an email (gated by its own predicate when it leaves the company)',
+  parameters: z.object({ to: z.string(), subject: z.string() }),
+  requiresApproval: ({ args }) => !args.to.endsWith('@ourco.test'),
+  describe: ({ to, subject }) => `Email "${subject}" to ${to}`,
+  execute: ({ to }) => `sent to ${to}`,
+});
 const bigBlob = tool({
   name: 'big_blob',
   description: 'Returns a large document',
@@ -114,7 +130,7 @@ function agent(name: string, extra: Partial<ConstructorParameters<typeof ZapAgen
     name,
     prompt: `Scenario ${name}.`,
     model: 'scripted-model',
-    tools: [lookup, explode, explodeIdempotent, waitForRelease, transferFunds, slowCharge, bigBlob],
+    tools: [lookup, explode, explodeIdempotent, waitForRelease, transferFunds, slowCharge, bigBlob, sendEmail],
     retry: FAST_RETRIES,
     ...extra,
   });
@@ -128,8 +144,10 @@ interface ScenarioContext {
   /** The Zap whose tasks continue-as-new every few turns. */
   zapContinuing: Zap;
   router: AgentRouter;
+  /** The recorder's own Temporal client (workflows that are not tasks). */
+  client: Client;
   waitFor(taskId: string, predicate: (task: Task) => boolean, zap?: Zap): Promise<Task>;
-  waitUntil(predicate: () => boolean, what: string): Promise<void>;
+  waitUntil(predicate: () => boolean | Promise<boolean>, what: string): Promise<void>;
 }
 
 /** A scenario starts its tasks and drives them; it returns the root task ids to record. */
@@ -137,12 +155,51 @@ interface Scenario {
   name: string;
   description: string;
   continuing?: boolean;
+  /** Pipelines the scenario runs, registered on the Zap only when it is selected (their step agents are). */
+  pipelines?: readonly AnyPipelineDefinition[];
   run(context: ScenarioContext, agentName: string): Promise<string[]>;
 }
 
 const prompt = (name: string) => `Scenario ${name}.`;
 const answered = (task: Task) => task.status === 'completed';
 const closedFor = (statuses: string[]) => (task: Task) => statuses.includes(task.status);
+
+// 0.2.0 budgets: prompts free, $2 per million completion tokens, and agents whose calls may use at
+// most BUDGET_MAX_TOKENS completion tokens, so a call reporting that many costs its worst case.
+const MODEL_PRICES = { 'scripted-model': { input: 0, output: 2 } };
+const BUDGET_MAX_TOKENS = 100;
+/** One call of BUDGET_MAX_TOKENS completion tokens: $0.0002. */
+const CALL_USD = 0.0002;
+const usage = { usage: { promptTokens: 400, completionTokens: BUDGET_MAX_TOKENS } };
+
+/** research (an agent step with an output schema) → review (a gate) → publish (a text step). */
+const replayPipeline = pipeline('replay-pipeline', { input: z.object({ topic: z.string() }) })
+  .step('research', {
+    agent: 'pipeline-gate-approved',
+    input: (ctx) => `Research ${ctx.workflow.input.topic}`,
+    output: z.object({ title: z.string() }),
+  })
+  .gate('review', { approval: { message: (ctx) => `Publish "${ctx.prev.research.title}"?`, timeout: '1 hour' } })
+  .step('publish', { agent: 'pipeline-gate-approved', input: (ctx) => `Publish "${ctx.prev.research.title}"` });
+
+/** Lifecycle hooks that ran, as `<taskId>/<hook>`. */
+const hookCalls = new Set<string>();
+
+/** The task's events of one type, so a scenario can check it took the path it records. */
+async function eventsOfType(zap: Zap, taskId: string, type: string): Promise<Array<Record<string, unknown>>> {
+  const { events } = await zap.client.workflow.getHandle(taskId).query(getEventsQuery, 0);
+  return events.filter((event) => event.type === type) as unknown as Array<Record<string, unknown>>;
+}
+
+/** Waits until the task has `count` pending approvals, and returns them. */
+async function pendingApprovals(zap: Zap, taskId: string, count: number): Promise<Awaited<ReturnType<Zap['getPendingApprovals']>>> {
+  let approvals: Awaited<ReturnType<Zap['getPendingApprovals']>> = [];
+  await waitUntil(async () => {
+    approvals = await zap.getPendingApprovals(taskId);
+    return approvals.length === count;
+  }, `${count} pending approvals on ${taskId}`);
+  return approvals;
+}
 
 const scenarios: Scenario[] = [
   {
@@ -409,12 +466,289 @@ const scenarios: Scenario[] = [
       return [taskId];
     },
   },
+
+  // -------------------------------------------------------------------------------------------
+  // 0.2.0
+
+  {
+    name: 'named-events',
+    description: 'wait_for_event gets an event sent during the wait (zap.sendEvent), then a second wait times out',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('wait_for_event', { event: 'payment-received' })]),
+        scripted.toolCalls([call('wait_for_event', { event: 'payment-received', timeoutSeconds: 1 })]),
+        scripted.text('one payment arrived, the second did not'),
+      );
+      const task = await zap.executeTask({ agentName, task: 'Wait for two payments', taskId: `replay-${agentName}` });
+      await waitFor(task.id, (t) => t.status === 'awaiting_event' && t.waitingFor.events.includes('payment-received'));
+      await zap.sendEvent(task.id, 'payment-received', { amount: 10 });
+      await waitFor(task.id, answered);
+      const outcomes = (await eventsOfType(zap, task.id, 'event_wait_finished')).map((event) => event.outcome);
+      if (outcomes.join() !== 'received,timed_out') throw new Error(`unexpected wait outcomes: ${outcomes.join()}`);
+      return [task.id];
+    },
+  },
+  {
+    name: 'structured-output-repaired',
+    description: 'an agent with an output schema answers invalid JSON, gets one repair turn, then answers valid JSON',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(prompt(agentName), scripted.text('approved, looks fine'), scripted.json({ approved: true, reason: 'a harmless rename' }));
+      const task = await zap.executeTask({ agentName, task: 'Review PR 12', taskId: `replay-${agentName}` });
+      await waitFor(task.id, (t) => answered(t) && t.output !== undefined);
+      return [task.id];
+    },
+  },
+  {
+    name: 'stuck-retry',
+    description: "the same tool call three times: stuck detection's retry policy nudges the model once, then it answers",
+    async run({ zap, router, waitFor }, agentName) {
+      const same = () => scripted.toolCalls([call('lookup', { key: 'same' })]);
+      router.enqueue(prompt(agentName), same(), same(), same(), scripted.text('answering with what I have'));
+      const task = await zap.executeTask({ agentName, task: 'Look it up', taskId: `replay-${agentName}` });
+      await waitFor(task.id, closedFor(['completed', 'failed']));
+      const actions = (await eventsOfType(zap, task.id, 'stuck')).map((event) => event.action);
+      if (actions.join() !== 'nudge') throw new Error(`expected one stuck nudge, got: ${actions.join() || 'none'}`);
+      await waitFor(task.id, answered);
+      return [task.id];
+    },
+  },
+  {
+    name: 'lifecycle-hooks',
+    description: 'an agent with onStart and onComplete hooks (runHook activities) answers after a tool call',
+    async run({ zap, router, waitFor, waitUntil }, agentName) {
+      router.enqueue(prompt(agentName), scripted.toolCalls([call('lookup', { key: 'hooked' })]), scripted.text('hooked answer'));
+      const task = await zap.executeTask({ agentName, task: 'Answer with hooks', taskId: `replay-${agentName}` });
+      await waitFor(task.id, answered);
+      await waitUntil(() => hookCalls.has(`${task.id}/onStart`) && hookCalls.has(`${task.id}/onComplete`), 'both hooks to run');
+      return [task.id];
+    },
+  },
+  {
+    name: 'pipeline-gate-approved',
+    description: 'a pipeline run: an agent step with an output schema, a gate approved, then a text step',
+    pipelines: [replayPipeline],
+    async run({ zap, router, waitUntil }, agentName) {
+      const runId = `replay-${agentName}`;
+      router.enqueue(prompt(agentName), scripted.json({ title: 'Durable agents' }), scripted.text('published'));
+      await zap.startPipeline(replayPipeline, { topic: 'durable agents' }, { runId });
+      let gate: { id: string } | undefined;
+      await waitUntil(async () => {
+        const run = await zap.getPipelineRun(runId);
+        gate = run.status === 'pending' ? run.pendingApproval : undefined;
+        return gate !== undefined;
+      }, 'the pipeline gate');
+      if (!gate) throw new Error('the pipeline gate has no pending approval');
+      await zap.approve(runId, gate.id, { approvedBy: 'recorder' });
+      await waitUntil(async () => (await zap.getPipelineRun(runId)).status === 'complete', 'the pipeline run to complete');
+      return [runId, `${runId}.research.1`, `${runId}.publish.1`];
+    },
+  },
+  {
+    name: 'approval-conditions',
+    description: 'a JSON conditions rule gates one of two calls in a turn (amount > 100); it is approved',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('transfer_funds', { amount: 50 }), call('transfer_funds', { amount: 250 })]),
+        scripted.text('both moved'),
+      );
+      const task = await zap.executeTask({
+        agentName,
+        task: 'Transfer 50 and 250',
+        taskId: `replay-${agentName}`,
+        approvalRules: new ApprovalRules({ conditions: [{ tool: 'transfer_funds', when: { arg: 'amount', gt: 100 } }], timeout: '1 hour' }),
+      });
+      const [approval] = await pendingApprovals(zap, task.id, 1);
+      if (!approval || approval.toolArgs.amount !== 250) throw new Error('expected the 250 transfer to wait for approval');
+      await zap.approve(task.id, approval.id, { approvedBy: 'recorder' });
+      await waitFor(task.id, answered);
+      return [task.id];
+    },
+  },
+  {
+    name: 'approval-predicate',
+    description: "a tool's requiresApproval predicate (run in the model activity) gates one of two calls, with its describe summary; approved",
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('send_email', { to: 'ana@ourco.test', subject: 'Hi' }), call('send_email', { to: 'bob@outside.test', subject: 'Offer' })]),
+        scripted.text('both sent'),
+      );
+      const task = await zap.executeTask({ agentName, task: 'Email Ana and Bob', taskId: `replay-${agentName}` });
+      const [approval] = await pendingApprovals(zap, task.id, 1);
+      if (approval?.summary !== 'Email "Offer" to bob@outside.test') throw new Error(`unexpected approval summary: ${approval?.summary}`);
+      await zap.approve(task.id, approval.id, { approvedBy: 'recorder' });
+      await waitFor(task.id, answered);
+      return [task.id];
+    },
+  },
+  {
+    name: 'approval-timeout-approve',
+    description: "an approval with onTimeout 'approve' reaches its 2-second timeout; the call runs",
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(prompt(agentName), scripted.toolCalls([call('transfer_funds', { amount: 10 })]), scripted.text('moved without a human'));
+      const task = await zap.executeTask({
+        agentName,
+        task: 'Transfer 10',
+        taskId: `replay-${agentName}`,
+        approvalRules: new ApprovalRules({ patterns: ['transfer_*'], timeout: '2 seconds', onTimeout: 'approve' }),
+      });
+      const done = await waitFor(task.id, answered);
+      if (done.approvals[0]?.decidedBy !== 'zap:timeout-policy') throw new Error('expected the timeout policy to approve the call');
+      return [task.id];
+    },
+  },
+  {
+    name: 'approval-escalated-rejected',
+    description: "an approval with onTimeout 'escalate' escalates (onApprovalEscalated hook), waits again, then escalation.then rejects it",
+    async run({ zap, router, waitFor, waitUntil }, agentName) {
+      router.enqueue(prompt(agentName), scripted.toolCalls([call('transfer_funds', { amount: 20 })]), scripted.text('not moved'));
+      const task = await zap.executeTask({
+        agentName,
+        task: 'Transfer 20',
+        taskId: `replay-${agentName}`,
+        approvalRules: new ApprovalRules({
+          patterns: ['transfer_*'],
+          timeout: '2 seconds',
+          onTimeout: 'escalate',
+          escalation: { timeout: '2 seconds', then: 'reject' },
+        }),
+      });
+      const done = await waitFor(task.id, answered);
+      if (done.approvals[0]?.decision !== 'timed_out') throw new Error('expected a rejection at the second timeout');
+      await waitUntil(() => hookCalls.has(`${task.id}/onApprovalEscalated`), 'the escalation hook to run');
+      return [task.id];
+    },
+  },
+  {
+    name: 'approvals-batch-decision',
+    description: 'two gated calls decided in one zap.decideApprovals update: one approved, one rejected',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('transfer_funds', { amount: 1 }), call('transfer_funds', { amount: 2 })]),
+        scripted.text('one moved, one refused'),
+      );
+      const task = await zap.executeTask({
+        agentName,
+        task: 'Transfer 1 and 2',
+        taskId: `replay-${agentName}`,
+        approvalRules: new ApprovalRules({ patterns: ['transfer_*'], timeout: '1 hour' }),
+      });
+      const approvals = await pendingApprovals(zap, task.id, 2);
+      const [first, second] = [...approvals].sort((a, b) => Number(a.toolArgs.amount) - Number(b.toolArgs.amount));
+      if (!first || !second) throw new Error('expected two pending approvals');
+      await zap.decideApprovals(
+        task.id,
+        { [first.id]: { decision: 'approve' }, [second.id]: { decision: 'reject', reason: 'too much' } },
+        { decidedBy: 'recorder' },
+      );
+      await waitFor(task.id, answered);
+      return [task.id];
+    },
+  },
+  {
+    name: 'budget-max-usd-stopped',
+    description: 'a task with maxUsd for exactly three calls: the fourth is refused and the task fails BUDGET_EXCEEDED',
+    async run({ zap, router, waitFor }, agentName) {
+      const rounds = [1, 2, 3].map((n) => scripted.toolCalls([call('lookup', { key: `k${n}` })], usage));
+      router.enqueue(prompt(agentName), ...rounds, scripted.text('never sent', usage));
+      const task = await zap.executeTask({ agentName, task: 'Look up three keys', taskId: `replay-${agentName}`, budget: { maxUsd: 3 * CALL_USD } });
+      const done = await waitFor(task.id, closedFor(['failed']));
+      if (done.errorCode !== 'BUDGET_EXCEEDED') throw new Error(`expected BUDGET_EXCEEDED, got ${done.errorCode}: ${done.error}`);
+      return [task.id];
+    },
+  },
+  {
+    name: 'budget-ask-raised',
+    description: "onExceeded 'ask': the budget approval is approved with a higher maxUsd and the task answers",
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(prompt(agentName), scripted.toolCalls([call('lookup', { key: 'k' })], usage), scripted.text('done after the raise', usage));
+      const task = await zap.executeTask({
+        agentName,
+        task: 'Look up k',
+        taskId: `replay-${agentName}`,
+        budget: { maxUsd: CALL_USD, onExceeded: 'ask' },
+      });
+      const [approval] = await pendingApprovals(zap, task.id, 1);
+      if (approval?.kind !== 'budget') throw new Error(`expected a budget approval, got ${approval?.kind}`);
+      await zap.approve(task.id, approval.id, { approvedBy: 'recorder', budget: { maxUsd: 2 * CALL_USD } });
+      await waitFor(task.id, answered);
+      return [task.id];
+    },
+  },
+  {
+    name: 'budget-sub-agent',
+    description: "a budgeted parent messages a sub-agent: it reserves the child's share and reconciles with what the child spent",
+    async run({ zap, router, waitFor }, agentName) {
+      const taskId = `replay-${agentName}`;
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('message_agent', { agent_name: 'BudgetHelper', message: 'Research X' })], usage),
+        scripted.text('X researched within budget', usage),
+      );
+      router.enqueue(prompt('BudgetHelper'), scripted.text('X is 42', usage));
+      const task = await zap.executeTask({ agentName, task: 'Research X', taskId, budget: { maxUsd: 5 * CALL_USD } });
+      const done = await waitFor(task.id, answered);
+      if (done.budget?.spent.modelCalls !== 3) throw new Error(`expected three model calls charged, got ${JSON.stringify(done.budget)}`);
+      return [task.id, `${taskId}.BudgetHelper.1`];
+    },
+  },
+  {
+    name: 'budget-max-tool-calls',
+    description: 'maxToolCalls 2 and three calls in a turn: the third is not run and the model answers without tools',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(
+        prompt(agentName),
+        scripted.toolCalls([call('lookup', { key: 'a' }), call('lookup', { key: 'b' }), call('lookup', { key: 'c' })], usage),
+        scripted.text('answered with two of three', usage),
+      );
+      const task = await zap.executeTask({ agentName, task: 'Look up a, b, c', taskId: `replay-${agentName}`, budget: { maxToolCalls: 2 } });
+      await waitFor(task.id, answered);
+      return [task.id];
+    },
+  },
+  {
+    name: 'run-agent',
+    description: "runAgent started as a workflow of its own: resolveAgentTask, then the agent task as its child, answered once",
+    async run({ zap, client, router, waitUntil }, agentName) {
+      const workflowId = `replay-${agentName}`;
+      router.enqueue(prompt(agentName), scripted.toolCalls([call('lookup', { key: 'order' })]), scripted.text('order 42 is confirmed'));
+      // `runAgent` is a workflow type of zap's bundle (`export *` registers it), so no workflow of a user's is needed.
+      const handle = await client.workflow.start('runAgent', {
+        taskQueue: zap.options.taskQueue,
+        workflowId,
+        args: [agentName, { task: 'Confirm order 42' }],
+      });
+      const result = (await handle.result()) as { result?: string };
+      if (result.result !== 'order 42 is confirmed') throw new Error(`unexpected runAgent result: ${JSON.stringify(result)}`);
+      await waitUntil(async () => (await client.workflow.getHandle(`${workflowId}.agent.1`).describe()).status.name !== 'RUNNING', 'the agent task to close');
+      return [workflowId, `${workflowId}.agent.1`];
+    },
+  },
 ];
+
+/** Hooks that note their runs in {@link hookCalls}. */
+function recordingHooks(...names: Array<'onStart' | 'onComplete' | 'onApprovalEscalated'>) {
+  return Object.fromEntries(names.map((name) => [name, ({ taskId }: { taskId: string }) => void hookCalls.add(`${taskId}/${name}`)]));
+}
 
 const SCENARIO_AGENTS: Record<string, Partial<ConstructorParameters<typeof ZapAgent>[0]>> = {
   'failed-max-iterations': { maxIterations: 2 },
   'tool-outcome-unknown': { timeouts: { tool: '1 second' } },
   'sub-agent-delegation': { subAgents: ['Helper'] },
+  'named-events': {
+    events: { 'payment-received': { description: 'A payment arrived', schema: z.object({ amount: z.number() }) } },
+  },
+  'structured-output-repaired': { output: z.object({ approved: z.boolean(), reason: z.string() }) },
+  'stuck-retry': { stuck: { policy: 'retry' } },
+  'lifecycle-hooks': { hooks: recordingHooks('onStart', 'onComplete') },
+  'approval-escalated-rejected': { hooks: recordingHooks('onApprovalEscalated') },
+  'budget-max-usd-stopped': { maxTokens: BUDGET_MAX_TOKENS },
+  'budget-ask-raised': { maxTokens: BUDGET_MAX_TOKENS },
+  'budget-sub-agent': { maxTokens: BUDGET_MAX_TOKENS, subAgents: ['BudgetHelper'] },
+  'budget-max-tool-calls': { maxTokens: BUDGET_MAX_TOKENS },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -443,6 +777,8 @@ async function main(): Promise<void> {
     throw new Error(`Unknown scenario in --only; known: ${scenarios.map((scenario) => scenario.name).join(', ')}`);
   }
 
+  // Checked first: a tree that may not be recorded is refused before anything runs.
+  const commit = currentCommit();
   const server = process.env.TEMPORAL_ADDRESS ? undefined : await TemporalDevServer.start({ uiPort: false });
   const address = process.env.TEMPORAL_ADDRESS ?? (server as TemporalDevServer).address;
   const router = new AgentRouter();
@@ -453,8 +789,18 @@ async function main(): Promise<void> {
     temporal: { address },
     llm: { baseURL: llm.baseURL, apiKey: 'recorder' },
     idleTimeout: RECORDING_IDLE_TIMEOUT,
+    prices: MODEL_PRICES,
   } as const;
-  const zap = new Zap({ ...common, agents: [...agents, agent('Helper', { discoveryPrompt: 'Researches things' })], taskQueue: 'replay-recorder' });
+  const zap = new Zap({
+    ...common,
+    agents: [
+      ...agents,
+      agent('Helper', { discoveryPrompt: 'Researches things' }),
+      agent('BudgetHelper', { discoveryPrompt: 'Researches things on a budget', maxTokens: BUDGET_MAX_TOKENS }),
+    ],
+    pipelines: selected.flatMap((scenario) => scenario.pipelines ?? []),
+    taskQueue: 'replay-recorder',
+  });
   const zapContinuing = new Zap({
     ...common,
     agents: continuingAgents.length > 0 ? continuingAgents : [agent('Unused')],
@@ -475,6 +821,7 @@ async function main(): Promise<void> {
       zap,
       zapContinuing,
       router,
+      client,
       waitFor: (taskId, predicate, which = zap) => waitForTask(which, taskId, predicate),
       waitUntil,
     };
@@ -502,7 +849,7 @@ async function main(): Promise<void> {
     }
     const manifest = {
       version,
-      commit: currentCommit(),
+      commit,
       recordedAt: new Date().toISOString(),
       temporalServer: server ? 'temporal server start-dev (embedded)' : address,
       scenarios: selected.map(({ name, description }) => ({ name, description })),
@@ -553,12 +900,30 @@ async function waitUntil(predicate: () => boolean | Promise<boolean>, what: stri
   }
 }
 
+/**
+ * The commit the histories come from. Histories must come from committed code, or nobody can
+ * rebuild the workers that made them: a tree whose workflow code has uncommitted changes is
+ * refused, unless `ZAP_RECORD_ALLOW_DIRTY=1` (to try scenarios out into a scratch `--out`; never
+ * commit such a set). The manifest then names the commit with a `-dirty` suffix.
+ */
 function currentCommit(): string {
   const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPOSITORY_ROOT, encoding: 'utf8' }).trim();
   const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/workflows', 'src/core'], { cwd: REPOSITORY_ROOT, encoding: 'utf8' }).trim();
-  // Histories must come from committed code, or nobody can rebuild the workers that made them.
-  if (dirty !== '') throw new Error(`workflow code has uncommitted changes; record histories from a committed tree:\n${dirty}`);
-  return commit;
+  if (dirty === '') return commit;
+  if (process.env[ALLOW_DIRTY_VARIABLE] !== '1') {
+    throw new Error(`workflow code has uncommitted changes; record histories from a committed tree (or ${ALLOW_DIRTY_VARIABLE}=1 for a scratch set):\n${dirty}`);
+  }
+  console.error(
+    [
+      '',
+      '!'.repeat(100),
+      `!! ${ALLOW_DIRTY_VARIABLE}=1: recording from UNCOMMITTED workflow code. This set is for trying scenarios out only:`,
+      '!! write it to a scratch --out and delete it; NEVER commit it (no commit can rebuild the workers that made it).',
+      '!'.repeat(100),
+      '',
+    ].join('\n'),
+  );
+  return `${commit}-dirty`;
 }
 
 main().catch((error: unknown) => {

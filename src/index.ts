@@ -29,6 +29,34 @@ export type { OutputIssue } from './core/structured-output';
 export type { PipelineRun } from './client/pipeline-run';
 export type { StartPipelineOptions } from './client/pipeline-start';
 export type { RetryPipelineOptions } from './client/pipeline-client';
+// Schedules (`zap.schedules`) and delayed start; schedule errors have the codes 'SCHEDULE_NOT_FOUND' and 'SCHEDULE_ALREADY_EXISTS'.
+export type { ZapSchedules } from './client/schedules/zap-schedules';
+export type {
+  CreateScheduleOptions,
+  UpdateScheduleOptions,
+  ListSchedulesOptions,
+  TriggerScheduleOptions,
+  ScheduleTimingOptions,
+  ScheduleTaskOptions,
+  ScheduleOverlap,
+  ScheduleDescription,
+  ScheduleSummary,
+  ScheduleRun,
+  ScheduleRunSummary,
+} from './client/schedules/schedule-options';
+export type { ScheduleNotFoundError, ScheduleAlreadyExistsError } from './core/errors';
+// Tenant budgets (`zap.tenantBudgets`): a refused call fails its task with a BudgetExceededError whose limit is 'tenantUsd'.
+// Budgets (`executeTask({ budget })`, `new Zap({ prices })`); the error classes are in zap-agents/errors.
+export type { TaskBudget, BudgetPolicy, BudgetSnapshot, BudgetLimitName, ModelPrice } from './core/budget';
+export type { BudgetRaise } from './core/task-state';
+export type { BudgetExceededError, ModelPriceUnknownError, ApprovalTimedOutError } from './core/errors';
+export type { ApprovalTimeoutPolicy } from './core/approval-request';
+export type { ApprovalCheck, ApprovalPredicate, ApprovalEscalationOptions } from './core/approval-rules';
+export type { ApprovalCondition, ApprovalConditionRule, ApprovalValueTest } from './core/approval-conditions';
+export type { ZapTenantBudgets } from './client/tenant-budgets';
+export type { TenantBudget, TenantBudgetOptions } from './core/tenant-budget';
+export type { DelayedStartOptions } from './client/delayed-start';
+export type { NudgeOptions } from './agent/agent-nudge';
 export { Task } from './client/task';
 export { ZapAgent } from './agent/zap-agent';
 export type { ZapAgentOptions } from './agent/zap-agent';
@@ -46,7 +74,10 @@ export { ApprovalRules } from './core/approval-rules';
 export type { ApprovalRulesOptions, ApprovalRulesSpec } from './core/approval-rules';
 export { textPart, imageFromUrl, imageFromBase64 } from './core/content';
 export type { ImageMimeType, ImageDetail } from './core/content';
-export type { DecideApprovalResult } from './workflows/definitions';
+export type { DecideApprovalResult, BatchApprovalDecision, DecideApprovalsResult } from './workflows/definitions';
+export type { Approver, ApprovalAuthorizationRequest, ApprovalAuthorizer } from './client/approval-authorization';
+// An `authorize` refusal (and a missing role on the operations surface): its `code` is 'PERMISSION_DENIED'.
+export type { PermissionDeniedError, PermissionDeniedErrorOptions } from './core/errors';
 export type {
   TaskEvent,
   TaskEventType,
@@ -56,12 +87,16 @@ export type {
   ToolResultEvent,
   ApprovalRequestedEvent,
   ApprovalResolvedEvent,
+  ApprovalEscalatedEvent,
+  UsageEvent,
+  BudgetRaisedEvent,
   SubTaskStartedEvent,
   EventReceivedEvent,
   EventWaitStartedEvent,
   EventWaitFinishedEvent,
   StuckEvent,
   StuckReason,
+  NudgedEvent,
   StepStartedEvent,
   StepFinishedEvent,
   CompletedEvent,
@@ -86,6 +121,7 @@ export type { JsonValue } from './core/json';
 export type { LlmEndpointOptions } from './llm/llm-endpoint';
 export type { McpClientConfig, StdioMcpClientConfig, HttpMcpClientConfig } from './mcp/mcp-client-config';
 export type { ZapWorkerOptions } from './worker/create-worker';
+export type { ZapWorkerPlugin } from './worker/zap-worker-plugin';
 export type { ZapWorkerDeploymentOptions, ZapVersioningBehavior } from './worker/worker-deployment';
 export { runWorker } from './worker/run-worker';
 export type { RunWorkerOptions } from './worker/run-worker';

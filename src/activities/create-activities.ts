@@ -1,13 +1,12 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { AgentTaskSettings } from '../core/agent-settings';
-import { FailureType, type DescribeAgentInput, type ZapActivities } from '../core/activity-contracts';
+import type { DescribeAgentInput, ZapActivities } from '../core/activity-contracts';
 import type { ActivityDependencies } from './activity-dependencies';
 import { createPipelineStepActivities } from './build-pipeline-step';
 import { createCallTool } from './call-tool';
 import { createCheckSubTask } from './check-sub-task';
 import { createInvokeModel } from './invoke-model';
+import { createResolveAgentTask, resolveAgentSettings } from './resolve-agent-task';
 import { createRunHook } from './run-hook';
-import { toApplicationFailure } from './to-application-failure';
 
 /**
  * Builds zap-agents' activities from their dependencies. Register the result on a worker whose
@@ -20,21 +19,9 @@ export function createActivities(dependencies: ActivityDependencies): ZapActivit
     checkSubTask: createCheckSubTask(dependencies.client),
     runHook: createRunHook(dependencies),
     ...createPipelineStepActivities(dependencies),
+    resolveAgentTask: createResolveAgentTask(dependencies),
     async describeAgent(input: DescribeAgentInput): Promise<AgentTaskSettings> {
-      const agent = dependencies.agents.get(input.agentName);
-      if (!agent) {
-        throw ApplicationFailure.create({
-          type: FailureType.AgentNotFound,
-          message: `Agent '${input.agentName}' is not registered on this worker.`,
-          nonRetryable: true,
-        });
-      }
-      try {
-        return agent.taskSettings(input.context);
-      } catch (error) {
-        const failure = toApplicationFailure(error);
-        throw ApplicationFailure.create({ type: failure.type ?? undefined, message: failure.message, nonRetryable: true });
-      }
+      return resolveAgentSettings(dependencies.agents, input.agentName, input.context).settings;
     },
   };
 }

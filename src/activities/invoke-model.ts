@@ -4,9 +4,12 @@ import { FailureType } from '../core/activity-contracts';
 import type { ChatMessage } from '../core/messages';
 import { outputInstructions, type OutputSettings } from '../core/structured-output';
 import type { ActivityDependencies } from './activity-dependencies';
-import { withHeartbeats } from './heartbeats';
+import { checkApprovals } from './approval-checks';
+import { ActivityHeartbeat, withHeartbeats } from './heartbeats';
+import { planBudgetedCall, type BudgetedCallPlan } from './model-call-budget';
 import { createOutputValidator, type OutputValidator } from './output-validation';
 import { assertModelResultFits } from './result-size-limits';
+import { reserveForModelCall, settleAfterCall, TenantBudgetReservations } from './tenant-budget-reservation';
 import { permanentFailure, toApplicationFailure } from './to-application-failure';
 
 /**
@@ -16,8 +19,10 @@ import { permanentFailure, toApplicationFailure } from './to-application-failure
  */
 export function createInvokeModel(dependencies: ActivityDependencies) {
   const validateOutput = createOutputValidator();
+  const tenantBudgets = dependencies.tenantBudgets ?? new TenantBudgetReservations({ client: dependencies.client });
   return async function invokeModel(input: InvokeModelInput): Promise<InvokeModelResult> {
-    return withHeartbeats(() => invokeModelOnce(dependencies, validateOutput, input));
+    const heartbeat = new ActivityHeartbeat(input.budget !== undefined);
+    return withHeartbeats(() => invokeModelOnce(dependencies, validateOutput, input, heartbeat, tenantBudgets), heartbeat);
   };
 }
 
@@ -25,6 +30,8 @@ async function invokeModelOnce(
   dependencies: ActivityDependencies,
   validateOutput: OutputValidator,
   input: InvokeModelInput,
+  heartbeat: ActivityHeartbeat,
+  tenantBudgets: TenantBudgetReservations,
 ): Promise<InvokeModelResult> {
   const context = Context.current();
   const execution = context.info.workflowExecution;
@@ -53,30 +60,64 @@ async function invokeModelOnce(
       ? (delta: string): void => {
           tokens.publish({ taskId: input.taskId, callIndex: input.callIndex, attempt: context.info.attempt, index: index++, delta });
           // Heartbeats let a cancellation reach a long generation.
-          context.heartbeat();
+          heartbeat.beat();
         }
       : undefined;
     // Structured output: the schema goes in `response_format`, or (instruction mode) in the prompt.
     const output = input.output;
-    const result = await model.complete({
-      model: agent.model,
-      messages: output?.mode === 'instructions' ? withOutputInstructions(messages, output) : messages,
+    const requestMessages = output?.mode === 'instructions' ? withOutputInstructions(messages, output) : messages;
+    let maxTokens = agent.maxTokens;
+    let plan: BudgetedCallPlan | undefined;
+    if (input.budget) {
+      // Refused here, before anything is sent, when the call's worst case does not fit what is left.
+      plan = planBudgetedCall({
+        budget: input.budget,
+        messages: requestMessages,
+        tools,
+        maxTokens: agent.maxTokens,
+        price: dependencies.prices.resolve(agent.model),
+        model: agent.model,
+      });
+      maxTokens = plan.maxTokens;
+      heartbeat.setDetails({ budgetCharge: plan.charge });
+    }
+    // A task with a tenant: the call's worst case is reserved from the tenant's budget, if it has one.
+    const tenantHold = await reserveForModelCall(tenantBudgets, {
+      input,
+      plan,
+      messages: requestMessages,
       tools,
+      maxTokens,
+      model: agent.model,
+      price: dependencies.prices.resolve(agent.model),
+      attempt: context.info,
+      onSettleFailed: (error) => context.log.warn('Could not settle a tenant budget reservation; it counts at its worst case when it expires', { error }),
+    });
+    const completion = model.complete({
+      model: agent.model,
+      messages: requestMessages,
+      tools,
+      ...(input.budget?.noMoreToolCalls && tools.length > 0 ? { toolChoice: 'none' as const } : {}),
       ...(output?.mode === 'json_schema'
         ? { responseFormat: { name: output.name, schema: output.jsonSchema, strict: output.strict } }
         : {}),
       temperature: agent.temperature,
-      maxTokens: agent.maxTokens,
+      maxTokens,
       signal: context.cancellationSignal,
       timeoutMs: agent.timeouts.llmMs,
       onDelta,
     });
+    const result = await settleAfterCall(tenantHold, completion, (usage) => dependencies.prices.costNanoUsd(agent.model, usage) ?? 0);
     const toolHints: Record<string, ToolHint> = {};
     for (const call of result.message.tool_calls ?? []) {
       const resolved = await dependencies.toolbox.resolve(agent.name, call.function.name);
       toolHints[call.function.name] = { idempotent: resolved?.definition.idempotent === true };
     }
     const answer: InvokeModelResult = { ...result, toolHints };
+    const costNanoUsd = dependencies.prices.costNanoUsd(agent.model, result.usage);
+    if (costNanoUsd !== undefined) answer.costNanoUsd = costNanoUsd;
+    const approvalHints = await checkApprovals(dependencies, input, result.message.tool_calls ?? []);
+    if (approvalHints) answer.approvalHints = approvalHints;
     if (output && (result.message.tool_calls ?? []).length === 0) {
       answer.output = validateOutput(result.message.content ?? '', output, agent);
     }

@@ -74,8 +74,16 @@ export function assertModelResultFits(result: unknown, maxTokens: number | undef
       `The model answer of ${formatCount(bytes)} bytes is over the ${formatCount(MAX_ACTIVITY_RESULT_BYTES)} bytes ` +
       `a model call may return (Temporal stores results of at most 2 MB); it was not retried. ` +
       `Lower the agent's maxTokens (${maxTokens ?? 'not set'}) or ask for a shorter answer.`,
+    // The answer was bought: a budget counts its usage.
+    details: [reportedUsage(result)],
     nonRetryable: true,
   });
+}
+
+/** The usage (and cost) of a model result, for the details of its failure. */
+function reportedUsage(result: unknown): { usage?: unknown; costNanoUsd?: unknown } {
+  const { usage, costNanoUsd } = (result ?? {}) as { usage?: unknown; costNanoUsd?: unknown };
+  return { ...(usage !== undefined ? { usage } : {}), ...(costNanoUsd !== undefined ? { costNanoUsd } : {}) };
 }
 
 /** Bytes of `value` as the JSON payload Temporal stores. */

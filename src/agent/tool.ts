@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_ACTIVITY_RESULT_BYTES, MIN_TOOL_RESULT_BYTES } from '../core/defaults';
 import { ZapConfigurationError } from '../core/errors';
+import type { ApprovalCheck } from '../core/approval-rules';
 import { validateToolName } from './names';
 
 /** What a local tool's `execute` receives besides its arguments. */
@@ -44,6 +45,22 @@ export interface ToolOptions<TParameters extends z.ZodType, TContext> {
    * @default the agent's `maxToolResultBytes` (64 KiB unless set)
    */
   maxResultBytes?: number;
+  /**
+   * Whether a call needs a human decision before it runs: `true` for every call, or a predicate
+   * over the call (`({ args }) => args.amount > 100`). The predicate runs on the worker, in the
+   * model activity that produced the call, and its answer is recorded there; when it throws, the
+   * call needs approval. Such a call waits with the task's approval timeout and policy (7 days,
+   * `reject`, unless its `approvalRules` say otherwise).
+   * @default false
+   */
+  requiresApproval?: boolean | ((check: ApprovalCheck<TContext> & { args: z.infer<TParameters> }) => boolean | Promise<boolean>);
+  /**
+   * The summary a human deciding on a call sees (in the approval request, the CLI, the HTTP API
+   * and webhook notifications): `({ amount, orderId }) => \`Refund $${amount} on order ${orderId}\``.
+   * Runs on the worker like `requiresApproval`; when it throws, the tool-call phrase is used.
+   * @default the tool-call phrase ("Calling refund with amount: 250, …")
+   */
+  describe?: (args: z.infer<TParameters>, context: { context: TContext; taskId: string; agentName: string }) => string | Promise<string>;
 }
 
 /** A local tool: runs inside a tool activity on the worker. Build it with {@link tool}. */
@@ -58,6 +75,9 @@ export interface ZapTool<TContext = unknown> {
   /** This tool's result bound; undefined → the agent's `maxToolResultBytes`. */
   readonly maxResultBytes: number | undefined;
   readonly execute: (args: any, context: ToolExecutionContext<TContext>) => unknown;
+  /** `true`, a predicate, or undefined (no approval of its own). */
+  readonly requiresApproval: boolean | ((check: ApprovalCheck<TContext>) => boolean | Promise<boolean>) | undefined;
+  readonly describe: ((args: any, context: { context: TContext; taskId: string; agentName: string }) => string | Promise<string>) | undefined;
 }
 
 /**
@@ -101,6 +121,12 @@ export function tool<TParameters extends z.ZodType, TContext = unknown>(
   }
   delete jsonSchema.$schema;
   const maxResultBytes = validateResultBound(options.maxResultBytes, `tool '${options.name}': maxResultBytes`);
+  if (options.requiresApproval !== undefined && typeof options.requiresApproval !== 'boolean' && typeof options.requiresApproval !== 'function') {
+    throw new ZapConfigurationError({ message: `tool '${options.name}': requiresApproval must be a boolean or a function.` });
+  }
+  if (options.describe !== undefined && typeof options.describe !== 'function') {
+    throw new ZapConfigurationError({ message: `tool '${options.name}': describe must be a function (args) => string.` });
+  }
   return {
     kind: 'zap-tool',
     name: options.name,
@@ -110,6 +136,8 @@ export function tool<TParameters extends z.ZodType, TContext = unknown>(
     idempotent: options.idempotent ?? false,
     maxResultBytes,
     execute: options.execute,
+    requiresApproval: options.requiresApproval === false ? undefined : (options.requiresApproval as ZapTool<TContext>['requiresApproval']),
+    describe: options.describe,
   };
 }
 

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { AgentTaskSettings } from '../core/agent-settings';
 import { ApprovalRules } from '../core/approval-rules';
+import { compileBudget, type BudgetSpec, type TaskBudget } from '../core/budget';
 import type { JsonContextCheck } from '../core/json';
 import {
   DEFAULT_LLM_RETRY_POLICY,
@@ -30,6 +31,8 @@ import type { LifecycleHooks } from '../hooks/lifecycle-hooks';
 import type { StuckSettings } from '../core/agent-settings';
 import { compileHooks, hookNames } from './agent-hooks';
 import { compileStuckOptions, type StuckDetectionOptions } from './agent-stuck';
+import { compileNudgeOptions, type NudgeOptions } from './agent-nudge';
+import type { NudgeSettings } from '../core/agent-settings';
 import { validateAgentName } from './names';
 import { validateResultBound, type ZapTool } from './tool';
 
@@ -64,6 +67,13 @@ export interface ZapAgentOptions<TContext = unknown> {
    * @default 4096
    */
   maxTokens?: number;
+  /**
+   * The default budget of the agent's tasks (`{ maxUsd, maxTokens, maxModelCalls, maxToolCalls,
+   * onExceeded }`): a task's own `budget` replaces the limits it names. Sub-agents draw from their
+   * parent's budget, not from this one.
+   * @default undefined (no budget)
+   */
+  budget?: TaskBudget;
   /**
    * Bytes (UTF-8) of one tool result the model receives, for the agent's local and MCP tools
    * (1 KiB to 1 MiB); a local tool's own `maxResultBytes` wins. A longer result is truncated and
@@ -158,7 +168,7 @@ export interface ZapAgentOptions<TContext = unknown> {
    * caller's `approvalRules` add to them, never remove them; sub-agents follow their own).
    * @default undefined (none)
    */
-  approvalRules?: ApprovalRules;
+  approvalRules?: ApprovalRules<TContext>;
   /**
    * Stuck detection: the same tool call with the same arguments, or the same tool results, for
    * `threshold` consecutive iterations (and reaching `maxIterations`) count as stuck; `policy`
@@ -174,6 +184,14 @@ export interface ZapAgentOptions<TContext = unknown> {
    * @default {} (none)
    */
   hooks?: LifecycleHooks;
+  /**
+   * A follow-up the task receives when no user message arrives within `after` of an answer
+   * (`{ after: '24 hours', message: 'Ask the customer whether the issue is solved.' }`): durable,
+   * once per quiet period, cancelled by any real follow-up. Fires only when `after` is shorter
+   * than the task's idle timeout (see `NudgeOptions`).
+   * @default undefined (no nudges)
+   */
+  nudge?: NudgeOptions;
 }
 
 /**
@@ -197,6 +215,8 @@ export class ZapAgent<TContext = unknown> {
   readonly maxIterations: number;
   readonly temperature: number;
   readonly maxTokens: number;
+  /** The default budget of the agent's tasks, compiled. */
+  readonly budget: BudgetSpec | undefined;
   readonly maxToolResultBytes: number;
   readonly supportsVision: boolean | undefined;
   /** The output schema of the agent's answers, compiled; undefined for plain text answers. */
@@ -206,11 +226,13 @@ export class ZapAgent<TContext = unknown> {
   readonly streaming: boolean;
   readonly llm: LlmEndpointOptions | undefined;
   /** Approval rules of every task of this agent. */
-  readonly approvalRules: ApprovalRules | undefined;
+  readonly approvalRules: ApprovalRules<TContext> | undefined;
   /** Stuck detection, compiled; undefined when turned off (`stuck: false`). */
   readonly stuck: StuckSettings | undefined;
   /** The agent's lifecycle hooks (frozen). */
   readonly hooks: Readonly<LifecycleHooks>;
+  /** The agent's nudge, compiled; undefined without one. */
+  readonly nudge: NudgeSettings | undefined;
   readonly retry: { readonly llm: RetryPolicy; readonly tool: RetryPolicy; readonly hook: RetryPolicy; readonly unknownOutcomes: boolean };
   readonly timeouts: {
     readonly llmMs: number;
@@ -285,6 +307,11 @@ export class ZapAgent<TContext = unknown> {
       throw new ZapConfigurationError({ message: `${where}: temperature must be a number from 0 to 2.` });
     }
     this.maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
+    try {
+      this.budget = options.budget === undefined ? undefined : compileBudget(options.budget, `${where}: budget`);
+    } catch (error) {
+      throw new ZapConfigurationError({ message: error instanceof Error ? error.message : String(error), cause: error });
+    }
     if (!Number.isInteger(this.maxTokens) || this.maxTokens < 1) {
       throw new ZapConfigurationError({ message: `${where}: maxTokens must be a positive integer.` });
     }
@@ -326,6 +353,7 @@ export class ZapAgent<TContext = unknown> {
     this.approvalRules = options.approvalRules;
     this.stuck = compileStuckOptions(options.stuck, where);
     this.hooks = compileHooks(options.hooks, where);
+    this.nudge = compileNudgeOptions(options.nudge, where);
   }
 
   /** Builds the system prompt for a task from its context. */
@@ -381,9 +409,10 @@ export class ZapAgent<TContext = unknown> {
             }),
           }
         : {}),
-      ...(this.approvalRules ? { approvalRules: this.approvalRules.toSpec() } : {}),
+      ...(this.approvalRules ? { approvalRules: this.approvalRules.toSpec(this.name) } : {}),
       ...(this.stuck ? { stuck: this.stuck } : {}),
       ...(hooks.length > 0 ? { hooks, hookRetry: this.retry.hook } : {}),
+      ...(this.nudge ? { nudge: { ...this.nudge } } : {}),
     };
   }
 }

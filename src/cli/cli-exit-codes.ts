@@ -15,7 +15,7 @@ export const CliExitCode = {
   TimedOut: 3,
   /** The task was cancelled. */
   Cancelled: 4,
-  /** No such task, approval or agent (or event name). */
+  /** No such task, approval, agent or schedule (or event name). */
   NotFound: 5,
   /** The principal may not run the operation. */
   PermissionDenied: 6,
@@ -45,10 +45,13 @@ const EXIT_CODE_BY_ERROR_CODE: ReadonlyMap<string, CliExitCode> = new Map<string
   [FailureType.EventValidation, CliExitCode.BadUsage],
   [FailureType.InvalidDecision, CliExitCode.BadUsage],
   [FailureType.VisionNotSupported, CliExitCode.BadUsage],
+  // A taken schedule id is input the operation refuses.
+  [FailureType.ScheduleAlreadyExists, CliExitCode.BadUsage],
   [FailureType.TaskNotFound, CliExitCode.NotFound],
   [FailureType.ApprovalNotFound, CliExitCode.NotFound],
   [FailureType.AgentNotFound, CliExitCode.NotFound],
   [FailureType.UnknownEvent, CliExitCode.NotFound],
+  [FailureType.ScheduleNotFound, CliExitCode.NotFound],
   [FailureType.PermissionDenied, CliExitCode.PermissionDenied],
   [FailureType.NoWorker, CliExitCode.Unavailable],
   [FailureType.ZapConnection, CliExitCode.Unavailable],

@@ -55,7 +55,8 @@ export function describeEvent(event: TaskEvent): string {
       return `${event.name} ${event.success ? 'returned' : 'failed'}: ${shorten(event.result, EVENT_TEXT_LIMIT)}`;
     case 'approval_requested': {
       const { approval } = event;
-      return `${approval.toolName}(${shorten(JSON.stringify(approval.toolArgs), EVENT_TEXT_LIMIT)}) needs approval — ` +
+      const summary = approval.summary !== undefined ? `: ${shorten(approval.summary, EVENT_TEXT_LIMIT)}` : '';
+      return `${approval.toolName}(${shorten(JSON.stringify(approval.toolArgs), EVENT_TEXT_LIMIT)}) needs approval${summary} — ` +
         `zap approve ${event.taskId} ${approval.id}`;
     }
     case 'approval_resolved':

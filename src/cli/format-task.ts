@@ -1,6 +1,7 @@
 import type { ChatMessage } from '../core/messages';
 import type {
   ApprovalDecisionResult,
+  ApprovalDecisionsResult,
   DeliverEventResult,
   HistoryPage,
   PendingApprovalView,
@@ -45,10 +46,11 @@ export function formatStatus(view: TaskStatusView): string {
   return formatRows(rows);
 }
 
-/** One pending approval, with the command that decides it. */
+/** One pending approval (its summary first, when it has one), with the command that decides it. */
 export function formatPendingApproval(approval: PendingApprovalView, taskId: string): string {
   const owner = approval.taskId !== taskId ? ` in ${approval.taskId}` : '';
-  return `${approval.approvalId}: ${approval.toolName}(${shorten(JSON.stringify(approval.arguments), 120)})${owner} ` +
+  const summary = approval.summary !== undefined ? `${shorten(approval.summary, 160)} — ` : '';
+  return `${approval.approvalId}: ${summary}${approval.toolName}(${shorten(JSON.stringify(approval.arguments), 120)})${owner} ` +
     `until ${approval.timeoutAt} — zap approve ${taskId} ${approval.approvalId}`;
 }
 
@@ -135,6 +137,13 @@ export function formatDecision(result: ApprovalDecisionResult): string {
   return result.alreadyDecided
     ? `Approval ${result.approvalId} of task ${result.taskId} was already decided: ${result.decision}`
     : `Approval ${result.approvalId} of task ${result.taskId} ${result.decision}${by}`;
+}
+
+/** What `zap decide` prints: one line per decision. */
+export function formatDecisions(result: ApprovalDecisionsResult): string {
+  return result.results
+    .map((entry) => formatDecision({ taskId: result.taskId, ...entry, ...(result.decidedBy !== undefined ? { decidedBy: result.decidedBy } : {}) }))
+    .join('\n');
 }
 
 /** What `zap event` prints. */

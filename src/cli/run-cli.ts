@@ -10,6 +10,7 @@ import { registerMessageCommands } from './commands/message-commands';
 import { registerPipelineCommands } from './commands/pipeline-commands';
 import { registerProcessCommands } from './commands/process-commands';
 import { registerReadCommands } from './commands/read-commands';
+import { registerScheduleCommands } from './commands/schedule-commands';
 import { registerServerCommands } from './commands/server-commands';
 import { registerStartCommand } from './commands/start-command';
 import { registerToolsCommand } from './commands/tools-command';
@@ -18,7 +19,7 @@ import { registerWaitCommand } from './commands/wait-command';
 const EXIT_CODES_HELP = `
 Exit codes:
   0  ok (wait: the task answered)     4  the task was cancelled
-  1  the task failed, or an error     5  no such task, approval, agent or event
+  1  the task failed, or an error     5  no such task, approval, agent, event or schedule
   2  bad usage or invalid input       6  permission denied
   3  wait timed out (the task goes on) 7  no worker, or Temporal unreachable
 
@@ -96,6 +97,7 @@ async function createProgram(runtime: CliRuntime, json: boolean): Promise<Comman
   registerWaitCommand(program, runtime);
   registerCancelCommand(program, runtime);
   registerListCommand(program, runtime);
+  registerScheduleCommands(program, runtime);
   registerToolsCommand(program, runtime);
   registerProcessCommands(program, runtime);
   registerServerCommands(program, runtime);

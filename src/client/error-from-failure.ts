@@ -10,6 +10,8 @@ import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import {
   AgentNotFoundError,
   AgentStuckError,
+  ApprovalTimedOutError,
+  BudgetExceededError,
   ApprovalNotFoundError,
   EventBufferFullError,
   EventValidationError,
@@ -45,7 +47,7 @@ const PAYLOAD_STORE_FAILURES: readonly string[] = ['missing', 'corrupted', 'unav
 export interface FailureContext {
   /** The task (workflow id) the failure came from. */
   taskId?: string;
-  /** The approval a decision was about. */
+  /** The approval a decision was about (not given for a batch: its refusal lists the unknown ids). */
   approvalId?: string;
   /** The named event a delivery was about. */
   eventName?: string;
@@ -78,7 +80,9 @@ const BUILDERS: Readonly<Record<string, ErrorBuilder>> = {
       message:
         approvalId !== undefined && taskId !== undefined
           ? `Invalid decision for approval '${approvalId}' of task '${taskId}': ${failure.message}`
-          : failure.message,
+          : taskId !== undefined
+            ? `Invalid decisions for task '${taskId}': ${failure.message}`
+            : failure.message,
       cause,
     }),
   [FailureType.AgentNotFound]: ({ text, cause }) => {
@@ -94,11 +98,14 @@ const BUILDERS: Readonly<Record<string, ErrorBuilder>> = {
     if (taskId === undefined) return undefined;
     return new TaskClosedError({ taskId, reason: text('reason') ?? failure.message, message: failure.message, cause });
   },
-  [FailureType.ApprovalNotFound]: ({ text, cause }) => {
-    const approvalId = text('approvalId');
+  [FailureType.ApprovalNotFound]: ({ failure, text, cause }) => {
+    // A batch validator lists every unknown id in its details; a single decision's id is known to the caller.
+    const listed = detailsField(failure, 'approvalIds');
+    const unknown = Array.isArray(listed) ? listed.filter((id): id is string => typeof id === 'string') : [];
+    const approvalId = text('approvalId') ?? unknown[0];
     const taskId = text('taskId');
     if (approvalId === undefined || taskId === undefined) return undefined;
-    return new ApprovalNotFoundError({ approvalId, taskId, cause });
+    return new ApprovalNotFoundError({ approvalId, approvalIds: unknown.length > 0 ? unknown : [approvalId], taskId, cause });
   },
   [FailureType.VisionNotSupported]: ({ text, cause }) => {
     const agentName = text('agentName');
@@ -186,6 +193,29 @@ const BUILDERS: Readonly<Record<string, ErrorBuilder>> = {
       taskId: text('taskId'),
       agentName: text('agentName'),
       ...(escalation ? { escalation } : {}),
+      message: failure.message,
+      cause,
+    });
+  },
+  [FailureType.BudgetExceeded]: ({ failure, text, cause }) => {
+    const limit = text('limit');
+    const max = detailsField(failure, 'max');
+    const spent = detailsField(failure, 'spent');
+    if ((limit !== 'usd' && limit !== 'tokens' && limit !== 'modelCalls' && limit !== 'toolCalls') || typeof max !== 'number' || typeof spent !== 'number') return undefined;
+    const needed = detailsField(failure, 'needed');
+    return new BudgetExceededError({ limit, max, spent, ...(typeof needed === 'number' ? { needed } : {}), taskId: text('taskId'), message: failure.message, cause });
+  },
+  [FailureType.ApprovalTimedOut]: ({ failure, text, cause }) => {
+    const approvalId = text('approvalId');
+    const toolName = text('toolName');
+    const waitedMs = detailsField(failure, 'waitedMs');
+    if (approvalId === undefined || toolName === undefined || typeof waitedMs !== 'number') return undefined;
+    return new ApprovalTimedOutError({
+      approvalId,
+      toolName,
+      waitedMs,
+      taskId: text('taskId'),
+      escalated: detailsField(failure, 'escalated') === true,
       message: failure.message,
       cause,
     });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { TaskBudget } from '../core/budget';
 import { NoWorkerError, TaskNotFoundError, ZapValidationError } from '../core/errors';
 import { TaskStatus } from '../core/task-status';
 import type { AnyPipelineDefinition } from '../pipelines/pipeline-definition';
@@ -15,6 +16,7 @@ import {
   pipelineStartAttributes,
   startedPipelineSnapshot,
   validateRunId,
+  compilePipelineBudget,
   type StartPipelineOptions,
 } from './pipeline-start';
 import type { TaskReader } from './task-reader';
@@ -39,6 +41,8 @@ export interface RetryPipelineOptions extends TaskScope {
    * @default the step that failed
    */
   fromStep?: string;
+  /** The new run's budget (a retry does not inherit the failed run's). @default undefined (no budget) */
+  budget?: TaskBudget;
 }
 
 /**
@@ -71,6 +75,7 @@ export class PipelineClient {
       tenantId,
       userId,
       searchAttributes: this.dependencies.searchAttributes(),
+      budget: compilePipelineBudget(options.budget, definition, zapOptions),
     });
     const workersPolling = reader.workersPolling().catch(() => true);
     if (zapOptions.whenNoWorker === 'refuse' && !(await workersPolling)) {
@@ -122,6 +127,7 @@ export class PipelineClient {
       snapshot,
       ...(options.fromStep !== undefined ? { fromStep: options.fromStep } : {}),
       searchAttributes: this.dependencies.searchAttributes(),
+      budget: compilePipelineBudget(options.budget, definition, this.dependencies.options),
     });
     return new PipelineRun(startedPipelineSnapshot(next));
   }

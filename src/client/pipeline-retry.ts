@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { BudgetSpec } from '../core/budget';
 import { TaskClosedError, UnknownStepError, ZapValidationError } from '../core/errors';
 import type { PipelineStepResult, PipelineWorkflowInput } from '../core/pipeline-state';
 import { TaskStatus } from '../core/task-status';
@@ -23,6 +24,8 @@ export interface RetryPipelineRunInput {
   /** @default the step that failed */
   fromStep?: string;
   searchAttributes: boolean;
+  /** The new run's budget, compiled. @default none */
+  budget?: BudgetSpec;
 }
 
 /**
@@ -72,6 +75,7 @@ export async function retryPipelineRun(input: RetryPipelineRunInput): Promise<Pi
     tenantId: snapshot.tenantId,
     userId: snapshot.userId,
     searchAttributes: input.searchAttributes,
+    ...(input.budget ? { budget: input.budget } : {}),
     retry: { fromStep, reusedSteps, attempt: pipeline.attempt + 1, lastEventSeq: snapshot.lastEventSeq, createdAt: snapshot.createdAt },
   });
   await client.workflow.start<typeof pipelineWorkflow>(PIPELINE_WORKFLOW_TYPE, {

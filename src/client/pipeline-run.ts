@@ -1,3 +1,4 @@
+import type { BudgetSnapshot } from '../core/budget';
 import type { ApprovalRequest } from '../core/approval-request';
 import { PipelineStepError } from '../core/errors';
 import type { TokenUsage } from '../core/messages';
@@ -50,6 +51,8 @@ export class PipelineRun<TOutputs extends object = Record<string, unknown>> {
   readonly attempt: number;
   /** Tokens of every step's task. */
   readonly usage: TokenUsage;
+  /** The run's budget (limits, spent by its steps, left), when it was started with one. */
+  readonly budget: BudgetSnapshot | undefined;
   readonly tenantId: string | undefined;
   readonly userId: string | undefined;
   /** `seq` of the run's newest event: pass it as `since` to stream only what comes next. */
@@ -76,6 +79,7 @@ export class PipelineRun<TOutputs extends object = Record<string, unknown>> {
     this.input = pipeline.input;
     this.attempt = pipeline.attempt;
     this.usage = snapshot.usage;
+    this.budget = snapshot.budget;
     this.tenantId = snapshot.tenantId;
     this.userId = snapshot.userId;
     this.lastEventSeq = snapshot.lastEventSeq;

@@ -1,7 +1,8 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import { z } from 'zod';
 import { hookNames } from '../agent/agent-hooks';
-import { PipelineNotFoundError, ZapValidationError } from '../core/errors';
+import { compileBudget, type BudgetSpec, type TaskBudget } from '../core/budget';
+import { ModelPriceUnknownError, PipelineNotFoundError, ZapValidationError } from '../core/errors';
 import { findNonJsonValue, type JsonValue } from '../core/json';
 import {
   PIPELINE_STATE_SCHEMA_VERSION,
@@ -27,6 +28,12 @@ export interface StartPipelineOptions extends TaskScope {
    * @default `<pipeline name>-<16 hex digits>`
    */
   runId?: string;
+  /**
+   * The run's budget (`{ maxUsd, maxTokens, maxModelCalls, maxToolCalls }`): each agent step's task
+   * gets what is left as its own budget (and fails on it), and the run adds what the step spent.
+   * @default undefined (no budget)
+   */
+  budget?: TaskBudget;
 }
 
 /** The pipeline registered under `name`, or `PipelineNotFoundError`. */
@@ -85,6 +92,8 @@ export interface PipelineInputParts {
   tenantId: string | undefined;
   userId: string | undefined;
   searchAttributes: boolean;
+  /** The run's budget, compiled. @default none */
+  budget?: BudgetSpec;
   /** Retries: where the run starts, the reused results before it, the run's number and its event numbering. */
   retry?: { fromStep: string; reusedSteps: PipelineStepResult[]; attempt: number; lastEventSeq: number; createdAt: string };
 }
@@ -106,7 +115,28 @@ export function buildPipelineInput(parts: PipelineInputParts): PipelineWorkflowI
     searchAttributes,
     createdAt: retry?.createdAt ?? new Date().toISOString(),
     ...(hookNames(definition.hooks).length > 0 ? { hooks: hookNames(definition.hooks) } : {}),
+    ...(parts.budget ? { budget: parts.budget } : {}),
   };
+}
+
+/**
+ * A run's budget, compiled; a USD budget needs the price of every agent step's model
+ * (`ModelPriceUnknownError` before anything starts).
+ */
+export function compilePipelineBudget(
+  budget: TaskBudget | undefined,
+  definition: AnyPipelineDefinition,
+  options: CompiledZapOptions<unknown>,
+): BudgetSpec | undefined {
+  if (budget === undefined) return undefined;
+  const spec = compileBudget(budget, 'budget');
+  if (spec.limits.nanoUsd !== undefined) {
+    for (const step of definition.steps) {
+      const agent = step.kind === 'agent' ? options.agents.get(step.agent) : undefined;
+      if (agent && !options.prices.resolve(agent.model)) throw new ModelPriceUnknownError({ model: agent.model, agentName: agent.name });
+    }
+  }
+  return spec;
 }
 
 /**

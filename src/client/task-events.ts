@@ -12,6 +12,7 @@ import {
 import { findNonJsonValue, type JsonValue } from '../core/json';
 import { utf8ByteLength } from '../core/message-pages';
 import { deliverEventUpdate, type DeliverEventInput, type DeliverEventResult } from '../workflows/definitions';
+import { assertStarted } from './delayed-start';
 import { errorFromFailure } from './error-from-failure';
 import { describeWorkflowStatus } from './task-reader';
 
@@ -104,6 +105,7 @@ async function runningTaskAgentName(
   }
   const status = description.status.name;
   if (status !== 'RUNNING') throw new TaskClosedError({ taskId, reason: `its workflow is ${status.toLowerCase()}` });
+  assertStarted(taskId, description, 'send the event');
   const fromMemo = description.memo?.agentName;
   return typeof fromMemo === 'string' && fromMemo !== '' ? fromMemo : agentNameOf(taskId);
 }

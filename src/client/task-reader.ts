@@ -1,5 +1,6 @@
 import { ServiceError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { isDeadlineExceeded } from '../core/deadline-exceeded';
+import { isNotStartedQueryError } from '../core/not-started-query';
 import { AgentStuckError, NoWorkerError, OutputValidationError, TaskNotFoundError } from '../core/errors';
 import type { ChatMessage } from '../core/messages';
 import type { AgentWorkflowResult } from '../core/task-state';
@@ -7,6 +8,7 @@ import type { TaskSnapshot, TaskStatusSnapshot } from '../core/task-snapshot';
 import { TaskStatus } from '../core/task-status';
 import { getMessagesQuery, getTaskStateQuery, getTaskStatusQuery } from '../workflows/definitions';
 import { errorFromFailure } from './error-from-failure';
+import { notStartedSnapshot } from './delayed-start';
 
 /**
  * A poller that accessed the task queue longer ago than this is gone: a live worker's long poll
@@ -15,6 +17,8 @@ import { errorFromFailure } from './error-from-failure';
 const LIVE_POLLER_WINDOW_MS = 90_000;
 /** How long a "workers are polling" answer is reused by `executeTask`'s check. */
 const POLLERS_CACHE_MS = 30_000;
+/** What a read answers for a task whose start delay has not passed: no worker can answer for it yet. */
+const NOT_STARTED = Symbol('not started');
 
 /** What a {@link TaskReader} needs. */
 export interface TaskReaderOptions {
@@ -52,6 +56,7 @@ export class TaskReader {
       }
       return snapshot;
     });
+    if (answer === NOT_STARTED) return this.notStarted(taskId, handle);
     return answer ?? { ...(await this.closedTaskStatus(taskId, handle)), history: [] };
   }
 
@@ -70,6 +75,7 @@ export class TaskReader {
       }
       return messages;
     });
+    if (answer === NOT_STARTED) return (await this.notStarted(taskId, handle)).history.slice(from, to);
     return answer ?? [];
   }
 
@@ -91,6 +97,10 @@ export class TaskReader {
       }
     });
     if (signal?.aborted) return undefined;
+    if (answer === NOT_STARTED) {
+      const { history: _history, receivedEvents: _events, ...status } = await this.notStarted(taskId, handle);
+      return status;
+    }
     return answer ?? (await this.closedTaskStatus(taskId, handle));
   }
 
@@ -116,14 +126,15 @@ export class TaskReader {
    * call share its deadline, so a read given up on leaves nothing running behind it. If the
    * deadline passes, looks at the task: still running with no live poller → `NoWorkerError`;
    * closed with no live poller → undefined (the caller reads the closed task's result instead);
-   * a worker polling (just busy) → the read again, without a deadline.
+   * a worker polling (just busy) → the read again, without a deadline. A task whose start delay
+   * has not passed → {@link NOT_STARTED} at once (Temporal refuses its queries).
    */
   private async ask<T>(
     taskId: string,
     handle: WorkflowHandle,
     signal: AbortSignal | undefined,
     read: () => Promise<T>,
-  ): Promise<T | undefined> {
+  ): Promise<T | undefined | typeof NOT_STARTED> {
     const client = this.options.client();
     if (signal?.aborted) return undefined;
     const deadline = Date.now() + this.options.noWorkerTimeoutMs;
@@ -139,6 +150,7 @@ export class TaskReader {
         return undefined;
       }
       if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError({ taskId, cause: error });
+      if (isNotStartedQueryError(error)) return NOT_STARTED;
       // Past the deadline, or the server gave up on the query itself (its own timeout, busy):
       // either way, find out whether anyone can answer.
       if (!isDeadlineExceeded(error) && !(error instanceof ServiceError)) throw error;
@@ -188,6 +200,11 @@ export class TaskReader {
       const seconds = Number(poller.lastAccessTime?.seconds ?? 0);
       return now - seconds * 1000 < LIVE_POLLER_WINDOW_MS;
     });
+  }
+
+  /** A task whose start delay has not passed, from Temporal alone (see `delayed-start.ts`). */
+  private async notStarted(taskId: string, handle: WorkflowHandle): Promise<TaskSnapshot> {
+    return notStartedSnapshot(this.options.client(), this.options.namespace, taskId, await handle.describe());
   }
 
   /** A closed task's final state without a worker: the workflow's result, or its failure. */

@@ -2,25 +2,24 @@ import { z } from 'zod';
 import { compileOutputSchema, rebuildSchema, type CompiledOutputSchema } from '../agent/agent-output';
 import type { ZapAgent } from '../agent/zap-agent';
 import { ApprovalRules } from '../core/approval-rules';
+import { compileBudget, type BudgetSpec, type TaskBudget } from '../core/budget';
 import { validateContentParts } from '../core/content';
 import { AgentNotFoundError, VisionNotSupportedError, ZapValidationError } from '../core/errors';
 import { findNonJsonValue, type JsonValue } from '../core/json';
 import { contentPartSchema, type MessageContent } from '../core/messages';
 import { modelSupportsVision } from '../llm/model-capabilities';
 import { validateOwnerId, validateTaskScope, type TaskScope } from './task-scope';
+import { readStartDelay, type DelayedStartOptions } from './delayed-start';
+import { MAX_TASK_CONTENT_BYTES, MAX_TASK_CONTEXT_BYTES, MAX_TASK_ID_LENGTH } from '../core/defaults';
 
-/** Largest task text or content accepted, in bytes of JSON; Temporal refuses payloads over 2 MB. */
-export const MAX_TASK_CONTENT_BYTES = 1024 * 1024;
+/** The limits on a task's content and context (defined in `core/defaults`). */
+export { MAX_TASK_CONTENT_BYTES, MAX_TASK_CONTEXT_BYTES };
+
 /**
- * Largest task context accepted, in bytes of JSON. The context travels in the workflow input
- * (and again at each continue-as-new and in each sub-task's input), so it must stay well within
- * Temporal's payload limits; put large data in a store and pass its key.
+ * Every field `zap.executeTask` reads; {@link ExecuteTaskOptions} says which combinations are
+ * valid. `startAt` / `startDelay` (new tasks only) start the task later: see {@link DelayedStartOptions}.
  */
-export const MAX_TASK_CONTEXT_BYTES = 256 * 1024;
-const MAX_TASK_ID_LENGTH = 200;
-
-/** Every field `zap.executeTask` reads; {@link ExecuteTaskOptions} says which combinations are valid. */
-export interface TaskRequestOptions<TContext = unknown> {
+export interface TaskRequestOptions<TContext = unknown> extends DelayedStartOptions {
   /** Agent of a new task. Required unless `followUpOnTask` is given. */
   agentName?: string;
   /** The request as text. `task` or `taskContent` is required. */
@@ -54,6 +53,13 @@ export interface TaskRequestOptions<TContext = unknown> {
    * @default undefined (the agent's `output`, else plain text answers)
    */
   outputSchema?: z.ZodType;
+  /**
+   * Hard caps on what the task (with its sub-agents) may spend: `{ maxUsd, maxTokens,
+   * maxModelCalls, maxToolCalls, onExceeded: 'fail' | 'ask' }`, each limit replacing the agent's
+   * default budget. Checked before every model call against its worst case. New tasks only.
+   * @default the agent's `budget` (none unless set)
+   */
+  budget?: TaskBudget;
 }
 
 /**
@@ -71,12 +77,15 @@ export type NewTaskOptions<TContext = unknown> = Omit<TaskRequestOptions<TContex
 } & TaskContextOption<TContext>;
 
 /** Options of `zap.executeTask` for a follow-up to an existing task (its context stays as it was). */
-export type FollowUpTaskOptions = Omit<TaskRequestOptions<never>, 'followUpOnTask' | 'context' | 'outputSchema'> & {
+export type FollowUpTaskOptions = Omit<TaskRequestOptions<never>, 'followUpOnTask' | 'context' | 'outputSchema' | 'startAt' | 'startDelay'> & {
   /** The task the message goes to. */
   followUpOnTask: string;
   context?: undefined;
   /** A follow-up answers in the output schema its task started with. */
   outputSchema?: undefined;
+  /** A follow-up is delivered now (a task that has not started gets it when it starts). */
+  startAt?: undefined;
+  startDelay?: undefined;
 };
 
 /** Options of `zap.executeTask`: a new task ({@link NewTaskOptions}) or a follow-up ({@link FollowUpTaskOptions}). */
@@ -96,6 +105,10 @@ export type TaskRequest<TContext> =
       userId: string | undefined;
       /** The task's own output schema, compiled. */
       outputSchema: CompiledOutputSchema | undefined;
+      /** How long after now the task starts (`startAt` / `startDelay`); undefined: now. */
+      startDelayMs: number | undefined;
+      /** The task's own budget, compiled (the agent's default is merged when the input is built). */
+      budget: BudgetSpec | undefined;
     };
 
 /** Checks an `executeTask` call before anything is sent to Temporal. */
@@ -114,6 +127,12 @@ export function validateTaskRequest<TContext>(
     }
     if (options.outputSchema !== undefined) {
       throw new ZapValidationError({ message: 'outputSchema is for new tasks: a follow-up answers in the output schema its task started with.' });
+    }
+    if (options.startAt !== undefined || options.startDelay !== undefined) {
+      throw new ZapValidationError({ message: 'startAt and startDelay are for new tasks: a follow-up is delivered now.' });
+    }
+    if (options.budget !== undefined) {
+      throw new ZapValidationError({ message: 'budget is for new tasks: a follow-up spends from the budget its task started with.' });
     }
     const scope = validateTaskScope({ tenantId: options.tenantId, userId: options.userId });
     return { kind: 'follow-up', taskId: options.followUpOnTask, content, scope };
@@ -160,6 +179,8 @@ export function validateTaskRequest<TContext>(
     tenantId: validateOwnerId(options.tenantId, 'tenantId'),
     userId: validateOwnerId(options.userId, 'userId'),
     outputSchema: options.outputSchema === undefined ? undefined : compileTaskOutputSchema(options.outputSchema),
+    startDelayMs: readStartDelay(options),
+    budget: options.budget === undefined ? undefined : compileBudget(options.budget, 'budget'),
   };
 }
 

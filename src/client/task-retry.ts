@@ -74,7 +74,14 @@ export async function retryFailedTask(input: RetryFailedTaskInput): Promise<void
   delete carried.outputFailure;
   if (snapshot.output === undefined) delete carried.output;
   else carried.output = snapshot.output;
-  const nextInput: AgentWorkflowInput = { ...previous, schemaVersion: TASK_STATE_SCHEMA_VERSION, searchAttributes: input.searchAttributes ?? false, carried };
+  const nextInput: AgentWorkflowInput = {
+    ...previous,
+    schemaVersion: TASK_STATE_SCHEMA_VERSION,
+    searchAttributes: input.searchAttributes ?? false,
+    // A scheduled run's first input left its id and creation time to the workflow: give the real ones.
+    ...(previous.taskIdFromWorkflowId ? { taskId, createdAt: snapshot.createdAt, taskIdFromWorkflowId: false } : {}),
+    carried,
+  };
   await client.workflow.start<typeof agentWorkflow>(AGENT_WORKFLOW_TYPE, {
     taskQueue: description.taskQueue,
     workflowId: taskId,
@@ -87,7 +94,7 @@ export async function retryFailedTask(input: RetryFailedTaskInput): Promise<void
 }
 
 /** The workflow input of a run, read from its first history event (one small page). */
-async function firstRunInput(client: Client, namespace: string, taskId: string, runId: string): Promise<AgentWorkflowInput> {
+export async function firstRunInput(client: Client, namespace: string, taskId: string, runId: string): Promise<AgentWorkflowInput> {
   const response = await client.workflowService.getWorkflowExecutionHistory({
     namespace,
     execution: { workflowId: taskId, runId },

@@ -1,6 +1,8 @@
 import type { CompiledOutputSchema } from '../agent/agent-output';
 import type { ZapAgent } from '../agent/zap-agent';
 import { mergeApprovalRuleSpecs, type ApprovalRules } from '../core/approval-rules';
+import { mergeBudgetSpecs, type BudgetSpec } from '../core/budget';
+import { ModelPriceUnknownError } from '../core/errors';
 import type { JsonValue } from '../core/json';
 import type { MessageContent } from '../core/messages';
 import type { SearchAttributePair } from '@temporalio/common';
@@ -24,18 +26,25 @@ export interface TaskInputParts<TContext> {
   searchAttributes: boolean;
   /** The task's own output schema (`outputSchema`), winning over the agent's `output`. */
   outputSchema?: CompiledOutputSchema;
+  /** The task's own budget, over the agent's default one. */
+  budget?: BudgetSpec;
 }
 
 /** The workflow input of a new task: the agent's settings snapshot and the Zap's task settings. */
 export function buildTaskInput<TContext>(parts: TaskInputParts<TContext>): AgentWorkflowInput {
   const { options, agent, taskId, content, context, approvalRules, tenantId, userId, searchAttributes } = parts;
+  const budget = mergeBudgetSpecs(agent.budget, parts.budget);
+  // A USD budget needs the model's price: refused before anything starts, not at the first call.
+  if (budget?.limits.nanoUsd !== undefined && !options.prices.resolve(agent.model)) {
+    throw new ModelPriceUnknownError({ model: agent.model, agentName: agent.name });
+  }
   return {
     schemaVersion: TASK_STATE_SCHEMA_VERSION,
     taskId,
     agent: agent.taskSettings(context as TContext, parts.outputSchema),
     message: content,
     context,
-    approvalRules: mergeApprovalRuleSpecs(agent.approvalRules?.toSpec(), approvalRules?.toSpec()),
+    approvalRules: mergeApprovalRuleSpecs(agent.approvalRules?.toSpec(agent.name), approvalRules?.toSpec()),
     idleTimeoutMs: options.idleTimeoutMs,
     eventLogLimit: options.eventLogLimit,
     inlineMessageBytes: options.inlineMessageBytes,
@@ -44,6 +53,7 @@ export function buildTaskInput<TContext>(parts: TaskInputParts<TContext>): Agent
     ...(tenantId === undefined ? {} : { tenantId }),
     ...(userId === undefined ? {} : { userId }),
     searchAttributes,
+    ...(budget ? { budget } : {}),
     createdAt: new Date().toISOString(),
   };
 }
@@ -63,8 +73,11 @@ export function taskStartAttributes(
   return { memo, typedSearchAttributes: taskSearchAttributes({ agentName: agent.agentName, status, tenantId, userId, parentTaskId }) };
 }
 
-/** What a task looks like the moment it is started, before its workflow has run. */
-export function startedTaskSnapshot(input: AgentWorkflowInput, agentName: string): TaskSnapshot {
+/**
+ * What a task looks like the moment it is started, before its workflow has run; `startsAt` for a
+ * task started with a start delay.
+ */
+export function startedTaskSnapshot(input: AgentWorkflowInput, agentName: string, startsAt?: string): TaskSnapshot {
   return {
     taskId: input.taskId,
     agentName,
@@ -81,6 +94,8 @@ export function startedTaskSnapshot(input: AgentWorkflowInput, agentName: string
     lastEventSeq: 0,
     ...(input.tenantId === undefined ? {} : { tenantId: input.tenantId }),
     ...(input.userId === undefined ? {} : { userId: input.userId }),
+    ...(input.scheduleId === undefined ? {} : { scheduleId: input.scheduleId }),
+    ...(startsAt === undefined ? {} : { startsAt }),
     createdAt: input.createdAt,
     updatedAt: input.createdAt,
   };

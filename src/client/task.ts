@@ -7,18 +7,26 @@ import {
   type ConversationTurn,
   type ToolCallRecord,
 } from '../core/conversation';
+import type { BudgetSnapshot } from '../core/budget';
+import type { BudgetRaise } from '../core/task-state';
 import type { AssistantMessage, ChatMessage, TokenUsage } from '../core/messages';
 import { TaskStatus, isTerminalStatus } from '../core/task-status';
 import type { TaskSnapshot, TaskWaitingFor } from '../core/task-snapshot';
 import { toOutputIssue } from '../agent/agent-output';
-import { AgentStuckError, OutputValidationError } from '../core/errors';
+import { AgentStuckError, BudgetExceededError, OutputValidationError } from '../core/errors';
+import type { BatchApprovalDecision, DecideApprovalsResult } from '../workflows/definitions';
 
 /** What a {@link Task} asks of its `Zap` for its async helpers. */
 export interface TaskOperations {
   getTask(taskId: string): Promise<Task>;
   getPendingApprovals(taskId: string): Promise<ApprovalRequest[]>;
-  approve(taskId: string, approvalId: string, options?: { approvedBy?: string; reason?: string }): Promise<unknown>;
+  approve(taskId: string, approvalId: string, options?: { approvedBy?: string; reason?: string; budget?: BudgetRaise }): Promise<unknown>;
   reject(taskId: string, approvalId: string, reason?: string, options?: { rejectedBy?: string }): Promise<unknown>;
+  decideApprovals(
+    taskId: string,
+    decisions: Readonly<Record<string, BatchApprovalDecision>>,
+    options?: { decidedBy?: string },
+  ): Promise<DecideApprovalsResult>;
 }
 
 /**
@@ -51,7 +59,11 @@ export class Task<TOutput = unknown> {
    * and the human decision when it escalated), as the typed error; undefined otherwise.
    */
   readonly stuckError: AgentStuckError | undefined;
+  /** Which budget limit failed the task (`budget`), as the typed error; undefined otherwise. */
+  readonly budgetError: BudgetExceededError | undefined;
   readonly error: string | undefined;
+  /** The code of the failure that failed the task (`APPROVAL_TIMED_OUT`, `AGENT_STUCK`, …), from 0.2.0 workers. */
+  readonly errorCode: string | undefined;
   /** Why the task was cancelled (the reason given to `cancelTask`), once it is. */
   readonly cancelReason: string | undefined;
   /**
@@ -62,6 +74,10 @@ export class Task<TOutput = unknown> {
   /** Ids of sub-agent tasks. */
   readonly subTasks: readonly string[];
   readonly usage: TokenUsage;
+  /** What the task's model calls cost in US dollars, where the worker knew the model's price (0 otherwise). */
+  readonly costUsd: number;
+  /** The task's budget (limits, spent, held for sub-agents, left), when it has one. */
+  readonly budget: BudgetSnapshot | undefined;
   /** Every approval of the task with its decision, approver and reason. */
   readonly approvals: readonly ApprovalLogEntry[];
   /** What the task's current turn waits for: named events, approvals, sub-task answers. */
@@ -71,6 +87,10 @@ export class Task<TOutput = unknown> {
   readonly tenantId: string | undefined;
   /** The user the task belongs to, when it was started with one. */
   readonly userId: string | undefined;
+  /** The schedule that started the task (`zap.schedules`), for a scheduled run. */
+  readonly scheduleId: string | undefined;
+  /** When a task started with `startAt` / `startDelay` starts, while it has not yet (status `pending`). */
+  readonly startsAt: Date | undefined;
   /** `seq` of the newest durable event: pass it as `since` to stream only what comes next. */
   readonly lastEventSeq: number;
   readonly createdAt: Date;
@@ -93,17 +113,26 @@ export class Task<TOutput = unknown> {
     this.output = output.value;
     this.outputError = output.error;
     this.stuckError = readStuckError(snapshot);
+    this.budgetError =
+      snapshot.budgetFailure && snapshot.status === TaskStatus.Failed
+        ? new BudgetExceededError({ ...snapshot.budgetFailure, taskId: snapshot.taskId, ...(snapshot.error !== undefined ? { message: snapshot.error } : {}) })
+        : undefined;
     this.error = snapshot.error;
+    this.errorCode = snapshot.errorCode;
     this.cancelReason = snapshot.cancelReason;
     this.history = snapshot.history;
     this.subTasks = snapshot.subTasks;
     this.usage = snapshot.usage;
+    this.costUsd = snapshot.costUsd ?? 0;
+    this.budget = snapshot.budget;
     this.approvals = snapshot.approvals;
     // Workers before 0.2.0 do not report it.
     this.waitingFor = snapshot.waitingFor ?? { events: [], approvals: [], subTasks: [], eventWaits: [] };
     this.parentTaskId = snapshot.parentTaskId;
     this.tenantId = snapshot.tenantId;
     this.userId = snapshot.userId;
+    this.scheduleId = snapshot.scheduleId;
+    this.startsAt = snapshot.startsAt === undefined ? undefined : new Date(snapshot.startsAt);
     this.lastEventSeq = snapshot.lastEventSeq;
     this.createdAt = new Date(snapshot.createdAt);
     this.updatedAt = new Date(snapshot.updatedAt);
@@ -167,13 +196,29 @@ export class Task<TOutput = unknown> {
   }
 
   /** Lets a pending tool call run. `ApprovalNotFoundError` for an unknown id. */
-  async approve(approvalId: string, options?: { approvedBy?: string; reason?: string }): Promise<void> {
+  async approve(approvalId: string, options?: { approvedBy?: string; reason?: string; budget?: BudgetRaise }): Promise<void> {
     await this.#operations.approve(this.id, approvalId, options);
   }
 
   /** Refuses a pending tool call; the model is told `[Tool call rejected: <reason>]`. */
   async reject(approvalId: string, reason?: string, options?: { rejectedBy?: string }): Promise<void> {
     await this.#operations.reject(this.id, approvalId, reason, options);
+  }
+
+  /**
+   * Decides several pending approvals in one update, all or none: an unknown id refuses the
+   * whole batch (`ApprovalNotFoundError` naming every unknown id in `approvalIds`).
+   *
+   * @example
+   * ```ts
+   * await task.decide({ [refundId]: { decision: 'approve' }, [emailId]: { decision: 'reject', reason: 'Wrong address' } }, { decidedBy: 'ana' });
+   * ```
+   */
+  async decide(
+    decisions: Readonly<Record<string, BatchApprovalDecision>>,
+    options?: { decidedBy?: string },
+  ): Promise<DecideApprovalsResult> {
+    return this.#operations.decideApprovals(this.id, decisions, options);
   }
 }
 

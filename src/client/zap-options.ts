@@ -13,12 +13,15 @@ import {
 } from '../core/defaults';
 import { ZapConfigurationError } from '../core/errors';
 import { stableStringify } from '../core/stable-stringify';
+import type { ModelPrice } from '../core/budget';
+import { ModelPrices } from '../llm/model-prices';
 import type { LlmEndpointOptions } from '../llm/llm-endpoint';
 import type { McpConnectionPoolOptions } from '../mcp/mcp-connection-pool';
 import type { AnyPipelineDefinition } from '../pipelines/pipeline-definition';
 import { compilePipelines } from '../pipelines/pipeline-registration';
 import { InProcessTokenTransport } from '../streaming/in-process-token-transport';
 import type { TokenTransport } from '../streaming/token-transport';
+import type { ApprovalAuthorizer } from './approval-authorization';
 import { readTemporalCredentialsFromEnvironment } from './temporal-environment';
 
 /** How to reach Temporal. */
@@ -54,6 +57,14 @@ export interface ZapOptions<TContext = unknown, TPipeline extends AnyPipelineDef
   taskQueue?: string;
   /** Model endpoint for every agent that sets none. @default $OPENAI_BASE_URL and $OPENAI_API_KEY */
   llm?: LlmEndpointOptions;
+  /**
+   * Prices of models, in US dollars per million tokens, for models the bundled price data
+   * (`@pydantic/genai-prices`) does not know or that you pay differently for:
+   * `{ 'my-model': { input: 0.5, output: 1.5, cachedInput: 0.05 } }`. Used for the cost in task
+   * snapshots and for USD budgets (a USD budget for a model with no known price is refused).
+   * @default {} (the price data only)
+   */
+  prices?: Record<string, ModelPrice>;
   /** How long an answered task waits for a follow-up before its workflow ends. @default '24 hours' */
   idleTimeout?: Duration;
   /** Durable events each task keeps for stream consumers. @default 1000 */
@@ -120,6 +131,27 @@ export interface ZapOptions<TContext = unknown, TPipeline extends AnyPipelineDef
    * @default 'auto'
    */
   searchAttributes?: SearchAttributesMode;
+  /**
+   * Who may decide approvals: called before every `approve`, `reject` and `decideApprovals` of
+   * this Zap (and so of the CLI, HTTP API and MCP server built on it, which pass their principal
+   * as the approver) with the full pending request (tool, arguments, summary, task, agent); for a
+   * batch, once per decision, and one refusal refuses the whole batch. Anything but `true` refuses:
+   * `PermissionDeniedError` naming the refused approval ids, and nothing is sent. Costs one status
+   * query per call. It guards this SDK and the operations surface, not Temporal itself: anyone
+   * with write access to the namespace can send the decision update directly, so restrict that
+   * with Temporal's own authorization.
+   *
+   * @example
+   * ```ts
+   * new Zap({
+   *   agents,
+   *   authorize: ({ approval }, approver) =>
+   *     approval.toolName !== 'refund' || (approver.roles ?? []).includes('finance'),
+   * });
+   * ```
+   * @default undefined (anyone who can call `approve` may decide)
+   */
+  authorize?: ApprovalAuthorizer;
 }
 
 /**
@@ -144,6 +176,7 @@ export interface CompiledZapOptions<TContext> {
   temporalClient: Client | undefined;
   taskQueue: string;
   llm: LlmEndpointOptions | undefined;
+  prices: ModelPrices;
   idleTimeoutMs: number;
   eventLogLimit: number;
   inlineMessageBytes: number;
@@ -156,6 +189,7 @@ export interface CompiledZapOptions<TContext> {
   tokens: TokenTransport;
   payloadCodec: PayloadCodec | undefined;
   searchAttributes: SearchAttributesMode;
+  authorize: ApprovalAuthorizer | undefined;
 }
 
 /** Validates {@link ZapOptions} once, at construction. */
@@ -216,6 +250,7 @@ export function compileZapOptions<TContext>(
     temporalClient: options.temporalClient,
     taskQueue,
     llm: options.llm,
+    prices: new ModelPrices(options.prices ?? {}),
     idleTimeoutMs: parseDuration(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'idleTimeout'),
     eventLogLimit,
     inlineMessageBytes: compileInlineBytes(options.inlineMessageBytes),
@@ -228,6 +263,7 @@ export function compileZapOptions<TContext>(
     tokens: options.tokens ?? new InProcessTokenTransport(),
     payloadCodec: compilePayloadCodec(options.payloadCodec),
     searchAttributes: compileSearchAttributesMode(options.searchAttributes),
+    authorize: compileAuthorize(options.authorize),
   };
 }
 
@@ -286,6 +322,11 @@ function compileSearchAttributesMode(value: unknown): SearchAttributesMode {
   if (value === undefined) return DEFAULT_SEARCH_ATTRIBUTES_MODE;
   if (value === 'auto' || value === 'require' || value === 'off') return value;
   throw new ZapConfigurationError({ message: `searchAttributes must be 'auto', 'require' or 'off', not ${JSON.stringify(value)}.` });
+}
+
+function compileAuthorize(value: unknown): ApprovalAuthorizer | undefined {
+  if (value === undefined || typeof value === 'function') return value as ApprovalAuthorizer | undefined;
+  throw new ZapConfigurationError({ message: 'authorize must be a function (decision, approver) => boolean | Promise<boolean>.' });
 }
 
 function compileWhenNoWorker(value: unknown): 'warn' | 'refuse' {

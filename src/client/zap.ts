@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { BudgetRaise } from '../core/task-state';
 import {
   Client,
   Connection,
@@ -26,13 +27,17 @@ import type { agentWorkflow } from '../workflows/agent-workflow';
 import {
   AGENT_WORKFLOW_TYPE,
   cancelReasonSignal,
+  type BatchApprovalDecision,
   type DecideApprovalResult,
+  type DecideApprovalsResult,
 } from '../workflows/definitions';
 import { createZapWorker, type ZapWorkerOptions } from '../worker/create-worker';
+import { createZapWorkerPlugin, type ZapWorkerPlugin } from '../worker/zap-worker-plugin';
 import type { TaskEvent } from '../core/events';
 import { streamTaskEvents, type TaskStreamOptions, type TaskStreamStatistics } from '../streaming/task-event-stream';
 import { Task, type TaskOperations } from './task';
-import { decideApproval } from './task-approvals';
+import { decideApproval, decideApprovals, validateBatchDecisions } from './task-approvals';
+import { authorizeDecisions, defaultApprover, type Approver, type PendingDecision } from './approval-authorization';
 import { sendTaskEvent, type SendEventOptions, type SendEventResult } from './task-events';
 import { warnAboutUnmatchedPatterns } from './approval-pattern-warnings';
 import { buildTaskInput, startedTaskSnapshot, taskStartAttributes } from './task-start';
@@ -48,6 +53,8 @@ import { connectToTemporal } from './temporal-connection';
 import { compileZapOptions, type CompiledZapOptions, type ZapOptions } from './zap-options';
 import type { AnyPipelineDefinition, PipelineInput, PipelineNamed, PipelineOutputs } from '../pipelines/pipeline-definition';
 import { PipelineClient, type RetryPipelineOptions } from './pipeline-client';
+import { ZapSchedules } from './schedules/zap-schedules';
+import { ZapTenantBudgets } from './tenant-budgets';
 import type { PipelineRun } from './pipeline-run';
 import type { StartPipelineOptions } from './pipeline-start';
 
@@ -82,6 +89,14 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
   private searchAttributeAvailability: SearchAttributeAvailability | undefined;
   private readonly workerResources = new Set<{ close(): Promise<void> }>();
   private readonly pipelines: PipelineClient;
+  /** Agent tasks on a timetable, on Temporal Schedules (see `ZapSchedules`). */
+  readonly schedules: ZapSchedules<TContext>;
+  /** Rolling spending limits per tenant, enforced across all of the tenant's tasks (see `ZapTenantBudgets`). */
+  readonly tenantBudgets: ZapTenantBudgets = new ZapTenantBudgets({
+    client: () => this.client,
+    location: () => ({ namespace: this.options.temporal.namespace, taskQueue: this.options.taskQueue, noWorkerTimeoutMs: this.options.noWorkerTimeoutMs }),
+    workersPolling: () => this.reader.workersPolling(),
+  });
 
   constructor(options: ZapOptions<TContext, TPipeline> & JsonContextCheck<TContext>) {
     this.options = compileZapOptions(options);
@@ -98,6 +113,12 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
       options: this.options,
       reader: this.reader,
       taskScope: this.taskScope,
+      searchAttributes: () => this.searchAttributeAvailability?.enabled ?? false,
+    });
+    this.schedules = new ZapSchedules({
+      client: () => this.client,
+      options: this.options,
+      reader: this.reader,
       searchAttributes: () => this.searchAttributeAvailability?.enabled ?? false,
     });
   }
@@ -194,7 +215,7 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
       return (await this.sendFollowUp(request.taskId, request.content)) as Task<z.infer<TSchema>>;
     }
 
-    const { agent, content, context, taskId: requestedId, approvalRules, tenantId, userId } = request;
+    const { agent, content, context, taskId: requestedId, approvalRules, tenantId, userId, startDelayMs } = request;
     if (approvalRules) {
       await warnAboutUnmatchedPatterns({
         agentName: agent.name,
@@ -220,6 +241,7 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
       userId,
       searchAttributes: this.searchAttributeAvailability?.enabled ?? false,
       outputSchema: request.outputSchema,
+      budget: request.budget,
     });
     // Temporal runs a task whenever a worker arrives; without one the caller should know.
     const workersPolling = this.reader.workersPolling().catch(() => true);
@@ -237,6 +259,8 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         // The memo and search attributes are what listing and the tenant check read.
         ...taskStartAttributes(input, TaskStatus.Pending),
+        // `startAt` / `startDelay`: Temporal holds the first workflow task until then.
+        ...(startDelayMs !== undefined ? { startDelay: startDelayMs } : {}),
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
@@ -251,7 +275,8 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
           `'${this.options.temporal.namespace}': it runs when one starts (npx zap-worker ./my-zap.js).`,
       );
     }
-    return new Task<z.infer<TSchema>>(startedTaskSnapshot(input, agent.name), this, outputSchema);
+    const startsAt = startDelayMs !== undefined ? new Date(Date.now() + startDelayMs).toISOString() : undefined;
+    return new Task<z.infer<TSchema>>(startedTaskSnapshot(input, agent.name, startsAt), this, outputSchema);
   }
 
   /**
@@ -538,6 +563,32 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
     return worker;
   }
 
+  /**
+   * A Temporal worker plugin that runs this Zap's agents on a worker of your own, next to your
+   * workflows and activities (see `ZapWorkerPlugin`): connects the agents' MCP servers and
+   * discovers their tools (as `createWorker` does), adds zap-agents' activities and payload codec.
+   * Your workflows module re-exports zap's workflows, and your workflows run agents with `runAgent`
+   * from `zap-agents/workflows`. The MCP connections close when the worker stops, or at `zap.stop()`.
+   *
+   * @example
+   * ```ts
+   * const zap = new Zap({ agents: [support], taskQueue: 'orders' });
+   * const worker = await Worker.create({
+   *   taskQueue: 'orders',
+   *   workflowsPath: require.resolve('./workflows'), // export * from 'zap-agents/workflows'; export async function orderWorkflow …
+   *   activities: { reserveStock, chargeCard },
+   *   plugins: [await zap.workerPlugin()],
+   * });
+   * await worker.run();
+   * ```
+   */
+  async workerPlugin(): Promise<ZapWorkerPlugin> {
+    await this.start();
+    const plugin = await createZapWorkerPlugin({ options: this.options, client: this.client });
+    this.workerResources.add(plugin);
+    return plugin;
+  }
+
   /** Pending approvals of a task (with a `scope`, only of a task of that tenant or user). */
   async getPendingApprovals(taskId: string, scope?: TaskScope): Promise<ApprovalRequest[]> {
     await this.taskScope.check(taskId, scope);
@@ -547,25 +598,92 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
   /**
    * Lets a pending tool call run. Resolves once the task has recorded the decision;
    * `ApprovalNotFoundError` when the task has no such approval. Deciding twice is harmless.
+   * With an `authorize` hook, `approver` (default: `{ id: approvedBy }`) must pass it first
+   * (`PermissionDeniedError` otherwise). A budget request (`kind: 'budget'`) is approved with new
+   * limits: `approve(taskId, id, { budget: { maxUsd: 2 } })`.
    */
   async approve(
     taskId: string,
     approvalId: string,
-    options: { approvedBy?: string; reason?: string } & TaskScope = {},
+    options: { approvedBy?: string; reason?: string; approver?: Approver; budget?: BudgetRaise } & TaskScope = {},
   ): Promise<DecideApprovalResult> {
     await this.taskScope.check(taskId, options);
-    return decideApproval(this.client, taskId, { approvalId, approved: true, decidedBy: options.approvedBy, reason: options.reason });
+    const decidedBy = options.approvedBy ?? options.approver?.id;
+    await this.authorizeDecisions(taskId, [{ approvalId, decision: 'approve', reason: options.reason }], decidedBy, options);
+    return decideApproval(this.client, taskId, {
+      approvalId,
+      approved: true,
+      decidedBy,
+      reason: options.reason,
+      ...(options.budget ? { budget: options.budget } : {}),
+    });
   }
 
-  /** Refuses a pending tool call; the model is told `[Tool call rejected: <reason>]` and goes on. */
+  /**
+   * Refuses a pending tool call; the model is told `[Tool call rejected: <reason>]` and goes on.
+   * With an `authorize` hook, `approver` (default: `{ id: rejectedBy }`) must pass it first.
+   */
   async reject(
     taskId: string,
     approvalId: string,
     reason?: string,
-    options: { rejectedBy?: string } & TaskScope = {},
+    options: { rejectedBy?: string; approver?: Approver } & TaskScope = {},
   ): Promise<DecideApprovalResult> {
     await this.taskScope.check(taskId, options);
-    return decideApproval(this.client, taskId, { approvalId, approved: false, reason, decidedBy: options.rejectedBy });
+    const decidedBy = options.rejectedBy ?? options.approver?.id;
+    await this.authorizeDecisions(taskId, [{ approvalId, decision: 'reject', reason }], decidedBy, options);
+    return decideApproval(this.client, taskId, { approvalId, approved: false, reason, decidedBy });
+  }
+
+  /**
+   * Decides several pending approvals of one task in one update, atomically: every id and
+   * decision is checked before any is applied, and the whole batch is refused when one id is
+   * unknown (`ApprovalNotFoundError`, its `approvalIds` naming every unknown id) or one decision
+   * is malformed (`ZapValidationError`). With an `authorize` hook, every decision must pass it
+   * (`PermissionDeniedError` naming the refused ids; nothing is sent). Approvals already decided
+   * keep their decision (`alreadyDecided` in their result).
+   *
+   * @example
+   * ```ts
+   * const { results } = await zap.decideApprovals(taskId, {
+   *   [refundId]: { decision: 'approve' },
+   *   [emailId]: { decision: 'reject', reason: 'Not to outside addresses' },
+   * }, { decidedBy: 'ana' });
+   * ```
+   */
+  async decideApprovals(
+    taskId: string,
+    decisions: Readonly<Record<string, BatchApprovalDecision>>,
+    options: { decidedBy?: string; approver?: Approver } & TaskScope = {},
+  ): Promise<DecideApprovalsResult> {
+    const batch = validateBatchDecisions(decisions);
+    await this.taskScope.check(taskId, options);
+    const decidedBy = options.decidedBy ?? options.approver?.id;
+    await this.authorizeDecisions(
+      taskId,
+      Object.entries(batch).map(([approvalId, entry]) => ({ approvalId, ...entry })),
+      decidedBy,
+      options,
+    );
+    return decideApprovals(this.client, taskId, { decisions: batch, ...(decidedBy !== undefined ? { decidedBy } : {}) });
+  }
+
+  /** Runs the `authorize` hook, when there is one, on decisions about to be sent. */
+  private async authorizeDecisions(
+    taskId: string,
+    decisions: PendingDecision[],
+    decidedBy: string | undefined,
+    options: { approver?: Approver } & TaskScope,
+  ): Promise<void> {
+    const authorize = this.options.authorize;
+    if (!authorize) return;
+    await authorizeDecisions({
+      authorize,
+      taskId,
+      decisions,
+      approver: options.approver ?? defaultApprover(decidedBy, options),
+      readStatus: () => this.reader.status(taskId),
+    });
   }
 
   /**

@@ -31,6 +31,31 @@ export interface ZapActivities {
   buildPipelineStep(input: BuildPipelineStepInput): Promise<PipelineStepBuild>;
   /** Checks a pipeline step's output with the step's real zod schema, refinements included (the pipeline workflow). */
   checkPipelineOutput(input: CheckPipelineOutputInput): Promise<OutputCheck>;
+  /**
+   * Resolves an agent by name into what a task of it starts with: its settings (prompt from the
+   * context) and the Zap's task settings (`runAgent` in a user's workflow, which starts the task
+   * as its child).
+   */
+  resolveAgentTask(input: ResolveAgentTaskInput): Promise<ResolvedAgentTask>;
+}
+
+/** Input of {@link ZapActivities.resolveAgentTask}. */
+export interface ResolveAgentTaskInput {
+  agentName: string;
+  context?: JsonValue;
+  /** True when the request has images: the agent's model must be able to see them. */
+  withImages?: boolean;
+}
+
+/** What {@link ZapActivities.resolveAgentTask} answers: the parts of a task's input that the worker's Zap decides. */
+export interface ResolvedAgentTask {
+  agent: AgentTaskSettings;
+  eventLogLimit: number;
+  inlineMessageBytes: number;
+  continueAsNewAfterEvents?: number;
+  historyHardStopEvents?: number;
+  /** True when the namespace has the zap-agents search attributes (the task then keeps `ZapStatus` up to date). */
+  searchAttributes: boolean;
 }
 
 /** Input of {@link ZapActivities.runHook}: the event, and the task as it was when it happened. */
@@ -78,6 +103,36 @@ export interface InvokeModelInput {
    * and a final answer is validated against it. Absent for tasks without one.
    */
   output?: OutputSettings;
+  /**
+   * Agents whose `approvalRules.requiresApproval` predicate applies to this task's tool calls
+   * (from the task's rules); the activity evaluates them for each call of the answer.
+   */
+  approvalPredicates?: string[];
+  /** Whether the task has a context (read by query when a predicate or `describe` needs it). */
+  hasContext?: boolean;
+  /**
+   * The task's tenant: when the tenant has a budget (`zap.tenantBudgets`), the call reserves its
+   * worst case from it before it is sent and settles with its cost after. Absent: no tenant.
+   */
+  tenantId?: string;
+  /**
+   * For a task with a budget: what is left, checked against the call's worst case (a prompt bound
+   * plus the completion tokens) before the request is sent; the call's `max_tokens` is lowered to
+   * what is left when needed.
+   */
+  budget?: ModelCallBudget;
+}
+
+/** What the model activity needs to keep one call within a task's budget. */
+export interface ModelCallBudget {
+  /** Nano-dollars left (absent: no USD limit). */
+  remainingNanoUsd?: number;
+  /** Tokens left (absent: no token limit). */
+  remainingTokens?: number;
+  /** The task's previous model call: its reported prompt and completion tokens and how many messages it answered (a tight prompt bound). */
+  previous?: { promptTokens: number; completionTokens: number; messageCount: number };
+  /** The tool-call limit is reached: the call is made with `tool_choice: 'none'`, so the model answers. */
+  noMoreToolCalls?: boolean;
 }
 
 /** Result of {@link ZapActivities.invokeModel}. */
@@ -89,6 +144,23 @@ export interface InvokeModelResult {
   toolHints?: Record<string, ToolHint>;
   /** With `output` in the input and an answer without tool calls: the parsed output, or its issues. */
   output?: OutputCheck;
+  /**
+   * By tool call id: what the worker's approval predicates and `describe` functions said of the
+   * call (recorded here, so replays never run them). Absent when none applies.
+   */
+  approvalHints?: Record<string, CallApprovalHint>;
+  /** What the call cost in nano-dollars (the worker's price for the model); absent when its price is unknown. */
+  costNanoUsd?: number;
+}
+
+/** The worker's verdict on one tool call of an answer. */
+export interface CallApprovalHint {
+  /** A tool's `requiresApproval` or an agent's approval predicate gates the call. */
+  requiresApproval?: true;
+  /** The tool's `describe` of the call. */
+  summary?: string;
+  /** Why a predicate or `describe` could not answer (the call is then gated; the summary falls back). */
+  note?: string;
 }
 
 /** What the workflow needs to know about a tool before it runs a call. */

@@ -64,6 +64,11 @@ export interface AgentTaskSettings {
   hooks?: LifecycleHookName[];
   /** Retry policy of the `runHook` activity (0.2.0; absent: `DEFAULT_HOOK_RETRY_POLICY`). */
   hookRetry?: RetryPolicy;
+  /**
+   * The agent's nudge (`ZapAgent({ nudge })`): the follow-up an answered task receives when no
+   * user message arrives within `afterMs` (0.2.0; absent: no nudges, also after the state upgrade).
+   */
+  nudge?: NudgeSettings;
 }
 
 /**
@@ -82,11 +87,19 @@ export interface StuckSettings {
   escalationTimeoutMs: number;
 }
 
+/** A nudge as a task knows it (compiled from the agent's `nudge` option). */
+export interface NudgeSettings {
+  /** Quiet period after an answer, in milliseconds; a nudge fires only when it is shorter than the idle timeout. */
+  afterMs: number;
+  /** The follow-up the task receives, as a user message. */
+  message: string;
+}
+
 /** A lifecycle hook of an agent (`ZapAgent({ hooks })`). */
-export type LifecycleHookName = 'onStart' | 'onComplete' | 'onFailed' | 'onStuck' | 'onApprovalRequested';
+export type LifecycleHookName = 'onStart' | 'onComplete' | 'onFailed' | 'onStuck' | 'onApprovalRequested' | 'onApprovalEscalated';
 
 /** Every {@link LifecycleHookName}, in the order a task can reach them. */
-export const LIFECYCLE_HOOK_NAMES: readonly LifecycleHookName[] = ['onStart', 'onApprovalRequested', 'onStuck', 'onComplete', 'onFailed'];
+export const LIFECYCLE_HOOK_NAMES: readonly LifecycleHookName[] = ['onStart', 'onApprovalRequested', 'onApprovalEscalated', 'onStuck', 'onComplete', 'onFailed'];
 
 /** A named event as a task knows it: what it means, and the JSON Schema of its data. */
 export interface AgentEventSettings {

@@ -205,3 +205,92 @@ export const MAX_PIPELINE_NAME_LENGTH = 64;
  * `message` function, the check of an output); three attempts, then the step fails.
  */
 export const DEFAULT_PIPELINE_STEP_ACTIVITY_TIMEOUT = '1 minute';
+
+/** Largest task text or content accepted, in bytes of JSON; Temporal refuses payloads over 2 MB. */
+export const MAX_TASK_CONTENT_BYTES = 1024 * 1024;
+/**
+ * Largest task context accepted, in bytes of JSON. The context travels in the workflow input
+ * (and again at each continue-as-new and in each sub-task's input), so it must stay well within
+ * Temporal's payload limits; put large data in a store and pass its key.
+ */
+export const MAX_TASK_CONTEXT_BYTES = 256 * 1024;
+/** Longest task id (its workflow id), in characters. */
+export const MAX_TASK_ID_LENGTH = 200;
+/**
+ * Start-to-close timeout of one attempt of `resolveAgentTask`, the activity with which `runAgent`
+ * resolves an agent's settings on a worker (its prompt function is user code); three attempts.
+ */
+export const DEFAULT_RESOLVE_AGENT_TIMEOUT = '30 seconds';
+
+/** What a schedule does when a run is due while the previous one still runs: skip the new run (Temporal's default). */
+export const DEFAULT_SCHEDULE_OVERLAP = 'skip';
+/** Time zone of a schedule's `cron` expression unless it names one. */
+export const DEFAULT_SCHEDULE_TIMEZONE = 'UTC';
+/**
+ * How late a scheduled run may still start after the Temporal server was unavailable at its time;
+ * a run that would be later is dropped. An hour keeps a morning run useful in the morning; give
+ * `catchupWindow: '1 year'` to take any missed run (Temporal's own default).
+ */
+export const DEFAULT_SCHEDULE_CATCHUP_WINDOW = '1 hour';
+/** Smallest `catchupWindow` Temporal accepts. */
+export const MIN_SCHEDULE_CATCHUP_WINDOW_MS = 10_000;
+/** Random delay added to each scheduled time, up to this much (milliseconds): none. */
+export const DEFAULT_SCHEDULE_JITTER_MS = 0;
+/** Smallest `every` of a schedule: Temporal counts intervals in whole seconds. */
+export const MIN_SCHEDULE_INTERVAL_MS = 1000;
+/**
+ * How long a scheduled run stays open for follow-ups after its answer: not at all. A run that
+ * stayed open for the Zap's idle timeout (24 hours) would count as running for the schedule's
+ * overlap policy, so a daily `skip` schedule would skip every other day. Give `idleTimeout` to
+ * keep runs open (follow-ups, nudges).
+ */
+export const DEFAULT_SCHEDULE_IDLE_TIMEOUT_MS = 0;
+/**
+ * Longest schedule id. A run's task id is the schedule id, a dash and the run's time
+ * (`2025-06-02T09:00:00Z`, 20 characters), within `MAX_TASK_ID_LENGTH`.
+ */
+export const MAX_SCHEDULE_ID_LENGTH = 160;
+/** Longest note of a schedule (`pause`, `unpause`, `create`), in characters. */
+export const MAX_SCHEDULE_NOTE_LENGTH = 1000;
+/** Longest nudge message (`ZapAgent({ nudge })`), in characters: a follow-up line, not a document. */
+export const MAX_NUDGE_MESSAGE_LENGTH = 4096;
+/** Overlap policy of `zap.schedules.trigger` unless it says otherwise: the run starts even while another is open. */
+export const DEFAULT_SCHEDULE_TRIGGER_OVERLAP = 'allowAll';
+/** Note of a schedule paused without one. */
+export const DEFAULT_SCHEDULE_PAUSE_NOTE = 'Paused';
+/** Note of a schedule unpaused without one. */
+export const DEFAULT_SCHEDULE_UNPAUSE_NOTE = 'Unpaused';
+
+/** Rolling window of a tenant budget unless `per` says otherwise (`zap.tenantBudgets.set`). */
+export const DEFAULT_TENANT_BUDGET_WINDOW = '1 day';
+/** Longest rolling window of a tenant budget: a year (spend is kept per 1/100 of the window, so any length is cheap). */
+export const MAX_TENANT_BUDGET_WINDOW_MS = 366 * 24 * 60 * 60 * 1000;
+/**
+ * Time buckets a tenant budget's window is cut into: spend is summed per bucket, so the state
+ * holds at most about this many entries whatever the call rate. Spend counts until its bucket's
+ * end is a window old: at least one window, at most 1/100 of a window longer (never shorter).
+ */
+export const TENANT_BUDGET_BUCKETS_PER_WINDOW = 100;
+/**
+ * How long a worker remembers that a tenant has no budget workflow before it asks again: a
+ * `tenantBudgets.set` reaches the model calls of a tenant a worker has just seen without a budget
+ * at most this much later. Tenants with a budget are never cached (every call reserves).
+ */
+export const DEFAULT_TENANT_BUDGET_ABSENCE_CACHE_MS = 5_000;
+/** Tenants a worker remembers as having no budget, at most (the oldest are forgotten first). */
+export const MAX_TENANT_BUDGET_ABSENCE_CACHE_ENTRIES = 10_000;
+/**
+ * Added to a model call's start-to-close timeout to give its tenant reservation's time to live: a
+ * reservation still open then (its worker died mid-call) counts as spent at its reserved amount.
+ */
+export const DEFAULT_TENANT_RESERVATION_MARGIN_MS = 60_000;
+/**
+ * How long a tenant budget remembers a settled or expired reservation's key, so a repeated
+ * `reserve` or `settle` (a retried request) is not counted twice, and a late `settle` of an
+ * expired reservation corrects it to the call's actual cost.
+ */
+export const TENANT_BUDGET_KEY_RETENTION_MS = 10 * 60_000;
+/** Closed reservation keys a tenant budget remembers, at most (the oldest are forgotten first). */
+export const MAX_TENANT_BUDGET_REMEMBERED_KEYS = 20_000;
+/** History events a tenant budget workflow run takes before it continues as new (or sooner, when Temporal suggests it). */
+export const DEFAULT_TENANT_BUDGET_EVENTS_PER_RUN = 2_000;

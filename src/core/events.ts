@@ -1,5 +1,7 @@
 import type { StuckPolicy } from './agent-settings';
 import type { ApprovalRequest } from './approval-request';
+import type { BudgetSnapshot } from './budget';
+import type { TokenUsage } from './messages';
 import type { PipelineStepStatus } from './pipeline-state';
 
 /** Fields every task event carries. `seq` strictly increases over the task's whole life. */
@@ -74,6 +76,36 @@ export interface ApprovalResolvedEvent extends TaskEventBase {
   decidedBy?: string;
 }
 
+/**
+ * A pending approval reached its timeout with `onTimeout: 'escalate'`: the agent's
+ * `onApprovalEscalated` hook runs (to notify someone else) and the approval waits again, until
+ * its new `timeoutAt`. The approval (with `escalatedAt` set) is the same one; decide it by its id.
+ */
+export interface ApprovalEscalatedEvent extends TaskEventBase {
+  type: 'approval_escalated';
+  approval: ApprovalRequest;
+}
+
+/**
+ * A model call of a task with a budget was counted: its reported usage and cost (or, with
+ * `estimated`, the worst case charged for an attempt whose usage was never reported), and the
+ * budget after it.
+ */
+export interface UsageEvent extends TaskEventBase {
+  type: 'usage';
+  usage: TokenUsage;
+  costUsd: number;
+  estimated?: boolean;
+  budget: BudgetSnapshot;
+}
+
+/** A budget request was approved with new limits; the task goes on. */
+export interface BudgetRaisedEvent extends TaskEventBase {
+  type: 'budget_raised';
+  approvalId: string;
+  budget: BudgetSnapshot;
+}
+
 /** A sub-agent task was started by `message_agent`. */
 export interface SubTaskStartedEvent extends TaskEventBase {
   type: 'sub_task_started';
@@ -146,6 +178,19 @@ export interface StuckEvent extends TaskEventBase {
   iteration: number;
 }
 
+/**
+ * No user message arrived within the agent's nudge period (`ZapAgent({ nudge })`) after an
+ * answer: the task received the nudge's message as a follow-up, and answers it next. Once per
+ * quiet period: the next nudge waits for a real follow-up first.
+ */
+export interface NudgedEvent extends TaskEventBase {
+  type: 'nudged';
+  /** The follow-up the task received (the agent's `nudge.message`). */
+  message: string;
+  /** The quiet period that passed, in milliseconds (`nudge.after`). */
+  afterMs: number;
+}
+
 /** A step of a pipeline run started (pipeline runs only; a gate then requests its approval). */
 export interface StepStartedEvent extends TaskEventBase {
   type: 'step_started';
@@ -194,11 +239,15 @@ export type TaskEvent =
   | ToolResultEvent
   | ApprovalRequestedEvent
   | ApprovalResolvedEvent
+  | ApprovalEscalatedEvent
+  | UsageEvent
+  | BudgetRaisedEvent
   | SubTaskStartedEvent
   | EventReceivedEvent
   | EventWaitStartedEvent
   | EventWaitFinishedEvent
   | StuckEvent
+  | NudgedEvent
   | StepStartedEvent
   | StepFinishedEvent
   | CompletedEvent

@@ -50,6 +50,14 @@ export const FailureType = {
   PermissionDenied: 'PERMISSION_DENIED',
   /** The agent repeated itself or made no progress and its stuck policy stopped it (`AgentStuckError`; the workflow). */
   AgentStuck: 'AGENT_STUCK',
+  /** An approval reached its timeout under `onTimeout: 'fail'` (`ApprovalTimedOutError`; the workflow). */
+  ApprovalTimedOut: 'APPROVAL_TIMED_OUT',
+  /** A model call would not fit the task's budget, and its policy ended the task (`BudgetExceededError`; the workflow). */
+  BudgetExceeded: 'BUDGET_EXCEEDED',
+  /** The model activity refused a call whose worst case does not fit what is left (internal; the workflow applies the policy). */
+  BudgetWouldExceed: 'BUDGET_WOULD_EXCEED',
+  /** A USD budget for a model whose price is unknown (`ModelPriceUnknownError`). */
+  ModelPriceUnknown: 'MODEL_PRICE_UNKNOWN',
   /** An invalid pipeline definition: name, steps, step options (`PipelineDefinitionError`). */
   PipelineDefinition: 'PIPELINE_DEFINITION',
   /** No pipeline with this name is registered (`PipelineNotFoundError`; also the pipeline step activity). */
@@ -58,6 +66,10 @@ export const FailureType = {
   UnknownStep: 'UNKNOWN_STEP',
   /** A pipeline step failed, or a gate was rejected or timed out (`PipelineStepError`; the pipeline workflow). */
   PipelineStep: 'PIPELINE_STEP',
+  /** No schedule exists with this id, or it belongs to another tenant or user (`ScheduleNotFoundError`). */
+  ScheduleNotFound: 'SCHEDULE_NOT_FOUND',
+  /** A schedule with this id exists already (`ScheduleAlreadyExistsError`). */
+  ScheduleAlreadyExists: 'SCHEDULE_ALREADY_EXISTS',
 
   /** The model called a tool the agent does not have (tool activity; never retried). */
   ToolNotFound: 'TOOL_NOT_FOUND',

@@ -65,4 +65,6 @@ export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
+  /** Of `promptTokens`: those the provider served from its prompt cache (absent: none reported). */
+  cachedPromptTokens?: number;
 }

@@ -1,4 +1,5 @@
 import type { AgentTaskSettings, LifecycleHookName } from './agent-settings';
+import type { BudgetSpec } from './budget';
 import type { JsonValue } from './json';
 import type { MessageContent, TokenUsage } from './messages';
 import type { OutputIssue } from './structured-output';
@@ -161,6 +162,11 @@ export interface PipelineWorkflowInput {
    * schedules a `runHook` activity for each. @default [] (no hooks)
    */
   hooks?: LifecycleHookName[];
+  /**
+   * The run's budget: each agent step's task gets what is left as its own budget, and the run
+   * adds what the step spent when it ends. Absent: no budget (0.2.0; a retry starts it afresh).
+   */
+  budget?: BudgetSpec;
 }
 
 /** What a pipeline workflow returns when every step is done (TaskStatusSnapshot-compatible fields first). */

@@ -1,4 +1,5 @@
 import type { ApprovalLogEntry, ApprovalRequest } from './approval-request';
+import type { BudgetSnapshot } from './budget';
 import type { JsonValue } from './json';
 import type { ChatMessage, TokenUsage } from './messages';
 import type { PipelineSnapshot } from './pipeline-state';
@@ -16,6 +17,18 @@ export interface StuckFailure {
   repeats: number;
   /** The decision that stopped an escalated task. */
   escalation?: { decision: 'rejected' | 'timed_out'; reason?: string; decidedBy?: string };
+}
+
+/**
+ * The limit that failed a task with a budget (the details of its `BUDGET_EXCEEDED` failure). For
+ * `tenantUsd` (the tenant's budget, `zap.tenantBudgets`), in US dollars: `max` is what the
+ * tenant's budget had left, `spent` what this task had spent, `needed` the refused call's worst case.
+ */
+export interface BudgetFailure {
+  limit: 'usd' | 'tokens' | 'modelCalls' | 'toolCalls' | 'tenantUsd';
+  max: number;
+  spent: number;
+  needed?: number;
 }
 
 /** A task's state without its conversation (the cheap `getTaskStatus` query). */
@@ -39,6 +52,13 @@ export interface TaskSnapshot {
   stuckFailure?: StuckFailure;
   /** Why the task failed. */
   error?: string;
+  /** Which budget limit failed the task (absent unless its budget did). */
+  budgetFailure?: BudgetFailure;
+  /**
+   * The code of the failure that failed the task (`APPROVAL_TIMED_OUT`, `AGENT_STUCK`,
+   * `MAX_ITERATIONS_EXCEEDED`, `LLM_PROVIDER_ERROR`, …); absent from workers before 0.2.0.
+   */
+  errorCode?: string;
   /** Why the task was cancelled (the `cancelTask` reason), once it is. */
   cancelReason?: string;
   /**
@@ -51,6 +71,10 @@ export interface TaskSnapshot {
   /** Ids of sub-agent tasks started by this task. */
   subTasks: string[];
   usage: TokenUsage;
+  /** What the task's model calls cost in US dollars, where the worker knew the model's price (0.2.0). */
+  costUsd?: number;
+  /** The task's budget: limits, spent (its sub-agents included), held for running children, left (0.2.0; tasks with a budget). */
+  budget?: BudgetSnapshot;
   pendingApprovals: ApprovalRequest[];
   /** Every approval of the task with its decision, approver and reason. */
   approvals: ApprovalLogEntry[];
@@ -66,6 +90,13 @@ export interface TaskSnapshot {
   tenantId?: string;
   /** The user the task belongs to, when it was started with one (sub-tasks inherit it). */
   userId?: string;
+  /** The schedule that started the task (`zap.schedules`), for a scheduled run. */
+  scheduleId?: string;
+  /**
+   * ISO-8601; when a task started with `startAt` / `startDelay` starts, while it has not yet
+   * (status `pending`; read from Temporal without a worker). Absent once it runs.
+   */
+  startsAt?: string;
   /** `seq` of the newest durable event. */
   lastEventSeq: number;
   /**

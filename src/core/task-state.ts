@@ -1,8 +1,9 @@
 import type { AgentTaskSettings } from './agent-settings';
 import type { ApprovalRequest } from './approval-request';
-import type { ApprovalRulesSpec } from './approval-rules';
+import { upgradeApprovalRulesSpec, type ApprovalRulesSpec } from './approval-rules';
 import type { EventLogState } from './event-log';
 import type { JsonValue } from './json';
+import { initialBudgetState, type BudgetAmounts, type BudgetSpec, type BudgetState } from './budget';
 import type { ChatMessage, MessageContent, TokenUsage } from './messages';
 import type { OutputFailure } from './structured-output';
 import { TaskStatus } from './task-status';
@@ -30,7 +31,8 @@ import { TaskStatus } from './task-status';
  *    absent: plain answers), `carried.output` (default absent) and `carried.outputRepairs`
  *    (default 0); `agent.stuck` (default absent: no stuck detection), `agent.hooks` (default
  *    `[]`), `agent.hookRetry` (default absent: the built-in policy) and `carried.stuck`
- *    (default: nothing seen).
+ *    (default: nothing seen); `taskIdFromWorkflowId` (default false), `scheduleId` (default
+ *    absent), `agent.nudge` (default absent: no nudges) and `carried.nudged` (default false).
  */
 export const TASK_STATE_SCHEMA_VERSION = 2;
 
@@ -74,6 +76,19 @@ export interface AgentWorkflowInput {
   searchAttributes?: boolean;
   /** ISO-8601. */
   createdAt: string;
+  /**
+   * True when Temporal chose the run's workflow id (a scheduled run: the schedule's id and the
+   * run's time): the workflow then takes `taskId` from its workflow id and `createdAt` from its
+   * run's start, and passes both on with this flag cleared (0.2.0; false after the state upgrade).
+   */
+  taskIdFromWorkflowId?: boolean;
+  /** The schedule that started this task (`zap.schedules`) (0.2.0; absent for other tasks). */
+  scheduleId?: string;
+  /**
+   * The task's budget (`executeTask({ budget })` over the agent's default; a sub-agent's or a
+   * pipeline step's is the share its parent reserved). Absent: no budget, as every task before 0.2.0.
+   */
+  budget?: BudgetSpec;
   /** State carried from the previous run after continue-as-new. */
   carried?: CarriedTaskState;
 }
@@ -122,6 +137,17 @@ export interface CarriedTaskState {
   outputFailure?: OutputFailure;
   /** What stuck detection has seen in the current request (0.2.0; nothing seen after the state upgrade). */
   stuck?: StuckDetectionState;
+  /**
+   * True once the agent's nudge was sent in the current quiet period; a real follow-up clears it
+   * (0.2.0; false after the state upgrade).
+   */
+  nudged?: boolean;
+  /** The budget's ledger, when the task has a budget (0.2.0; a fresh ledger after the state upgrade of a budgeted task). */
+  budget?: BudgetState;
+  /** What the task's model calls cost, in nano-dollars, where the worker knew the model's price (0.2.0; 0 after the state upgrade). */
+  costNanoUsd?: number;
+  /** The previous model call's reported tokens and how many messages it answered: a tight prompt bound for a budget (0.2.0). */
+  lastModelCall?: { promptTokens: number; completionTokens: number; messageCount: number };
 }
 
 /**
@@ -162,6 +188,16 @@ export interface ApprovalDecision {
   decidedBy?: string;
   /** ISO-8601. */
   decidedAt: string;
+  /** For an approved budget request (`kind: 'budget'`): the new limits. */
+  raisedBudget?: BudgetRaise;
+}
+
+/** New limits given with the approval of a budget request (each replaces the limit it names). */
+export interface BudgetRaise {
+  maxUsd?: number;
+  maxTokens?: number;
+  maxModelCalls?: number;
+  maxToolCalls?: number;
 }
 
 /** An approval request and, once there is one, its decision. */
@@ -176,6 +212,8 @@ export interface SubConversation {
   agentName: string;
   /** True while a message to it waits for its answer; messages to one conversation are serialised. */
   awaitingAnswer: boolean;
+  /** With a budget: what the child's reports have added to the parent's spend so far (0.2.0). */
+  budgetReconciled?: BudgetAmounts;
 }
 
 /** What a sub-agent task reports to its parent after each request. */
@@ -186,6 +224,8 @@ export interface SubTaskUpdate {
   status: 'completed' | 'failed' | 'cancelled';
   result?: string;
   error?: string;
+  /** What the sub-task spent of its budget so far, when it has one (0.2.0). */
+  budgetSpent?: BudgetAmounts;
 }
 
 /** What delegation carries across continue-as-new. */
@@ -205,6 +245,8 @@ export interface AgentWorkflowResult {
   /** Model calls of the last request (0.2.0; what a pipeline step reports as its iterations). */
   iterations?: number;
   usage: TokenUsage;
+  /** What the task (with its own children) spent of its budget, when it has one (0.2.0; reconciled by a parent or pipeline run). */
+  budgetSpent?: BudgetAmounts;
 }
 
 /** Defaults of agent settings that older tasks may lack (the values 0.1.0 used). */
@@ -247,7 +289,11 @@ export function upgradeWorkflowInput(raw: AgentWorkflowInput): AgentWorkflowInpu
     eventLogLimit: raw.eventLogLimit ?? INPUT_DEFAULTS.eventLogLimit,
     createdAt: raw.createdAt ?? new Date(0).toISOString(),
     searchAttributes: raw.searchAttributes ?? false,
+    taskIdFromWorkflowId: raw.taskIdFromWorkflowId ?? false,
   };
+  // Rules stored before 0.2.0: no conditions, no predicates, onTimeout 'reject'.
+  if (raw.approvalRules) input.approvalRules = upgradeApprovalRulesSpec(raw.approvalRules);
+  else delete input.approvalRules;
   if (raw.carried) input.carried = upgradeCarriedState(raw.carried, input);
   else delete input.carried;
   return input;
@@ -276,6 +322,9 @@ export function initialTaskState(input: AgentWorkflowInput): CarriedTaskState {
     receivedEvents: [],
     outputRepairs: 0,
     stuck: { calls: [], nudged: false },
+    nudged: false,
+    ...(input.budget ? { budget: initialBudgetState(input.budget) } : {}),
+    costNanoUsd: 0,
   };
 }
 
@@ -294,8 +343,9 @@ function upgradeAgentSettings(raw: AgentTaskSettings): AgentTaskSettings {
     retryUnknownOutcomes: raw.retryUnknownOutcomes ?? SETTINGS_DEFAULTS.retryUnknownOutcomes,
     subAgentTimeoutMs: raw.subAgentTimeoutMs ?? SETTINGS_DEFAULTS.subAgentTimeoutMs,
     events: raw.events ?? {},
-    // `stuck` stays absent: a task started without stuck detection keeps running without it.
+    // `stuck` and `nudge` stay absent: a task started without them keeps running without them.
     hooks: raw.hooks ?? [],
+    ...(raw.approvalRules ? { approvalRules: upgradeApprovalRulesSpec(raw.approvalRules) } : {}),
   };
 }
 
@@ -333,5 +383,8 @@ function upgradeCarriedState(raw: CarriedTaskState, input: AgentWorkflowInput): 
     receivedEvents: raw.receivedEvents ?? [],
     outputRepairs: raw.outputRepairs ?? 0,
     stuck: raw.stuck ?? initial.stuck,
+    nudged: raw.nudged ?? false,
+    ...(input.budget ? { budget: raw.budget ?? initialBudgetState(input.budget) } : {}),
+    costNanoUsd: raw.costNanoUsd ?? 0,
   };
 }

@@ -28,6 +28,7 @@ export type LifecycleHook = (event: LifecycleHookEvent) => Promise<void> | void;
  *
  * - `onStart`: the task started (its first run).
  * - `onApprovalRequested`: a tool call, or a stuck task that escalates, waits for a human (`approval`).
+ * - `onApprovalEscalated`: an approval reached its timeout with `onTimeout: 'escalate'` and waits again (`approval`).
  * - `onStuck`: stuck detection fired (`stuck`: reason, tool, repeats, what the task does).
  * - `onComplete`: the model answered a request (`result`); once per answered request.
  * - `onFailed`: the task failed (`error`).

@@ -6,14 +6,15 @@ import type { LifecycleHookEvent, LifecycleHooks } from './lifecycle-hooks';
 import { signWebhookBody } from './webhook-signature';
 
 /** What a webhook delivery reports. */
-export type WebhookEventType = 'approval_requested' | 'completed' | 'failed' | 'stuck';
+export type WebhookEventType = 'approval_requested' | 'approval_escalated' | 'completed' | 'failed' | 'stuck';
 
 /** Every {@link WebhookEventType}. */
-const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = ['approval_requested', 'completed', 'failed', 'stuck'];
+const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = ['approval_requested', 'approval_escalated', 'completed', 'failed', 'stuck'];
 
 /** The hook that reports each webhook event type. */
 const HOOK_OF_TYPE = {
   approval_requested: 'onApprovalRequested',
+  approval_escalated: 'onApprovalEscalated',
   completed: 'onComplete',
   failed: 'onFailed',
   stuck: 'onStuck',
@@ -30,7 +31,7 @@ export interface WebhookNotifierOptions {
   secret: string;
   /**
    * What to deliver.
-   * @default ['approval_requested', 'completed', 'failed', 'stuck']
+   * @default ['approval_requested', 'approval_escalated', 'completed', 'failed', 'stuck']
    */
   events?: readonly WebhookEventType[];
   /**
@@ -56,7 +57,10 @@ export interface WebhookBody {
   agentName: string;
   /** The task's status when the event happened. */
   status: TaskStatus;
-  /** `approval_requested`: the request (a tool call, or `kind: 'stuck'` for an escalation). */
+  /**
+   * `approval_requested`: the request (a tool call, or `kind: 'stuck'` for an escalation), with
+   * its `summary` (what the call does, in words) to show the person deciding.
+   */
   approval?: ApprovalRequest;
   /** `completed`: the answer. */
   result?: string;

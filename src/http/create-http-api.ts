@@ -19,6 +19,7 @@ import { createProblem, HttpProblemCode, problemException, problemResponse } fro
 import { problemFromError } from './problem-from-error';
 import { assertKnownQueryParameters } from './query-parameters';
 import { assertDeclaredBodySize, readJsonBody } from './request-body';
+import { SCHEDULE_ROUTES } from './schedule-routes';
 
 /**
  * Serves MCP (Streamable HTTP) for an authenticated principal, e.g. the handler of
@@ -104,6 +105,9 @@ interface CompiledHttpApiOptions {
   onUnexpectedError: (error: unknown, request: Request) => void;
 }
 
+/** Every route the API serves but `/mcp`: the task and service routes, then the schedule routes. */
+export const API_ROUTES: readonly HttpRoute[] = Object.freeze([...HTTP_ROUTES, ...SCHEDULE_ROUTES]);
+
 /** The principal of the routes that need no credentials: it may do nothing. */
 const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ roles: Object.freeze([]) });
 
@@ -113,9 +117,11 @@ const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ roles: Object.freeze([]) 
  * `authenticate` establishes, so tenants see only their own tasks (another tenant's task is 404
  * on every route) and roles are enforced (403). Routes (under `basePath`): `POST /v1/tasks`,
  * `GET /v1/tasks`, `GET /v1/tasks/{id}`, `…/history`, `…/events` (SSE), `POST …/messages`,
- * `GET …/approvals`, `POST …/approvals/{approvalId}`, `POST …/events/{name}`, `POST …/wait`,
- * `POST …/cancel`, `GET …/usage`, `GET /healthz`, `GET /readyz`, `GET /openapi.json`, and
- * `ALL /mcp` (unless `mcp: false`). Errors are `application/problem+json` (RFC 9457).
+ * `GET …/approvals`, `POST …/approvals/{approvalId}`, `POST …/decisions` (several at once),
+ * `POST …/events/{name}`, `POST …/wait`,
+ * `POST …/cancel`, `GET …/usage`, `POST /v1/schedules`, `GET /v1/schedules`,
+ * `GET|PATCH|DELETE /v1/schedules/{id}`, `POST …/pause|unpause|trigger`, `GET /healthz`,
+ * `GET /readyz`, `GET /openapi.json`, and `ALL /mcp` (unless `mcp: false`). Errors are `application/problem+json` (RFC 9457).
  *
  * @example
  * ```ts
@@ -146,7 +152,7 @@ export function buildHttpApi(options: CreateHttpApiOptions): { app: Hono; close(
   }
   let document: Record<string, unknown> | undefined;
   const openApiDocument = () =>
-    (document ??= createOpenApiDocument({ routes: HTTP_ROUTES, basePath: settings.basePath, mcp: settings.mcp !== undefined }));
+    (document ??= createOpenApiDocument({ routes: API_ROUTES, basePath: settings.basePath, mcp: settings.mcp !== undefined }));
 
   const authenticate = async (request: Request): Promise<Principal> => {
     const principal = await settings.authenticate(request);
@@ -159,7 +165,7 @@ export function buildHttpApi(options: CreateHttpApiOptions): { app: Hono; close(
     return principal;
   };
 
-  for (const route of HTTP_ROUTES) {
+  for (const route of API_ROUTES) {
     const queryNames = route.parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
     app.on(route.method.toUpperCase(), settings.basePath + honoPath(route), async (context) => {
       const request = context.req.raw;

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { ZapValidationError } from '../core/errors';
 import {
   approvalDecisionResultSchema,
+  approvalDecisionsResultSchema,
   cancelTaskInputSchema,
   decideApprovalInputSchema,
+  decideApprovalsInputSchema,
   deliverEventInputSchema,
   deliverEventResultSchema,
   getHistoryInputSchema,
@@ -23,6 +25,7 @@ import {
   waitForTaskResultSchema,
   type CancelTaskInput,
   type DecideApprovalInput,
+  type DecideApprovalsInput,
   type GetHistoryInput,
   type ListTasksInput,
   type SendMessageInput,
@@ -80,7 +83,7 @@ export interface HttpRouteContext {
  * OpenAPI document lists exactly the routes the app serves.
  */
 export interface HttpRoute {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** OpenAPI path template, without the base path: `/v1/tasks/{taskId}`. */
   path: string;
   operationId: string;
@@ -100,9 +103,11 @@ export interface HttpRoute {
   handle(context: HttpRouteContext): Promise<Response>;
 }
 
-const AUTHENTICATED_PROBLEMS = [400, 401, 403, 500, 503] as const;
+/** Problems every authenticated route can answer with. */
+export const AUTHENTICATED_PROBLEMS = [400, 401, 403, 500, 503] as const;
 const TASK_PROBLEMS = [...AUTHENTICATED_PROBLEMS, 404] as const;
-const BODY_PROBLEMS = [413, 415] as const;
+/** Problems of a route that reads a body. */
+export const BODY_PROBLEMS = [413, 415] as const;
 
 const taskIdParameter: HttpParameter = { name: 'taskId', in: 'path', description: 'The task id.', schema: taskIdSchema };
 
@@ -345,6 +350,36 @@ export const HTTP_ROUTES: readonly HttpRoute[] = Object.freeze([
         approvalId: parameters.approvalId!,
       });
       return jsonResponse(200, await operations.decideApproval(principal, body as DecideApprovalInput));
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/tasks/{taskId}/decisions',
+    operationId: 'decideApprovals',
+    summary: 'Decide several approvals at once',
+    description:
+      'Approves or rejects several pending approvals of the task in one update, all or none: one unknown id refuses the whole batch ' +
+      '(404, its `approvalIds` naming every unknown id), as does one decision the server\'s authorization refuses (403, naming them). ' +
+      'Recorded with the principal\'s user; approvals already decided keep their decision.',
+    authenticated: true,
+    parameters: [taskIdParameter],
+    requestBody: {
+      name: 'DecideApprovalsRequest',
+      schema: decideApprovalsInputSchema.omit({ taskId: true }),
+      description: 'The decisions, by approval id.',
+      required: true,
+    },
+    response: {
+      status: 200,
+      name: 'ApprovalDecisionsResult',
+      schema: approvalDecisionsResultSchema,
+      description: 'The decision that holds for each approval.',
+      contentType: 'application/json',
+    },
+    problems: [...TASK_PROBLEMS, ...BODY_PROBLEMS, 409],
+    async handle({ operations, principal, parameters, readJson }) {
+      const body = withPathParameters(await readJson({ required: true }), { taskId: parameters.taskId! });
+      return jsonResponse(200, await operations.decideApprovals(principal, body as DecideApprovalsInput));
     },
   },
   {

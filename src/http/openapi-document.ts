@@ -22,12 +22,12 @@ type JsonSchema = Record<string, unknown>;
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (ZAP_VALIDATION) or malformed JSON (MALFORMED_JSON).',
   401: 'No credentials, or credentials that are not accepted (UNAUTHENTICATED).',
-  403: 'The principal lacks the role the operation needs (PERMISSION_DENIED).',
-  404: 'No such task, approval, event or route, or a task of another tenant (TASK_NOT_FOUND, APPROVAL_NOT_FOUND, UNKNOWN_EVENT, ROUTE_NOT_FOUND).',
-  409: 'The task takes no more of this (TASK_CLOSED, EVENT_BUFFER_FULL).',
+  403: 'The principal lacks the role the operation needs, or the server\'s authorization refuses its decision (PERMISSION_DENIED, with approvalIds).',
+  404: 'No such task, approval, event or route, or a task or schedule of another tenant (TASK_NOT_FOUND, APPROVAL_NOT_FOUND with approvalIds, UNKNOWN_EVENT, PIPELINE_NOT_FOUND, SCHEDULE_NOT_FOUND, ROUTE_NOT_FOUND).',
+  409: 'The task takes no more of this (TASK_CLOSED, EVENT_BUFFER_FULL), or the schedule id is taken (SCHEDULE_ALREADY_EXISTS).',
   413: 'The body is larger than the limit (PAYLOAD_TOO_LARGE).',
   415: 'The body is not application/json (UNSUPPORTED_MEDIA_TYPE).',
-  422: 'Well-formed but not acceptable: unknown agent, event data failing its schema, images for a model without vision (AGENT_NOT_FOUND, EVENT_VALIDATION, VISION_NOT_SUPPORTED).',
+  422: 'Well-formed but not acceptable: unknown agent, event data failing its schema, images for a model without vision, a USD budget for a model without a price (AGENT_NOT_FOUND, EVENT_VALIDATION, VISION_NOT_SUPPORTED, MODEL_PRICE_UNKNOWN).',
   500: 'Unexpected error; details are in the server log only (INTERNAL_ERROR).',
   503: 'No worker polls the task queue, or Temporal cannot be reached (NO_WORKER, ZAP_CONNECTION, NOT_READY).',
 };
@@ -71,7 +71,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions): Record<s
       operationId: route.operationId,
       summary: route.summary,
       description: route.description,
-      tags: [route.path.startsWith('/v1/') ? 'tasks' : 'service'],
+      tags: [route.path.startsWith('/v1/schedules') ? 'schedules' : route.path.startsWith('/v1/') ? 'tasks' : 'service'],
       ...(route.authenticated ? {} : { security: [] }),
       ...(route.parameters.length > 0 ? { parameters: route.parameters.map((parameter) => describeParameter(parameter)) } : {}),
       ...(route.requestBody
@@ -126,6 +126,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions): Record<s
     security: [{ [BEARER_SECURITY_SCHEME]: [] }],
     tags: [
       { name: 'tasks', description: 'Agent tasks.' },
+      { name: 'schedules', description: 'Agent tasks on a timetable (Temporal Schedules).' },
       { name: 'service', description: 'Probes and this document.' },
       ...(mcp ? [{ name: 'mcp', description: 'Model Context Protocol endpoint.' }] : []),
     ],

@@ -42,15 +42,19 @@ export const PROBLEM_STATUS: Readonly<Record<string, { status: number; title: st
   [FailureType.ApprovalNotFound]: { status: 404, title: 'Approval not found' },
   [FailureType.UnknownEvent]: { status: 404, title: 'Unknown event' },
   [FailureType.PipelineNotFound]: { status: 404, title: 'Pipeline not found' },
+  [FailureType.ScheduleNotFound]: { status: 404, title: 'Schedule not found' },
   [HttpProblemCode.RouteNotFound]: { status: 404, title: 'Not found' },
   [FailureType.TaskClosed]: { status: 409, title: 'Task closed' },
   [FailureType.EventBufferFull]: { status: 409, title: 'Event buffer full' },
+  [FailureType.ScheduleAlreadyExists]: { status: 409, title: 'Schedule already exists' },
   [HttpProblemCode.PayloadTooLarge]: { status: 413, title: 'Payload too large' },
   [HttpProblemCode.UnsupportedMediaType]: { status: 415, title: 'Unsupported media type' },
   // The route exists and the body is well-formed; the agent it names is not on this server.
   [FailureType.AgentNotFound]: { status: 422, title: 'Agent not found' },
   [FailureType.EventValidation]: { status: 422, title: 'Invalid event data' },
   [FailureType.VisionNotSupported]: { status: 422, title: 'Vision not supported' },
+  // A USD budget for a model this server has no price for: the request is fine, the server cannot honour it.
+  [FailureType.ModelPriceUnknown]: { status: 422, title: 'Model price unknown' },
   [HttpProblemCode.Internal]: { status: 500, title: 'Internal server error' },
   [FailureType.NoWorker]: { status: 503, title: 'No worker' },
   [FailureType.ZapNotStarted]: { status: 503, title: 'Not started' },
@@ -71,6 +75,10 @@ export const problemDetailsSchema = z
       .array(z.object({ path: z.string(), message: z.string() }))
       .optional()
       .describe('EVENT_VALIDATION: what is wrong with the event data, by field path.'),
+    approvalIds: z
+      .array(z.string())
+      .optional()
+      .describe('APPROVAL_NOT_FOUND: the approval ids the task does not know; PERMISSION_DENIED: the approvals the principal may not decide.'),
   })
   .describe('RFC 9457 problem details.');
 

@@ -1,6 +1,6 @@
 import { isGrpcServiceError } from '@temporalio/client';
 import { HTTPException } from 'hono/http-exception';
-import { EventValidationError, ZapError } from '../core/errors';
+import { ApprovalNotFoundError, EventValidationError, PermissionDeniedError, ZapError } from '../core/errors';
 import { FailureType } from '../core/failure-types';
 import { createProblem, HttpProblemCode, PROBLEM_STATUS, type ProblemDetails } from './problem-details';
 
@@ -18,6 +18,7 @@ export function isUnexpectedError(error: unknown): boolean {
  * The problem an error answers with: a `ZapError` by its `code` (ZAP_VALIDATION 400,
  * PERMISSION_DENIED 403, TASK_NOT_FOUND 404, TASK_CLOSED 409, EVENT_VALIDATION 422, NO_WORKER
  * 503, …), an unreachable Temporal 503, and anything else 500 with a detail that reveals nothing.
+ * APPROVAL_NOT_FOUND and an `authorize` refusal (PERMISSION_DENIED) carry their `approvalIds`.
  */
 export function problemFromError(error: unknown, instance?: string): ProblemDetails {
   // Known codes only: their messages are written for callers (a 503's names a namespace or task
@@ -25,6 +26,10 @@ export function problemFromError(error: unknown, instance?: string): ProblemDeta
   if (EventValidationError.isInstance(error)) {
     const issues = error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
     return { ...createProblem(error.code, error.message, instance), ...(issues.length > 0 ? { issues } : {}) };
+  }
+  if (ApprovalNotFoundError.isInstance(error) || (PermissionDeniedError.isInstance(error) && error.approvalIds.length > 0)) {
+    // The ids a batch decision was refused for, so the caller can fix the batch.
+    return { ...createProblem(error.code, error.message, instance), approvalIds: [...error.approvalIds] };
   }
   if (ZapError.isInstance(error) && PROBLEM_STATUS[error.code] !== undefined) {
     return createProblem(error.code, error.message, instance);

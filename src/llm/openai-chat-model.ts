@@ -18,6 +18,8 @@ export interface ChatCompletionRequest {
   tools: FunctionToolDefinition[];
   temperature?: number;
   maxTokens?: number;
+  /** `none`: the model must answer without calling a tool (a task whose tool-call budget is used up). @default the provider's (`auto`) */
+  toolChoice?: 'none';
   /** Aborts the HTTP request (activity cancellation or timeout). */
   signal?: AbortSignal;
   /** Per-request HTTP timeout in milliseconds. */
@@ -75,6 +77,7 @@ export class OpenAiChatModel {
       model: request.model,
       messages: request.messages as OpenAI.Chat.Completions.ChatCompletionMessageParam[],
       ...(request.tools.length > 0 ? { tools: request.tools.map(toOpenAiTool) } : {}),
+      ...(request.toolChoice && request.tools.length > 0 ? { tool_choice: request.toolChoice } : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
       ...(request.responseFormat
@@ -112,6 +115,7 @@ export class OpenAiChatModel {
       usage: {
         promptTokens: completion.usage?.prompt_tokens ?? 0,
         completionTokens: completion.usage?.completion_tokens ?? 0,
+        ...(completion.usage?.prompt_tokens_details?.cached_tokens ? { cachedPromptTokens: completion.usage.prompt_tokens_details.cached_tokens } : {}),
       },
       finishReason: choice.finish_reason ?? null,
     };

@@ -25,7 +25,7 @@ export interface ZapMcpServerOptions {
 const SERVER_INSTRUCTIONS =
   'Durable agent tasks (zap-agents on Temporal). start_task returns at once; a task runs on its own for minutes or days. ' +
   'Follow it with wait_for_task (progress notifications report each step) or get_task_status; a task waiting for a human shows ' +
-  'its approvals in waitingFor. Errors come back as tool errors with a code such as TASK_NOT_FOUND or PERMISSION_DENIED.';
+  'its approvals in waitingFor. create_schedule runs an agent on a timetable; each run is a task (its id in describe_schedule). Errors come back as tool errors with a code such as TASK_NOT_FOUND or PERMISSION_DENIED.';
 
 /**
  * An MCP server whose tools are the zap-agents operations (`OPERATION_CATALOG`): `start_task`,

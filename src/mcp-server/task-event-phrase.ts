@@ -17,6 +17,12 @@ export function describeTaskEvent(event: TaskEvent): string {
       return event.success ? `${event.name} finished` : `${event.name} failed`;
     case 'approval_requested':
       return `Waiting for approval of ${event.approval.toolName} (approval ${event.approval.id})`;
+    case 'approval_escalated':
+      return `Approval ${event.approval.id} of ${event.approval.toolName} escalated; waiting until ${event.approval.timeoutAt}`;
+    case 'usage':
+      return `Model call cost $${event.costUsd}${event.estimated ? ' (estimated)' : ''}; $${event.budget.spent.usd} spent`;
+    case 'budget_raised':
+      return `Budget raised (approval ${event.approvalId})`;
     case 'approval_resolved':
       return `Approval ${event.approvalId} ${event.decision.replace('_', ' ')}${event.decidedBy ? ` by ${event.decidedBy}` : ''}`;
     case 'sub_task_started':
@@ -29,6 +35,8 @@ export function describeTaskEvent(event: TaskEvent): string {
       return event.outcome === 'received' ? `Got event ${event.eventName}` : `Stopped waiting for event ${event.eventName}`;
     case 'stuck':
       return `Stuck (${event.reason.replace('_', ' ')}${event.toolName ? ` of ${event.toolName}` : ''}): ${event.action}`;
+    case 'nudged':
+      return 'Nudged: no reply within the quiet period';
     case 'step_started':
       return `Step ${event.step} started${event.agentName ? ` (${event.agentName}, task ${event.subTaskId})` : ''}`;
     case 'step_finished':

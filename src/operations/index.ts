@@ -5,7 +5,9 @@
  * @module
  */
 export { ZapOperations, type ZapOperationsOptions, type WaitForTaskOptions } from './zap-operations';
-export { ALL_ROLES, OPERATOR_PRINCIPAL, assertRole, type Principal, type Role } from './principal';
+export { ALL_ROLES, OPERATOR_PRINCIPAL, assertRole, approverOf, type Principal, type Role } from './principal';
+/** What a missing role, a refused `authorize` hook or a model deciding its own approvals throws. */
+export { PermissionDeniedError, type PermissionDeniedErrorOptions } from '../core/errors';
 export { OPERATION_CATALOG, findOperation, type OperationDescriptor } from './operation-catalog';
 export {
   operationInputJsonSchema,

@@ -1,14 +1,23 @@
 import type { z } from 'zod';
 import {
   approvalDecisionResultSchema,
+  approvalDecisionsResultSchema,
   cancelTaskInputSchema,
+  createScheduleInputSchema,
   decideApprovalInputSchema,
+  decideApprovalsInputSchema,
+  deleteScheduleResultSchema,
   deliverEventInputSchema,
   deliverEventResultSchema,
   getHistoryInputSchema,
   historyPageSchema,
+  listSchedulesInputSchema,
   listTasksInputSchema,
+  pauseScheduleInputSchema,
   pendingApprovalListSchema,
+  scheduleListSchema,
+  scheduleRefInputSchema,
+  scheduleViewSchema,
   sendMessageInputSchema,
   startPipelineInputSchema,
   startTaskInputSchema,
@@ -16,6 +25,8 @@ import {
   taskRefInputSchema,
   taskStatusViewSchema,
   taskUsageSchema,
+  triggerScheduleInputSchema,
+  updateScheduleInputSchema,
   waitForTaskInputSchema,
   waitForTaskResultSchema,
 } from './operation-schemas';
@@ -115,6 +126,17 @@ export const OPERATION_CATALOG: readonly OperationDescriptor[] = Object.freeze([
     invoke: (operations, principal, input) => operations.decideApproval(principal, input as never),
   },
   {
+    name: 'decide_approvals',
+    description:
+      'Approve or reject several pending tool calls of one task at once, on behalf of the human you act for: decisions by approval id, ' +
+      'applied together or not at all (one unknown id refuses the whole batch and names it). Never use it for a task you are running yourself.',
+    role: 'approve',
+    input: decideApprovalsInputSchema,
+    output: approvalDecisionsResultSchema,
+    readOnly: false,
+    invoke: (operations, principal, input) => operations.decideApprovals(principal, input as never),
+  },
+  {
     name: 'deliver_event',
     description:
       'Deliver a named event (for example email-verified) to a task whose agent waits for it. An event that arrives before the agent waits is kept.',
@@ -160,6 +182,84 @@ export const OPERATION_CATALOG: readonly OperationDescriptor[] = Object.freeze([
     output: taskUsageSchema,
     readOnly: true,
     invoke: (operations, principal, input) => operations.getUsage(principal, input as never),
+  },
+  {
+    name: 'create_schedule',
+    description:
+      'Create a schedule that starts a task of an agent on a timetable (cron, or every N minutes), run by the Temporal server. ' +
+      'Each run is an ordinary task whose id is the schedule id and the time it was due; give budget to cap what each run may spend.',
+    role: 'start',
+    input: createScheduleInputSchema,
+    output: scheduleViewSchema,
+    readOnly: false,
+    invoke: (operations, principal, input) => operations.createSchedule(principal, input as never),
+  },
+  {
+    name: 'list_schedules',
+    description: 'List the schedules (id, agent, paused or not, next run times, latest runs), optionally by agent or user.',
+    role: 'read',
+    input: listSchedulesInputSchema,
+    output: scheduleListSchema,
+    readOnly: true,
+    invoke: (operations, principal, input) => operations.listSchedules(principal, input as never),
+  },
+  {
+    name: 'describe_schedule',
+    description: 'Get a schedule: its timing, task, budget, state and note, the next run times, and the latest runs with their task ids and status.',
+    role: 'read',
+    input: scheduleRefInputSchema,
+    output: scheduleViewSchema,
+    readOnly: true,
+    invoke: (operations, principal, input) => operations.describeSchedule(principal, input as never),
+  },
+  {
+    name: 'pause_schedule',
+    description: 'Pause a schedule: no run starts until unpause_schedule (runs in progress go on). The note says why.',
+    role: 'start',
+    input: pauseScheduleInputSchema,
+    output: scheduleViewSchema,
+    readOnly: false,
+    invoke: (operations, principal, input) => operations.pauseSchedule(principal, input as never),
+  },
+  {
+    name: 'unpause_schedule',
+    description: 'Resume a paused schedule from its next due time (runs missed while paused are not taken).',
+    role: 'start',
+    input: pauseScheduleInputSchema,
+    output: scheduleViewSchema,
+    readOnly: false,
+    invoke: (operations, principal, input) => operations.unpauseSchedule(principal, input as never),
+  },
+  {
+    name: 'trigger_schedule',
+    description:
+      'Start a run of a schedule now, also while it is paused; by default even while another run is open. ' +
+      'The run shows in describe_schedule\'s recentRuns a moment later, with its task id.',
+    role: 'start',
+    input: triggerScheduleInputSchema,
+    output: scheduleViewSchema,
+    readOnly: false,
+    invoke: (operations, principal, input) => operations.triggerSchedule(principal, input as never),
+  },
+  {
+    name: 'update_schedule',
+    description:
+      'Change a schedule: the fields given replace its own (cron replaces every and back); each run is rebuilt with the agent\'s current settings. ' +
+      'The agent and owner of a schedule do not change.',
+    role: 'start',
+    input: updateScheduleInputSchema,
+    output: scheduleViewSchema,
+    readOnly: false,
+    invoke: (operations, principal, input) => operations.updateSchedule(principal, input as never),
+  },
+  {
+    name: 'delete_schedule',
+    description: 'Delete a schedule: no run starts any more; runs in progress go on as ordinary tasks.',
+    role: 'start',
+    input: scheduleRefInputSchema,
+    output: deleteScheduleResultSchema,
+    readOnly: false,
+    invoke: (operations, principal, input) => operations.deleteSchedule(principal, input as never),
   },
 ]);
 

@@ -1,8 +1,10 @@
+import type { Approver } from '../client/approval-authorization';
 import { PermissionDeniedError } from '../core/errors';
 
 /**
- * What a principal may do. `read`: status, history, events, wait, list, usage. `start`: start
- * tasks, send messages and events, cancel. `approve`: approve or reject tool calls.
+ * What a principal may do. `read`: status, history, events, wait, list, usage; list and describe
+ * schedules. `start`: start tasks, send messages and events, cancel; create, update, pause,
+ * unpause, trigger and delete schedules. `approve`: approve or reject tool calls.
  */
 export type Role = 'read' | 'start' | 'approve';
 
@@ -39,4 +41,17 @@ export function assertRole(principal: Principal, role: Role, operation: string):
 /** Who a decision or a task is recorded as made by. */
 export function describePrincipal(principal: Principal): string | undefined {
   return principal.userId ?? principal.tenantId;
+}
+
+/**
+ * The approver a principal's decisions are authorized as (the Zap's `authorize` hook): its user
+ * (else tenant) as the id, its roles and its tenant.
+ */
+export function approverOf(principal: Principal): Approver {
+  const id = describePrincipal(principal);
+  return {
+    ...(id !== undefined ? { id } : {}),
+    roles: principal.roles,
+    ...(principal.tenantId !== undefined ? { tenantId: principal.tenantId } : {}),
+  };
 }

@@ -1,9 +1,13 @@
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import type { PipelineRun } from '../client/pipeline-run';
+import type { ScheduleDescription, ScheduleSummary, UpdateScheduleOptions } from '../client/schedules/schedule-options';
 import type { Task } from '../client/task';
 import type { TaskScope } from '../client/task-scope';
 import type { Zap } from '../client/zap';
 import { ApprovalRules } from '../core/approval-rules';
+import { DEFAULT_BUDGET_ASK_TIMEOUT_MS, type TaskBudget } from '../core/budget';
 import { PermissionDeniedError, ZapValidationError } from '../core/errors';
 import { FINAL_EVENT_TYPES, type TaskEvent } from '../core/events';
 import { pipelineAgentName, type PipelineSnapshot } from '../core/pipeline-state';
@@ -11,25 +15,42 @@ import type { TaskStatusSnapshot } from '../core/task-snapshot';
 import { TaskStatus, isTerminalStatus } from '../core/task-status';
 import {
   cancelTaskInputSchema,
+  createScheduleInputSchema,
   decideApprovalInputSchema,
+  decideApprovalsInputSchema,
   deliverEventInputSchema,
   getHistoryInputSchema,
+  listSchedulesInputSchema,
   listTasksInputSchema,
+  pauseScheduleInputSchema,
+  scheduleRefInputSchema,
   sendMessageInputSchema,
   startPipelineInputSchema,
   startTaskInputSchema,
   streamEventsInputSchema,
   taskRefInputSchema,
+  triggerScheduleInputSchema,
+  updateScheduleInputSchema,
   waitForTaskInputSchema,
   type ApprovalDecisionResult,
+  type ApprovalDecisionsResult,
   type CancelTaskInput,
+  type CreateScheduleInput,
   type DecideApprovalInput,
+  type DecideApprovalsInput,
+  type DeleteScheduleResult,
   type DeliverEventInput,
   type DeliverEventResult,
   type GetHistoryInput,
   type HistoryPage,
   type PendingApprovalList,
+  type ListSchedulesInput,
   type ListTasksInput,
+  type PauseScheduleInput,
+  type ScheduleList,
+  type ScheduleRefInput,
+  type ScheduleSummaryView,
+  type ScheduleView,
   type SendMessageInput,
   type StartPipelineInput,
   type StartTaskInput,
@@ -38,10 +59,12 @@ import {
   type TaskRefInput,
   type TaskStatusView,
   type TaskUsage,
+  type TriggerScheduleInput,
+  type UpdateScheduleInput,
   type WaitForTaskInput,
   type WaitForTaskResult,
 } from './operation-schemas';
-import { assertRole, describePrincipal, type Principal } from './principal';
+import { approverOf, assertRole, describePrincipal, type Principal } from './principal';
 
 /** How far `approve` walks a task's parents to refuse a model deciding its own tool calls. */
 const MAX_LINEAGE_DEPTH = 20;
@@ -61,7 +84,7 @@ export interface WaitForTaskOptions {
 }
 
 /**
- * The operations on tasks, one service layer for the CLI, the HTTP API and the MCP server: each
+ * The operations on tasks and schedules, one service layer for the CLI, the HTTP API and the MCP server: each
  * takes the caller's {@link Principal} and a plain JSON input, validates the input with its zod
  * schema (`ZapValidationError` naming the field), checks the principal's role
  * (`PermissionDeniedError`) and tenant (a task of another tenant is `TaskNotFoundError`, exactly
@@ -85,13 +108,14 @@ export class ZapOperations {
   /** Starts a task and returns at once; a caller-chosen `taskId` makes it idempotent. */
   async startTask(principal: Principal, input: StartTaskInput): Promise<TaskStatusView> {
     assertRole(principal, 'start', 'start tasks');
-    const { agent, message, taskId, context, approvalPatterns } = parse(startTaskInputSchema, input);
+    const { agent, message, taskId, context, approvalPatterns, budget } = parse(startTaskInputSchema, input);
     const task = await this.zap.executeTask({
       agentName: agent,
       ...(typeof message === 'string' ? { task: message } : { taskContent: message }),
       ...(taskId !== undefined ? { taskId } : {}),
       ...(context !== undefined ? { context } : {}),
       ...(approvalPatterns ? { approvalRules: new ApprovalRules({ patterns: approvalPatterns }) } : {}),
+      ...(budget ? { budget } : {}),
       ...(principal.tenantId !== undefined ? { tenantId: principal.tenantId } : {}),
       ...(principal.userId !== undefined ? { userId: principal.userId } : {}),
     });
@@ -106,9 +130,10 @@ export class ZapOperations {
    */
   async startPipeline(principal: Principal, input: StartPipelineInput): Promise<TaskStatusView> {
     assertRole(principal, 'start', 'start pipelines');
-    const { pipeline, input: pipelineInput, runId } = parse(startPipelineInputSchema, input);
+    const { pipeline, input: pipelineInput, runId, budget } = parse(startPipelineInputSchema, input);
     const run = await this.zap.startPipeline(pipeline, pipelineInput as never, {
       ...(runId !== undefined ? { runId } : {}),
+      ...(budget ? { budget } : {}),
       ...(principal.tenantId !== undefined ? { tenantId: principal.tenantId } : {}),
       ...(principal.userId !== undefined ? { userId: principal.userId } : {}),
     });
@@ -167,21 +192,49 @@ export class ZapOperations {
    */
   async decideApproval(principal: Principal, input: DecideApprovalInput): Promise<ApprovalDecisionResult> {
     assertRole(principal, 'approve', 'decide approvals');
-    const { taskId, approvalId, decision, reason } = parse(decideApprovalInputSchema, input);
+    const { taskId, approvalId, decision, reason, budget } = parse(decideApprovalInputSchema, input);
     const scope = scopeOf(principal);
     // Visible first: a refusal must not tell another tenant's caller that the task exists.
     await this.zap.getTaskStatus(taskId, scope);
     if (principal.actingTaskId !== undefined) await this.assertNotOwnLineage(principal.actingTaskId, taskId);
     const decidedBy = describePrincipal(principal);
+    // The Zap's `authorize` hook, when it has one, sees the principal as the approver.
+    const approver = approverOf(principal);
     const result =
       decision === 'approve'
-        ? await this.zap.approve(taskId, approvalId, { ...(decidedBy ? { approvedBy: decidedBy } : {}), ...(reason ? { reason } : {}), ...scope })
-        : await this.zap.reject(taskId, approvalId, reason, { ...(decidedBy ? { rejectedBy: decidedBy } : {}), ...scope });
+        ? await this.zap.approve(taskId, approvalId, { ...(decidedBy ? { approvedBy: decidedBy } : {}), ...(reason ? { reason } : {}), ...(budget ? { budget } : {}), approver, ...scope })
+        : await this.zap.reject(taskId, approvalId, reason, { ...(decidedBy ? { rejectedBy: decidedBy } : {}), approver, ...scope });
     return {
       taskId,
       approvalId: result.approvalId,
       decision: result.decision,
       alreadyDecided: result.alreadyDecided,
+      ...(decidedBy ? { decidedBy } : {}),
+    };
+  }
+
+  /**
+   * Decides several pending approvals of one task at once, all or none: one unknown id refuses
+   * the whole batch (`ApprovalNotFoundError` naming every unknown id), as does one decision the
+   * Zap's `authorize` hook refuses (`PermissionDeniedError` naming them). Recorded as decided by
+   * the principal; a task can never decide its own approvals (nor those of its lineage).
+   */
+  async decideApprovals(principal: Principal, input: DecideApprovalsInput): Promise<ApprovalDecisionsResult> {
+    assertRole(principal, 'approve', 'decide approvals');
+    const { taskId, decisions } = parse(decideApprovalsInputSchema, input);
+    const scope = scopeOf(principal);
+    // Visible first: a refusal must not tell another tenant's caller that the task exists.
+    await this.zap.getTaskStatus(taskId, scope);
+    if (principal.actingTaskId !== undefined) await this.assertNotOwnLineage(principal.actingTaskId, taskId);
+    const decidedBy = describePrincipal(principal);
+    const { results } = await this.zap.decideApprovals(taskId, decisions, {
+      ...(decidedBy ? { decidedBy } : {}),
+      approver: approverOf(principal),
+      ...scope,
+    });
+    return {
+      taskId,
+      results: results.map((result) => ({ approvalId: result.approvalId, decision: result.decision, alreadyDecided: result.alreadyDecided })),
       ...(decidedBy ? { decidedBy } : {}),
     };
   }
@@ -270,6 +323,91 @@ export class ZapOperations {
   async getUsage(principal: Principal, input: TaskRefInput): Promise<TaskUsage> {
     const status = await this.getStatus(principal, input);
     return { taskId: status.taskId, usage: status.usage, subTasks: (await this.zap.getTaskStatus(status.taskId, scopeOf(principal))).subTasks };
+  }
+
+  /**
+   * Creates a schedule whose runs are tasks of `agent` (see `zap.schedules.create`), owned by the
+   * principal's tenant and user. Everything is checked before anything is created;
+   * `ScheduleAlreadyExistsError` when the id is taken.
+   */
+  async createSchedule(principal: Principal, input: CreateScheduleInput): Promise<ScheduleView> {
+    assertRole(principal, 'start', 'create schedules');
+    const { scheduleId, agent, paused, ...fields } = parse(createScheduleInputSchema, input);
+    const created = await this.zap.schedules.create({
+      id: scheduleId,
+      agentName: agent,
+      ...scheduleChanges(fields),
+      ...(paused !== undefined ? { paused } : {}),
+      ...(principal.tenantId !== undefined ? { tenantId: principal.tenantId } : {}),
+      ...(principal.userId !== undefined ? { userId: principal.userId } : {}),
+    });
+    return toScheduleView(created);
+  }
+
+  /** The schedules of this Zap (a principal with a tenant sees that tenant's only), by id. */
+  async listSchedules(principal: Principal, input: ListSchedulesInput = {}): Promise<ScheduleList> {
+    assertRole(principal, 'read', 'list schedules');
+    const filters = parse(listSchedulesInputSchema, input);
+    if (principal.tenantId !== undefined && filters.tenantId !== undefined && filters.tenantId !== principal.tenantId) {
+      return { schedules: [] };
+    }
+    const tenantId = principal.tenantId ?? filters.tenantId;
+    const summaries = await this.zap.schedules.list({
+      ...(filters.agent !== undefined ? { agentName: filters.agent } : {}),
+      ...(tenantId !== undefined ? { tenantId } : {}),
+      ...(filters.userId !== undefined ? { userId: filters.userId } : {}),
+    });
+    return { schedules: summaries.map(toScheduleSummaryView) };
+  }
+
+  /** The schedule: timing, task, budget, state, next run times and the latest runs with their task status. */
+  async describeSchedule(principal: Principal, input: ScheduleRefInput): Promise<ScheduleView> {
+    assertRole(principal, 'read', 'read schedules');
+    const { scheduleId } = parse(scheduleRefInputSchema, input);
+    return toScheduleView(await this.zap.schedules.describe(scheduleId, scopeOf(principal)));
+  }
+
+  /** Pauses the schedule (runs in progress go on); the note says why. */
+  async pauseSchedule(principal: Principal, input: PauseScheduleInput): Promise<ScheduleView> {
+    assertRole(principal, 'start', 'pause schedules');
+    const { scheduleId, note } = parse(pauseScheduleInputSchema, input);
+    await this.zap.schedules.pause(scheduleId, note, scopeOf(principal));
+    return this.describeSchedule(principal, { scheduleId });
+  }
+
+  /** Resumes a paused schedule from its next time. */
+  async unpauseSchedule(principal: Principal, input: PauseScheduleInput): Promise<ScheduleView> {
+    assertRole(principal, 'start', 'unpause schedules');
+    const { scheduleId, note } = parse(pauseScheduleInputSchema, input);
+    await this.zap.schedules.unpause(scheduleId, note, scopeOf(principal));
+    return this.describeSchedule(principal, { scheduleId });
+  }
+
+  /**
+   * Starts a run now, also while paused (by default even while a run is open). The run shows in
+   * the schedule's `recentRuns` a moment later.
+   */
+  async triggerSchedule(principal: Principal, input: TriggerScheduleInput): Promise<ScheduleView> {
+    assertRole(principal, 'start', 'trigger schedules');
+    const { scheduleId, overlap } = parse(triggerScheduleInputSchema, input);
+    await this.zap.schedules.trigger(scheduleId, { ...(overlap !== undefined ? { overlap } : {}), ...scopeOf(principal) });
+    return this.describeSchedule(principal, { scheduleId });
+  }
+
+  /** Changes the fields given (the runs' input is rebuilt with the agent's current settings). */
+  async updateSchedule(principal: Principal, input: UpdateScheduleInput): Promise<ScheduleView> {
+    assertRole(principal, 'start', 'update schedules');
+    const { scheduleId, budget, ...fields } = parse(updateScheduleInputSchema, input);
+    const changes = { ...scheduleChanges(fields), ...(budget !== undefined ? { budget: budget ?? undefined } : {}) };
+    return toScheduleView(await this.zap.schedules.update(scheduleId, changes, scopeOf(principal)));
+  }
+
+  /** Deletes the schedule; runs in progress go on. */
+  async deleteSchedule(principal: Principal, input: ScheduleRefInput): Promise<DeleteScheduleResult> {
+    assertRole(principal, 'start', 'delete schedules');
+    const { scheduleId } = parse(scheduleRefInputSchema, input);
+    await this.zap.schedules.delete(scheduleId, scopeOf(principal));
+    return { scheduleId, deleted: true };
   }
 
   /**
@@ -401,6 +539,7 @@ function toStatusView(status: TaskStatusSnapshot): TaskStatusView {
     ...(status.parentTaskId !== undefined ? { parentTaskId: status.parentTaskId } : {}),
     ...(status.result !== undefined ? { result: status.result } : {}),
     ...(status.error !== undefined ? { error: status.error } : {}),
+    ...(status.errorCode !== undefined ? { errorCode: status.errorCode } : {}),
     ...(status.cancelReason !== undefined ? { cancelReason: status.cancelReason } : {}),
     ...(status.pipeline ? { pipeline: pipelineView(status.pipeline) } : {}),
     waitingFor: {
@@ -410,6 +549,7 @@ function toStatusView(status: TaskStatusSnapshot): TaskStatusView {
         arguments: approval.toolArgs,
         agentName: approval.agentName,
         taskId: approval.taskId,
+        ...(approval.summary !== undefined ? { summary: approval.summary } : {}),
         ...(approval.message !== undefined ? { message: approval.message } : {}),
         requestedAt: approval.requestedAt,
         timeoutAt: approval.timeoutAt,
@@ -422,7 +562,9 @@ function toStatusView(status: TaskStatusSnapshot): TaskStatusView {
       promptTokens: status.usage.promptTokens,
       completionTokens: status.usage.completionTokens,
       totalTokens: status.usage.promptTokens + status.usage.completionTokens,
+      ...(status.costUsd !== undefined ? { costUsd: status.costUsd } : {}),
     },
+    ...(status.budget ? { budget: status.budget } : {}),
     lastEventSeq: status.lastEventSeq,
     createdAt: status.createdAt,
     updatedAt: status.updatedAt,
@@ -441,5 +583,74 @@ function pipelineView(pipeline: PipelineSnapshot): NonNullable<TaskStatusView['p
     ...(pipeline.failedStep !== undefined ? { failedStep: pipeline.failedStep } : {}),
     ...(pipeline.pendingStep !== undefined ? { pendingStep: pipeline.pendingStep } : {}),
     ...(pipeline.approvalMessage !== undefined ? { approvalMessage: pipeline.approvalMessage } : {}),
+  };
+}
+
+/** The schedule fields of an operation's input as `zap.schedules` options (only those given). */
+function scheduleChanges(fields: Omit<z.output<typeof updateScheduleInputSchema>, 'scheduleId' | 'budget'> & { budget?: TaskBudget }): UpdateScheduleOptions {
+  const { cron, every, timezone, overlap, catchupWindow, jitter, message, context, approvalPatterns, budget, idleTimeout, note } = fields;
+  return {
+    ...(cron !== undefined ? { cron } : {}),
+    ...(every !== undefined ? { every: every as Duration } : {}),
+    ...(timezone !== undefined ? { timezone } : {}),
+    ...(overlap !== undefined ? { overlap } : {}),
+    ...(catchupWindow !== undefined ? { catchupWindow: catchupWindow as Duration } : {}),
+    ...(jitter !== undefined ? { jitter: jitter as Duration } : {}),
+    ...(message !== undefined ? (typeof message === 'string' ? { task: message } : { taskContent: message }) : {}),
+    ...(context !== undefined ? { context } : {}),
+    ...(approvalPatterns ? { approvalRules: new ApprovalRules({ patterns: approvalPatterns }) } : {}),
+    ...(budget ? { budget } : {}),
+    ...(idleTimeout !== undefined ? { idleTimeout: idleTimeout as Duration } : {}),
+    ...(note !== undefined ? { note } : {}),
+  };
+}
+
+/** The wire view of a schedule summary. */
+function toScheduleSummaryView(summary: ScheduleSummary): ScheduleSummaryView {
+  return {
+    scheduleId: summary.id,
+    agent: summary.agentName,
+    ...(summary.tenantId !== undefined ? { tenantId: summary.tenantId } : {}),
+    ...(summary.userId !== undefined ? { userId: summary.userId } : {}),
+    paused: summary.paused,
+    ...(summary.note !== undefined ? { note: summary.note } : {}),
+    nextRunTimes: summary.nextRunTimes,
+    recentRuns: summary.recentRuns.map(({ taskId, scheduledAt, startedAt }) => ({ taskId, scheduledAt, startedAt })),
+  };
+}
+
+/** The wire view of a schedule description. */
+function toScheduleView(schedule: ScheduleDescription): ScheduleView {
+  const { budget } = schedule;
+  return {
+    ...toScheduleSummaryView(schedule),
+    message: schedule.task,
+    ...(schedule.context !== undefined ? { context: schedule.context } : {}),
+    ...(schedule.cron !== undefined ? { cron: schedule.cron } : {}),
+    ...(schedule.everyMs !== undefined ? { everyMs: schedule.everyMs } : {}),
+    timezone: schedule.timezone,
+    overlap: schedule.overlap,
+    catchupWindowMs: schedule.catchupWindowMs,
+    jitterMs: schedule.jitterMs,
+    idleTimeoutMs: schedule.idleTimeoutMs,
+    ...(budget
+      ? {
+          budget: {
+            ...(budget.maxUsd !== undefined ? { maxUsd: budget.maxUsd } : {}),
+            ...(budget.maxTokens !== undefined ? { maxTokens: budget.maxTokens } : {}),
+            ...(budget.maxModelCalls !== undefined ? { maxModelCalls: budget.maxModelCalls } : {}),
+            ...(budget.maxToolCalls !== undefined ? { maxToolCalls: budget.maxToolCalls } : {}),
+            onExceeded: budget.onExceeded ?? 'fail',
+            askTimeoutMs: budget.askTimeout === undefined ? DEFAULT_BUDGET_ASK_TIMEOUT_MS : msToNumber(budget.askTimeout as Duration),
+          },
+        }
+      : {}),
+    recentRuns: schedule.recentRuns.map((run) => ({ ...run })),
+    runningTaskIds: schedule.runningTaskIds,
+    runCount: schedule.runCount,
+    skippedRunCount: schedule.skippedRunCount,
+    missedRunCount: schedule.missedRunCount,
+    createdAt: schedule.createdAt,
+    ...(schedule.updatedAt !== undefined ? { updatedAt: schedule.updatedAt } : {}),
   };
 }

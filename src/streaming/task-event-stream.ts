@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { TaskNotFoundError } from '../core/errors';
 import { FINAL_EVENT_TYPES, type TaskEvent, type TokenEvent } from '../core/events';
+import { isNotStartedQueryError } from '../core/not-started-query';
 import { getEventsQuery, type GetEventsQueryResult } from '../workflows/definitions';
 import { HistoryWatcher } from './history-watcher';
 import type { TokenChunk, TokenSubscription, TokenTransport } from './token-transport';
@@ -131,6 +132,8 @@ async function queryEvents(
   } catch (error) {
     if (signal?.aborted) return undefined;
     if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError({ taskId, cause: error });
+    // A task whose start delay has not passed has no events yet: wait for its history to grow.
+    if (isNotStartedQueryError(error)) return { events: [], firstRetainedSeq: 0, lastSeq: since, closed: false };
     throw error;
   }
 }

@@ -1,15 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { ContextReader } from '../activities/context-reader';
-import { ConversationReader } from '../activities/conversation-reader';
-import { createActivities } from '../activities/create-activities';
 import type { CompiledZapOptions } from '../client/zap-options';
 import { ZapConfigurationError, ZapConnectionError } from '../core/errors';
-import { ModelRegistry } from '../llm/model-registry';
-import { McpConnectionPool, type McpConnectionPoolLogger } from '../mcp/mcp-connection-pool';
-import { AgentToolbox } from '../tools/agent-toolbox';
 import { compileWorkerDeploymentOptions, type ZapWorkerDeploymentOptions } from './worker-deployment';
 import { publishToolCatalog } from './publish-tool-catalog';
+import { openWorkerResources, withPayloadCodec } from './worker-resources';
 import { resolveWorkflowCode } from './workflow-code';
 
 /** Grace period for in-flight activities when the worker shuts down. */
@@ -54,12 +49,9 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
   const { options, client, workerOptions } = input;
   const extra = workerOptions.worker ?? {};
   const deploymentOptions = compileDeployment(workerOptions.deployment, extra);
-  const mcpPool = new McpConnectionPool({ logger: mcpLogger(options.logger), ...options.mcp });
-  for (const agent of options.agents.values()) mcpPool.register(agent.mcpClients);
-  const toolbox = new AgentToolbox(options.agents, mcpPool);
+  const resources = await openWorkerResources(options, client);
   let connection: NativeConnection | undefined;
   try {
-    await toolbox.discoverAll();
     const { address, tls, apiKey } = options.temporal;
     try {
       connection = await NativeConnection.connect({ address, tls, apiKey });
@@ -69,23 +61,8 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
         cause: error,
       });
     }
-    const activities = createActivities({
-      client,
-      agents: options.agents,
-      toolbox,
-      mcpPool,
-      models: new ModelRegistry(options.llm),
-      conversations: new ConversationReader(client),
-      contexts: new ContextReader(client),
-      tokens: options.tokens,
-      pipelines: options.pipelines,
-    });
     const { payloadCodec } = options;
-    if (payloadCodec && extra.dataConverter?.payloadCodecs?.length) {
-      throw new ZapConfigurationError({
-        message: 'Give the payload codec either as Zap `payloadCodec` or in worker `dataConverter`, not both.',
-      });
-    }
+    const dataConverter = withPayloadCodec(extra.dataConverter, payloadCodec);
     const worker = await Worker.create({
       shutdownGraceTime: DEFAULT_SHUTDOWN_GRACE_TIME,
       ...(extra.workflowBundle || extra.workflowsPath ? {} : resolveWorkflowCode()),
@@ -93,15 +70,15 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
       connection,
       namespace: options.temporal.namespace,
       taskQueue: options.taskQueue,
-      activities,
+      activities: resources.activities,
       ...(deploymentOptions ? { workerDeploymentOptions: deploymentOptions } : {}),
-      ...(payloadCodec ? { dataConverter: { ...extra.dataConverter, payloadCodecs: [payloadCodec] } } : {}),
+      ...(payloadCodec ? { dataConverter } : {}),
     });
     await publishToolCatalog({
       client,
       taskQueue: options.taskQueue,
       agentNames: options.agents.keys(),
-      toolbox,
+      toolbox: resources.toolbox,
       ...(deploymentOptions ? { build: `${deploymentOptions.version.deploymentName}:${deploymentOptions.version.buildId}` } : {}),
       logger: options.logger,
     });
@@ -116,24 +93,15 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
           worker.shutdown();
         }
         await waitForWorkerStop(worker);
-        await mcpPool.close();
+        await resources.close();
         await closeWhenReleased(openConnection);
       },
     };
   } catch (error) {
-    await mcpPool.close();
+    await resources.close();
     await connection?.close();
     throw error;
   }
-}
-
-/**
- * The Zap's logger for MCP connections: warnings always; each stdio server's stderr lines (at
- * debug) only when the user gave a logger of their own, so the default `console` stays quiet.
- */
-function mcpLogger(logger: CompiledZapOptions<any>['logger']): McpConnectionPoolLogger {
-  if (logger === console) return { warn: (message, meta) => console.warn(message, meta ?? '') };
-  return logger;
 }
 
 /** Validates `deployment` before anything is connected, and refuses a second way of versioning. */

@@ -8,6 +8,8 @@ export interface TaskActivities {
   tools: ZapActivities;
   /** One attempt per activity: for tools whose calls must not be repeated blindly. */
   singleAttemptTools: ZapActivities;
+  /** One attempt per activity: model calls of a task with a budget (the workflow retries them and charges each attempt). */
+  singleAttemptModel: ZapActivities;
 }
 
 export function createTaskActivities(agent: AgentTaskSettings): TaskActivities {
@@ -22,6 +24,11 @@ export function createTaskActivities(agent: AgentTaskSettings): TaskActivities {
       startToCloseTimeout: agent.toolTimeoutMs,
       heartbeatTimeout: agent.heartbeatTimeoutMs,
       retry: agent.toolRetry,
+    }),
+    singleAttemptModel: proxyActivities<ZapActivities>({
+      startToCloseTimeout: agent.llmTimeoutMs,
+      heartbeatTimeout: agent.heartbeatTimeoutMs,
+      retry: { maximumAttempts: 1 },
     }),
     singleAttemptTools: proxyActivities<ZapActivities>({
       startToCloseTimeout: agent.toolTimeoutMs,

@@ -1,8 +1,9 @@
 import { CancellationScope, getExternalWorkflowHandle } from '@temporalio/workflow';
+import { toUsd } from '../core/budget';
 import { EventLog } from '../core/event-log';
 import type { DurableEventInput } from '../core/events';
 import { takeMessagePage } from '../core/message-pages';
-import type { StuckFailure, TaskSnapshot, TaskStatusSnapshot, TaskWaitingFor } from '../core/task-snapshot';
+import type { BudgetFailure, StuckFailure, TaskSnapshot, TaskStatusSnapshot, TaskWaitingFor } from '../core/task-snapshot';
 import type { AgentWorkflowInput, CarriedTaskState, SubTaskUpdate } from '../core/task-state';
 import { initialTaskState } from '../core/task-state';
 import { TaskStatus } from '../core/task-status';
@@ -12,6 +13,7 @@ import { LifecycleHooks } from './lifecycle-hooks';
 import { NamedEvents } from './named-events';
 import { StatusSearchAttribute } from './status-search-attribute';
 import { SubAgentDelegation } from './sub-agent-delegation';
+import { TaskBudgetKeeper } from './task-budget';
 
 /**
  * One agent task inside its workflow run: the (upgraded) input, the durable state, the event log,
@@ -29,6 +31,8 @@ export class AgentTask {
   readonly statusAttribute: StatusSearchAttribute;
   /** The agent's lifecycle hooks: run as activities on the events they listen to. */
   readonly hooks: LifecycleHooks;
+  /** The task's budget, when it has one (`input.budget`). */
+  readonly budget: TaskBudgetKeeper;
   /** Tool calls of the current turn still waiting for a human decision. */
   awaitingApproval = 0;
   /** True once the task has ended for good; reported to streaming consumers. */
@@ -37,6 +41,10 @@ export class AgentTask {
   continueAsNewRefused = false;
   /** What stuck detection found, once it failed the task (the run ends with it). */
   stuckFailure: StuckFailure | undefined;
+  /** The failure type that failed the task (`APPROVAL_TIMED_OUT`, `AGENT_STUCK`, …), for the snapshot. */
+  errorCode: string | undefined;
+  /** Which budget limit failed the task, once one did. */
+  budgetFailure: BudgetFailure | undefined;
   private error: string | undefined;
 
   constructor(readonly input: AgentWorkflowInput) {
@@ -46,6 +54,7 @@ export class AgentTask {
     this.approvals = new ApprovalGate(this.state.approvals);
     this.delegation = new SubAgentDelegation(this, this.state.delegation);
     this.events = new NamedEvents(this, (this.state.receivedEvents ??= []));
+    this.budget = new TaskBudgetKeeper(this);
     this.statusAttribute = new StatusSearchAttribute(input.searchAttributes === true, () => this.state.status);
   }
 
@@ -93,7 +102,13 @@ export class AgentTask {
   async notifyParent(report: Omit<SubTaskUpdate, 'subTaskId' | 'answerNumber'>): Promise<void> {
     const parentTaskId = this.input.parentTaskId;
     if (!parentTaskId) return;
-    const update: SubTaskUpdate = { subTaskId: this.input.taskId, answerNumber: this.state.answerCount, ...report };
+    const spent = this.budget.spentTotal();
+    const update: SubTaskUpdate = {
+      subTaskId: this.input.taskId,
+      answerNumber: this.state.answerCount,
+      ...report,
+      ...(spent ? { budgetSpent: spent } : {}),
+    };
     await CancellationScope.nonCancellable(async () => {
       try {
         await getExternalWorkflowHandle(parentTaskId).signal(subTaskUpdateSignal, update);
@@ -123,16 +138,21 @@ export class AgentTask {
       error: this.error,
       ...(this.state.outputFailure && this.state.status === TaskStatus.Failed ? { outputFailure: this.state.outputFailure } : {}),
       ...(this.stuckFailure && this.state.status === TaskStatus.Failed ? { stuckFailure: this.stuckFailure } : {}),
+      ...(this.errorCode && this.state.status === TaskStatus.Failed ? { errorCode: this.errorCode } : {}),
+      ...(this.budgetFailure && this.state.status === TaskStatus.Failed ? { budgetFailure: this.budgetFailure } : {}),
       ...(this.state.status === TaskStatus.Cancelled ? { cancelReason: this.state.cancelReason } : {}),
       messageCount: this.state.messages.length,
       subTasks: this.delegation.subTaskIds(),
       usage: this.state.usage,
+      ...(this.state.costNanoUsd ? { costUsd: toUsd(this.state.costNanoUsd) } : {}),
+      ...(this.budget.active ? { budget: this.budget.snapshot() } : {}),
       pendingApprovals: this.approvals.pending(),
       approvals: this.approvals.all().map(({ request, decision }) => ({ ...request, ...decision })),
       waitingFor: this.waitingFor(),
       parentTaskId: this.input.parentTaskId,
       tenantId: this.input.tenantId,
       userId: this.input.userId,
+      ...(this.input.scheduleId !== undefined ? { scheduleId: this.input.scheduleId } : {}),
       lastEventSeq: this.eventLog.latestSeq(),
       createdAt: this.input.createdAt,
       updatedAt: this.state.updatedAt,

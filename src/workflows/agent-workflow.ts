@@ -1,11 +1,12 @@
 import { ApplicationFailure, TemporalFailure, isCancellation, patched } from '@temporalio/workflow';
 import { FailureType } from '../core/failure-types';
-import type { StuckFailure } from '../core/task-snapshot';
+import type { BudgetFailure, StuckFailure } from '../core/task-snapshot';
 import { TaskStatus } from '../core/task-status';
 import { upgradeWorkflowInput, type AgentWorkflowInput, type AgentWorkflowResult } from '../core/task-state';
 import { createTaskActivities } from './activity-proxies';
 import { Patch } from './patches';
 import { AgentTask } from './agent-task';
+import { withRunIdentity } from './run-identity';
 import { registerTaskHandlers } from './task-handlers';
 import { TurnLoop } from './turn-loop';
 
@@ -20,7 +21,8 @@ import { TurnLoop } from './turn-loop';
  */
 export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<AgentWorkflowResult> {
   // Tasks started (or continued as new) by older workers carry older shapes: upgrade first.
-  const task = new AgentTask(upgradeWorkflowInput(rawInput));
+  // A scheduled run takes its task id from the workflow id Temporal gave it.
+  const task = new AgentTask(withRunIdentity(upgradeWorkflowInput(rawInput)));
   registerTaskHandlers(task);
   // The task's first run (a continued or retried run carries state): its `onStart` hook.
   if (!task.input.carried) task.hooks.onTaskStarted();
@@ -32,7 +34,16 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
     // A hook started by this run (`onComplete` of the last answer, …) finishes before the run ends.
     await task.hooks.drain();
     const { status, result, output, usage, iteration } = task.state;
-    return { taskId: task.input.taskId, status, result, ...(output !== undefined ? { output } : {}), iterations: iteration, usage };
+    const budgetSpent = task.budget.spentTotal();
+    return {
+      taskId: task.input.taskId,
+      status,
+      result,
+      ...(output !== undefined ? { output } : {}),
+      iterations: iteration,
+      usage,
+      ...(budgetSpent ? { budgetSpent } : {}),
+    };
   } catch (error) {
     if (isCancellation(error)) {
       const reason = task.state.cancelReason ?? 'Cancelled through Temporal';
@@ -50,6 +61,8 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
     if (ended && (error instanceof ApplicationFailure || patched(Patch.FailOnTemporalFailure))) {
       const message = (error as TemporalFailure).message;
       if (error instanceof ApplicationFailure && error.type === FailureType.AgentStuck) task.stuckFailure = stuckFailureOf(error);
+      if (error instanceof ApplicationFailure && error.type) task.errorCode = error.type;
+      if (error instanceof ApplicationFailure && error.type === FailureType.BudgetExceeded) task.budgetFailure = error.details?.[0] as BudgetFailure;
       task.fail(message);
       await task.notifyParent({ status: 'failed', error: message });
       await task.hooks.drain();

@@ -3,7 +3,8 @@ import type { TaskEvent } from '../core/events';
 import type { JsonValue } from '../core/json';
 import type { ChatMessage, MessageContent } from '../core/messages';
 import type { TaskSnapshot, TaskStatusSnapshot } from '../core/task-snapshot';
-import type { SubTaskUpdate } from '../core/task-state';
+import type { BudgetLimits } from '../core/budget';
+import type { BudgetRaise, SubTaskUpdate } from '../core/task-state';
 
 export type { SubTaskUpdate } from '../core/task-state';
 
@@ -18,6 +19,8 @@ export const AGENT_WORKFLOW_TYPE = 'agentWorkflow';
 /** A follow-up message for the task. */
 export interface FollowUpSignalInput {
   content: MessageContent;
+  /** From a parent with a budget: the sub-task's new limits for this request (its spend so far plus the parent's new reservation). */
+  budgetLimits?: BudgetLimits;
 }
 
 /** Delivers a follow-up message; used at the next model call, never dropped. */
@@ -88,6 +91,8 @@ export interface DecideApprovalInput {
   reason?: string;
   /** Who decided (recorded in history and in the task's approval log). */
   decidedBy?: string;
+  /** With the approval of a budget request (`kind: 'budget'`): the new limits (required there). */
+  budget?: BudgetRaise;
 }
 
 /** The decision that holds for the approval after the update. */
@@ -103,6 +108,33 @@ export interface DecideApprovalResult {
  * (`APPROVAL_NOT_FOUND`) before anything is recorded; deciding twice is harmless.
  */
 export const decideApprovalUpdate = defineUpdate<DecideApprovalResult, [DecideApprovalInput]>('zap.decideApproval');
+
+/** One decision of a batch ({@link DecideApprovalsInput}). */
+export interface BatchApprovalDecision {
+  decision: 'approve' | 'reject';
+  /** Why; told to the model on rejection and recorded with the decision. */
+  reason?: string;
+}
+
+/** Several decisions on one task's pending approvals, applied together. */
+export interface DecideApprovalsInput {
+  /** Decisions by approval id (at least one). */
+  decisions: Record<string, BatchApprovalDecision>;
+  /** Who decided (recorded with every decision of the batch). */
+  decidedBy?: string;
+}
+
+/** The decisions that hold after a batch, in the order of the input's ids. */
+export interface DecideApprovalsResult {
+  results: DecideApprovalResult[];
+}
+
+/**
+ * Decides several approvals of one task in one update, atomically: the validator checks every id
+ * and decision before any is applied and refuses the whole batch (`APPROVAL_NOT_FOUND` with the
+ * unknown ids in its details, or `INVALID_DECISION`) before anything is recorded.
+ */
+export const decideApprovalsUpdate = defineUpdate<DecideApprovalsResult, [DecideApprovalsInput]>('zap.decideApprovals');
 
 /** A named event for the task (what `zap.sendEvent` delivers once the client has validated it). */
 export interface DeliverEventInput {

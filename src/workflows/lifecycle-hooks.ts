@@ -97,6 +97,8 @@ function hookOfEvent(
   switch (event.type) {
     case 'approval_requested':
       return { hook: 'onApprovalRequested', fields: { approval: event.approval } };
+    case 'approval_escalated':
+      return { hook: 'onApprovalEscalated', fields: { approval: event.approval } };
     case 'stuck': {
       const { reason, toolName, repeats, policy, action, iteration } = event;
       return { hook: 'onStuck', fields: { stuck: { reason, ...(toolName !== undefined ? { toolName } : {}), repeats, policy, action, iteration } } };

@@ -47,6 +47,24 @@ export const Patch = {
   StuckDetection: 'zap-stuck-detection',
   /** 0.2.0: the agent's lifecycle hooks run as `runHook` activities. Only agents with hooks reach it. */
   LifecycleHooks: 'zap-lifecycle-hooks',
+  /**
+   * 0.2.0: an approval whose rules say `onTimeout: 'approve' | 'fail' | 'escalate'` acts on its
+   * timeout (runs the call, fails the task, or escalates and waits on a second timer). Only tasks
+   * started with such rules reach it; the default (`reject`) issues the same commands as 0.1.0.
+   */
+  ApprovalTimeoutPolicies: 'zap-approval-timeout-policies',
+  /**
+   * 0.2.0: a task with a budget makes its model calls one attempt per activity and retries them
+   * itself (each attempt is charged: reported usage, or the worst case of a lost attempt), and
+   * waits for a human on a budget request under `onExceeded: 'ask'`. Only budgeted tasks reach it.
+   */
+  Budgets: 'zap-budgets',
+  /**
+   * 0.2.0: an answered task whose agent has a nudge waits on a durable timer for the nudge's
+   * quiet period before its idle wait, and then receives the nudge as a follow-up. Only tasks of
+   * agents with a nudge reach it.
+   */
+  Nudges: 'zap-nudges',
 } as const satisfies Record<string, `zap-${string}`>;
 
 /** A patch id of the agent workflow. */

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import { FailureType } from '../core/activity-contracts';
 import type { AgentTaskSettings } from '../core/agent-settings';
+import { reconcileChild, reserveForChild } from '../core/budget';
 import type { JsonValue } from '../core/json';
 import type { PipelineStepPlan } from '../core/pipeline-state';
 import { formatIssues, type OutputCheck, type OutputIssue } from '../core/structured-output';
@@ -56,12 +57,19 @@ export async function runAgentStep(run: PipelineExecution, index: number): Promi
         userId: input.userId,
         searchAttributes: run.statusAttribute.enabled,
         createdAt: new Date().toISOString(),
+        // Steps run one at a time: a step's task may spend all that is left of the run's budget.
+        ...(run.budget && input.budget
+          ? { budget: { limits: reserveForChild(run.budget, subTaskId, 1, undefined), onExceeded: 'fail' as const, askTimeoutMs: input.budget.askTimeoutMs } }
+          : {}),
       }),
       // A run that ends (failed, terminated) asks its running step to cancel.
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     });
     outcome = (await child.result()) as AgentWorkflowResult;
+    if (run.budget) reconcileChild(run.budget, subTaskId, outcome.budgetSpent, undefined);
   } catch (error) {
+    // What the step spent by its last report (its whole reservation when it never reported).
+    if (run.budget) reconcileChild(run.budget, subTaskId, run.reports[subTaskId]?.budgetSpent, undefined);
     // The run itself is being cancelled: its step task is cancelled with it.
     if (isCancellation(error) && CancellationScope.current().consideredCancelled) throw error;
     throw run.failStep(index, stepTaskFailure(error, build.agent));

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
+import { budgetSnapshot, initialBudgetState, type BudgetState } from '../core/budget';
 import { FailureType } from '../core/activity-contracts';
 import { EventLog } from '../core/event-log';
 import type { DurableEventInput } from '../core/events';
@@ -54,10 +55,13 @@ export class PipelineExecution {
   private updatedAt: string;
   /** Index of the first step this run executes (0, or the `fromStep` of a retry). */
   readonly firstStepIndex: number;
+  /** The run's budget ledger, when it has a budget: each agent step's task draws what is left. */
+  readonly budget: BudgetState | undefined;
 
   constructor(readonly input: UpgradedPipelineInput) {
     this.eventLog = new EventLog(input.runId, input.eventLogLimit, { events: [], lastSeq: input.lastEventSeq });
     this.updatedAt = new Date().toISOString();
+    this.budget = input.budget ? initialBudgetState(input.budget) : undefined;
     const fromIndex = input.fromStep === undefined ? 0 : input.steps.findIndex((step) => step.name === input.fromStep);
     this.firstStepIndex = Math.max(0, fromIndex);
     const reused = new Map(input.reusedSteps.map((step) => [step.name, step]));
@@ -226,6 +230,7 @@ export class PipelineExecution {
       messageCount: 0,
       subTasks: this.steps.flatMap((step) => (step.taskId !== undefined && !step.reused ? [step.taskId] : [])),
       usage: this.usage(),
+      ...(this.budget && this.input.budget ? { budget: budgetSnapshot(this.budget, this.input.budget) } : {}),
       pendingApprovals,
       approvals: this.approvals.all().map(({ request, decision }) => ({ ...request, ...decision })),
       waitingFor: {

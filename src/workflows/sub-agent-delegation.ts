@@ -24,6 +24,7 @@ import {
 import { AGENT_WORKFLOW_TYPE, cancelReasonSignal, followUpSignal } from './definitions';
 import { describeFailure } from './describe-failure';
 import { subTaskStartOptions } from './sub-task-start';
+import type { TaskBudgetKeeper } from './task-budget';
 
 /** Arguments of the built-in `message_agent` tool. */
 interface MessageAgentArguments {
@@ -37,6 +38,8 @@ export interface DelegationHost {
   readonly input: AgentWorkflowInput;
   /** True when sub-tasks start with search attributes (the task has them, behind its patch). */
   readonly searchAttributesEnabled: boolean;
+  /** The task's budget: sub-tasks draw from it. */
+  readonly budget: TaskBudgetKeeper;
   emit(event: DurableEventInput): void;
 }
 
@@ -132,6 +135,8 @@ export class SubAgentDelegation {
         userId,
         searchAttributes,
         createdAt,
+        // A share of what is left of the parent's budget, held until the child reports.
+        budget: this.host.budget.reserveForChild(subTaskId, undefined),
       }),
       // The child outlives a continue-as-new of its parent, and stays open for follow-ups after
       // the parent's run ends; cancellation is propagated explicitly (cancelAll).
@@ -185,13 +190,23 @@ export class SubAgentDelegation {
       return failure(`Conversation '${subTaskId}' has ended (${previous.status}${previous.error ? `: ${previous.error}` : ''}).`);
     }
     conversation.awaitingAnswer = true;
+    const budget = this.host.budget.reserveForChild(subTaskId, previous?.budgetSpent);
     try {
-      await getExternalWorkflowHandle(subTaskId).signal(followUpSignal, { content: message });
+      await getExternalWorkflowHandle(subTaskId).signal(followUpSignal, { content: message, ...(budget ? { budgetLimits: budget.limits } : {}) });
     } catch {
+      this.reconcile(conversation);
       conversation.awaitingAnswer = false;
       return failure(`Conversation '${subTaskId}' has ended after its idle timeout; start a new one.`);
     }
     return this.waitForAnswer(conversation, previous?.answerNumber ?? 0);
+  }
+
+  /** The child reported (or will not): its reservation is released and what it spent is added to the parent's. */
+  private reconcile(conversation: SubConversation): void {
+    if (!this.host.budget.active) return;
+    const spent = this.state.updates[conversation.subTaskId]?.budgetSpent;
+    // Without a report the whole reservation counts: the child cannot spend more than it.
+    conversation.budgetReconciled = this.host.budget.reconcileChild(conversation.subTaskId, spent, conversation.budgetReconciled);
   }
 
   private async waitForAnswer(conversation: SubConversation, answeredBefore: number): Promise<ToolCallOutcome> {
@@ -205,10 +220,12 @@ export class SubAgentDelegation {
     } else {
       const problem = await this.waitWhileAlive(conversation, answered);
       if (problem !== undefined) {
+        this.reconcile(conversation);
         conversation.awaitingAnswer = false;
         return failure(`Agent ${agentName} (${subTaskId}) ${problem}`);
       }
     }
+    this.reconcile(conversation);
     conversation.awaitingAnswer = false;
     const update = this.state.updates[subTaskId] as SubTaskUpdate;
     if (update.status !== 'completed') {

@@ -1,5 +1,6 @@
 import type { AgentTaskSettings } from '../core/agent-settings';
 import type { ApprovalRulesSpec } from '../core/approval-rules';
+import type { BudgetSpec } from '../core/budget';
 import type { JsonValue } from '../core/json';
 import type { MessageContent } from '../core/messages';
 import { taskMemo, taskSearchAttributes } from '../core/search-attributes';
@@ -28,6 +29,8 @@ export interface SubTaskStartParts {
   searchAttributes: boolean;
   /** ISO-8601. */
   createdAt: string;
+  /** The child's budget: what its parent (task or pipeline run) reserved for it. @default none */
+  budget?: BudgetSpec;
 }
 
 /**
@@ -58,6 +61,7 @@ export function subTaskStartOptions(parts: SubTaskStartParts): {
     ...(tenantId === undefined ? {} : { tenantId }),
     ...(userId === undefined ? {} : { userId }),
     ...(searchAttributes ? { searchAttributes } : {}),
+    ...(parts.budget ? { budget: parts.budget } : {}),
     createdAt,
   };
   return {

@@ -19,8 +19,11 @@ import { answerEventsQuery } from './events-query-answer';
 /** Registers the signals, updates and queries of a task (see `definitions.ts`). */
 export function registerTaskHandlers(task: AgentTask): void {
   const { state } = task;
-  setHandler(followUpSignal, ({ content }) => {
+  setHandler(followUpSignal, ({ content, budgetLimits }) => {
     state.pendingMessages.push(content);
+    if (budgetLimits) task.budget.setLimits(budgetLimits);
+    // A real message ends the quiet period: the agent's nudge may come again after the next answer.
+    state.nudged = false;
     // A follow-up reopens an answered task at once, so a caller that reads the task right after
     // sending one never mistakes the previous answer for the new one.
     if (state.status === TaskStatus.Completed) state.status = TaskStatus.Thinking;

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, sleep } from '@temporalio/workflow';
-import { FailureType, type CallToolInput } from '../core/activity-contracts';
-import { specMatches } from '../core/approval-rules';
+import { FailureType, type CallApprovalHint, type CallToolInput } from '../core/activity-contracts';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, specGatesCall, timeoutPolicyOf } from '../core/approval-rules';
 import { MESSAGE_AGENT_TOOL_NAME, WAIT_FOR_EVENT_TOOL_NAME } from '../core/built-in-tools';
 import { EVENT_PREVIEW_BYTES } from '../core/events';
 import { utf8ByteLength, utf8Prefix } from '../core/message-pages';
@@ -10,6 +10,7 @@ import { describeToolCall } from '../core/tool-phrase';
 import { TaskStatus } from '../core/task-status';
 import type { TaskActivities } from './activity-proxies';
 import type { AgentTask } from './agent-task';
+import { TIMEOUT_POLICY_DECIDER } from './approval-gate';
 import { describeFailure } from './describe-failure';
 
 /**
@@ -24,18 +25,30 @@ export class ToolDispatcher {
   ) {}
 
   /** Runs one call to its result message; emits `tool_call` and `tool_result`. */
-  async run(call: ToolCall, idempotent: boolean): Promise<ToolMessage> {
+  async run(call: ToolCall, idempotent: boolean, approvalHint?: CallApprovalHint): Promise<ToolMessage> {
     const { task } = this;
     const { name } = call.function;
     const parsed = parseToolArguments(call.function.arguments);
     const args = parsed.ok ? parsed.value : {};
+    // Taken before anything waits, so parallel calls of a turn cannot jointly exceed a tool-call budget.
+    const withinBudget = task.budget.takeToolCall();
     task.emit({ type: 'tool_call', name, arguments: args, phrase: describeToolCall(name, args), toolCallId: call.id });
     let outcome: ToolCallOutcome;
-    if (!parsed.ok) {
+    if (!withinBudget) {
+      outcome = { content: task.budget.toolCallRefusal(), isError: true };
+    } else if (!parsed.ok) {
+      task.budget.returnToolCall();
       outcome = { content: `Error: the arguments of ${name} are not valid JSON (${parsed.error}).`, isError: true };
     } else {
-      const rejection = await this.approveIfGated(name, args);
-      outcome = rejection ?? (await this.execute(call, args, idempotent));
+      const approval = await this.approveIfGated(name, args, approvalHint);
+      if (approval && 'content' in approval) {
+        task.budget.returnToolCall();
+        outcome = approval;
+      } else {
+        outcome = await this.execute(call, args, idempotent);
+        // Approved by the timeout policy: the model learns that no human decided.
+        if (approval?.autoApproved) outcome = { ...outcome, content: `[${approval.autoApproved}]\n${outcome.content}` };
+      }
     }
     const resultBytes = utf8ByteLength(outcome.content);
     const truncated = resultBytes > EVENT_PREVIEW_BYTES;
@@ -51,19 +64,42 @@ export class ToolDispatcher {
     return { role: 'tool', tool_call_id: call.id, content: outcome.content };
   }
 
-  /** Waits for a human decision when approval rules gate this tool; returns the rejection, if any. */
-  private async approveIfGated(toolName: string, args: Record<string, unknown>): Promise<ToolCallOutcome | undefined> {
+  /**
+   * Waits for a human decision when the call is gated: its name matches a pattern of the task's
+   * rules, a JSON condition of theirs holds (evaluated here, on the arguments and the context), or
+   * the worker's predicates said so in the model activity's result (`approvalHint`). Returns the
+   * rejection the model sees, or `autoApproved` when the timeout policy approved the call.
+   */
+  private async approveIfGated(
+    toolName: string,
+    args: Record<string, unknown>,
+    hint: CallApprovalHint | undefined,
+  ): Promise<ToolCallOutcome | { autoApproved: string } | undefined> {
     const { task } = this;
     const rules = task.input.approvalRules;
     // Waiting for a named event has no side effect a human would need to approve.
-    if (!rules || !specMatches(rules, toolName) || this.isEventWait(toolName)) return undefined;
+    if (this.isEventWait(toolName)) return undefined;
+    const gated = hint?.requiresApproval === true || (rules !== undefined && specGatesCall(rules, toolName, args, task.input.context));
+    if (!gated) return undefined;
     task.awaitingApproval += 1;
     task.setStatus(TaskStatus.AwaitingApproval);
     try {
+      const phrase = hint?.summary ?? describeToolCall(toolName, args);
       const { request, decision } = await task.approvals.waitForDecision(
-        { toolName, toolArgs: args, agentName: task.input.agent.agentName, taskId: task.input.taskId },
-        rules.timeoutMs,
+        {
+          toolName,
+          toolArgs: args,
+          agentName: task.input.agent.agentName,
+          taskId: task.input.taskId,
+          summary: hint?.note ? `${phrase} (${hint.note})` : phrase,
+        },
+        rules?.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
         (approval) => task.emit({ type: 'approval_requested', approval }),
+        {
+          onTimeout: rules ? timeoutPolicyOf(rules) : 'reject',
+          ...(rules?.escalation ? { escalation: rules.escalation } : {}),
+          onEscalated: (approval) => task.emit({ type: 'approval_escalated', approval }),
+        },
       );
       task.emit({
         type: 'approval_resolved',
@@ -72,7 +108,11 @@ export class ToolDispatcher {
         ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
         ...(decision.decidedBy !== undefined ? { decidedBy: decision.decidedBy } : {}),
       });
-      if (decision.decision === 'approved') return undefined;
+      if (decision.decision === 'approved') {
+        return decision.decidedBy === TIMEOUT_POLICY_DECIDER && decision.reason !== undefined
+          ? { autoApproved: `Approved without a human decision: ${decision.reason}` }
+          : undefined;
+      }
       const by = decision.decidedBy ? ` by ${decision.decidedBy}` : '';
       const reason =
         decision.decision === 'timed_out' ? `approval timed out (${decision.reason})` : (decision.reason ?? `rejected${by}`);

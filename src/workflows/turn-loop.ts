@@ -1,7 +1,10 @@
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched } from '@temporalio/workflow';
-import { FailureType, type InvokeModelResult } from '../core/activity-contracts';
+import type { RetryPolicy } from '@temporalio/common';
+import { msToNumber, type Duration } from '@temporalio/common/lib/time';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, sleep } from '@temporalio/workflow';
+import { FailureType, type InvokeModelInput, type InvokeModelResult } from '../core/activity-contracts';
+import { MESSAGE_AGENT_TOOL_NAME } from '../core/built-in-tools';
 import { utf8ByteLength } from '../core/message-pages';
-import type { ChatMessage } from '../core/messages';
+import type { ChatMessage, TokenUsage } from '../core/messages';
 import { TaskStatus } from '../core/task-status';
 import type { TaskActivities } from './activity-proxies';
 import type { AgentTask } from './agent-task';
@@ -10,6 +13,9 @@ import { describeFailure } from './describe-failure';
 import { acceptFinalAnswer } from './output-check';
 import { Patch } from './patches';
 import { StuckDetection } from './stuck-detector';
+import { NudgeTimer } from './nudge-timer';
+import { budgetRefusalOf } from './task-budget';
+import { tenantBudgetFailureOf } from './tenant-budget-refusal';
 import { ToolDispatcher } from './tool-dispatch';
 
 /**
@@ -32,6 +38,7 @@ export class TurnLoop {
   async serveRequests(): Promise<void> {
     const { task } = this;
     const { state } = task;
+    const nudge = new NudgeTimer(task);
     for (;;) {
       if (state.modelCallDue || state.pendingMessages.length > 0) {
         // A follow-up that arrived while the previous answer was being made starts a new request.
@@ -43,6 +50,13 @@ export class TurnLoop {
       }
       await continueAsNewIfDue(task);
       const idleSince = Date.parse(state.idleSince ?? state.updatedAt);
+      // The agent's nudge comes first, when it has one: its quiet period is shorter than the idle timeout.
+      const quiet = await nudge.waitForQuietPeriod(idleSince);
+      if (quiet === 'nudged') continue;
+      if (quiet === 'message') {
+        state.iteration = 0;
+        continue;
+      }
       const remainingMs = Math.max(0, idleSince + task.input.idleTimeoutMs - Date.now());
       const hasMessage = await condition(() => state.pendingMessages.length > 0, remainingMs);
       // A follow-up that arrived together with the timeout still counts.
@@ -88,8 +102,9 @@ export class TurnLoop {
     task.setStatus(TaskStatus.AwaitingTool);
     // Independent calls run in parallel; their results enter the conversation in call order.
     const hints = response.toolHints ?? {};
+    task.budget.beginTurn(toolCalls.filter((call) => call.function.name === MESSAGE_AGENT_TOOL_NAME).length);
     const toolMessages = await Promise.all(
-      toolCalls.map((call) => this.tools.run(call, hints[call.function.name]?.idempotent === true)),
+      toolCalls.map((call) => this.tools.run(call, hints[call.function.name]?.idempotent === true, response.approvalHints?.[call.id])),
     );
     state.messages.push(...toolMessages);
     task.markUpdated();
@@ -113,29 +128,79 @@ export class TurnLoop {
     const messageCount = state.messages.length;
     const tail = this.newMessagesInline(messageCount);
     state.previousModelCallCount = messageCount;
+    const request: InvokeModelInput = {
+      taskId: input.taskId,
+      agentName: input.agent.agentName,
+      messageCount,
+      iteration: state.iteration,
+      callIndex: state.modelCalls,
+      ...(tail ? { tail } : {}),
+      ...(input.agent.output ? { output: input.agent.output } : {}),
+      // The worker evaluates the approval predicates in code (the tools' and these agents') on the answer's calls.
+      ...(input.approvalRules?.predicates?.length ? { approvalPredicates: input.approvalRules.predicates } : {}),
+      ...(input.context !== undefined ? { hasContext: true } : {}),
+      // The worker reserves the call's worst case from the tenant's budget, when it has one.
+      ...(input.tenantId !== undefined ? { tenantId: input.tenantId } : {}),
+    };
+    if (this.task.budget.active && patched(Patch.Budgets)) {
+      const result = await this.invokeModelWithinBudget(request);
+      state.lastModelCall = { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens, messageCount };
+      return result;
+    }
     try {
-      return await this.activities.model.invokeModel({
-        taskId: input.taskId,
-        agentName: input.agent.agentName,
-        messageCount,
-        iteration: state.iteration,
-        callIndex: state.modelCalls,
-        ...(tail ? { tail } : {}),
-        ...(input.agent.output ? { output: input.agent.output } : {}),
-      });
+      const result = await this.activities.model.invokeModel(request);
+      if (result.costNanoUsd !== undefined) state.costNanoUsd = (state.costNanoUsd ?? 0) + result.costNanoUsd;
+      return result;
     } catch (error) {
       // The task was cancelled while the model answered: that is a cancellation, not a provider
       // failure (0.1.0 failed the task here; its histories replay the old path).
       if (isCancellation(error) && patched(Patch.CancelDuringModelCall)) throw error;
-      if (error instanceof ActivityFailure) {
-        throw ApplicationFailure.create({
-          type: FailureType.LlmProvider,
-          message: `Model call failed: ${describeFailure(error)}`,
-          nonRetryable: true,
-          cause: error,
-        });
+      // The tenant's budget refused the call (or cannot price it): a budget failure, not a provider one.
+      throw tenantBudgetFailureOf(error, input.taskId, state.costNanoUsd ?? 0) ?? modelCallFailure(error);
+    }
+  }
+
+  /**
+   * A budgeted task's model call: one attempt per activity, retried here with the agent's LLM
+   * backoff, so every attempt is charged: its reported usage (also of a failed attempt that
+   * reports it), or the worst case it was allowed when its outcome is unknown (a lost worker, a
+   * timeout). Before each attempt the budget must allow a call (or a human raises it, `ask`); the
+   * activity then checks the call's worst case against what is left, before sending it.
+   */
+  private async invokeModelWithinBudget(request: InvokeModelInput): Promise<InvokeModelResult> {
+    const { budget, state, input } = this.task;
+    const backoff = llmBackoff(input.agent.llmRetry);
+    const startedAt = Date.now();
+    for (let attempt = 1; ; attempt += 1) {
+      const callBudget = await budget.beforeModelCall();
+      try {
+        const result = await this.activities.singleAttemptModel.invokeModel({ ...request, budget: callBudget });
+        budget.recordModelCall(result);
+        if (result.costNanoUsd !== undefined) state.costNanoUsd = (state.costNanoUsd ?? 0) + result.costNanoUsd;
+        return result;
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        const refusal = budgetRefusalOf(error);
+        if (refusal) {
+          // Fails the task, or returns once a human raised the limit: then the call is tried again.
+          await budget.refusedByActivity(refusal);
+          attempt = 0;
+          continue;
+        }
+        if (!(error instanceof ActivityFailure)) throw error;
+        const cause = error.cause;
+        if (cause instanceof ApplicationFailure) {
+          const reported = reportedUsageOf(cause);
+          if (reported) budget.recordFailedAttempt(reported.usage, reported.costNanoUsd);
+          if (cause.nonRetryable || backoff.nonRetryableTypes.includes(cause.type ?? '')) throw modelCallFailure(error);
+        } else {
+          budget.recordLostAttempt(error);
+        }
+        const delayMs = nextDelay(backoff, attempt, cause instanceof ApplicationFailure ? cause.nextRetryDelay : undefined);
+        const deadlinePassed = input.agent.llmDeadlineMs !== undefined && Date.now() + delayMs - startedAt >= input.agent.llmDeadlineMs;
+        if ((backoff.maximumAttempts > 0 && attempt >= backoff.maximumAttempts) || deadlinePassed) throw modelCallFailure(error);
+        await sleep(delayMs);
       }
-      throw error;
     }
   }
 
@@ -158,4 +223,51 @@ export class TurnLoop {
     const pending = state.pendingMessages.splice(0);
     for (const content of pending) state.messages.push({ role: 'user', content });
   }
+}
+
+/** A model call that failed for good, as the task's failure (`LLM_PROVIDER_ERROR` wrapping the activity's). */
+function modelCallFailure(error: unknown): unknown {
+  if (error instanceof ActivityFailure) {
+    return ApplicationFailure.create({
+      type: FailureType.LlmProvider,
+      message: `Model call failed: ${describeFailure(error)}`,
+      nonRetryable: true,
+      cause: error,
+    });
+  }
+  return error;
+}
+
+interface LlmBackoff {
+  initialMs: number;
+  coefficient: number;
+  maximumMs: number;
+  /** 0: no limit. */
+  maximumAttempts: number;
+  nonRetryableTypes: string[];
+}
+
+/** The agent's LLM retry policy as the workflow's own retry loop uses it. */
+function llmBackoff(policy: RetryPolicy): LlmBackoff {
+  const initialMs = policy.initialInterval !== undefined ? msToNumber(policy.initialInterval) : 1000;
+  return {
+    initialMs,
+    coefficient: policy.backoffCoefficient ?? 2,
+    maximumMs: policy.maximumInterval !== undefined ? msToNumber(policy.maximumInterval) : initialMs * 100,
+    maximumAttempts: policy.maximumAttempts ?? 0,
+    nonRetryableTypes: policy.nonRetryableErrorTypes ?? [],
+  };
+}
+
+function nextDelay(backoff: LlmBackoff, attempt: number, requested: Duration | undefined): number {
+  if (requested !== undefined) return msToNumber(requested);
+  return Math.min(backoff.maximumMs, backoff.initialMs * backoff.coefficient ** (attempt - 1));
+}
+
+/** Usage a failed model attempt reported in its details (it was billed): an answer too large, for one. */
+function reportedUsageOf(failure: ApplicationFailure): { usage: TokenUsage; costNanoUsd?: number } | undefined {
+  const details = failure.details?.[0] as { usage?: TokenUsage; costNanoUsd?: number } | undefined;
+  const usage = details?.usage;
+  if (!usage || typeof usage.promptTokens !== 'number' || typeof usage.completionTokens !== 'number') return undefined;
+  return { usage, ...(typeof details.costNanoUsd === 'number' ? { costNanoUsd: details.costNanoUsd } : {}) };
 }

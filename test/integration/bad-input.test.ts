@@ -157,8 +157,10 @@ describe('bad input gives typed errors and leaves tasks intact', () => {
 
   test('invalid ApprovalRules → ZapValidationError at construction', async () => {
     const cases: Array<[unknown, RegExp]> = [
-      [{ patterns: [] }, /needs a non-empty `patterns` array/],
-      [{}, /needs a non-empty `patterns` array/],
+      [{ patterns: [] }, /needs `patterns`, `conditions` or `requiresApproval`/],
+      [{}, /needs `patterns`, `conditions` or `requiresApproval`/],
+      [{ conditions: [{ tool: 'refund', when: { arg: 'amount', gt: 'a lot' } }] }, /conditions\[0\]\.when\.gt must be a finite number/],
+      [{ patterns: ['x'], onTimeout: 'shrug' }, /onTimeout must be one of/],
       [{ patterns: ['transfer funds'] }, /pattern "transfer funds" is invalid/],
       [{ patterns: ['drop;table'] }, /pattern "drop;table" is invalid/],
       [{ patterns: ['ok_*', ''] }, /pattern "" is invalid/],

@@ -8,7 +8,7 @@ const REPOSITORY_ROOT = resolve(__dirname, '../..');
 
 /** Each example runs with one command, checks its own result, and exits 0 only when it holds. */
 describe('examples', () => {
-  test.each(['quickstart', 'approvals', 'delegation', 'agents-driving-zap', 'pipeline'])('%s runs end to end and checks its result', async (name) => {
+  test.each(['quickstart', 'approvals', 'delegation', 'agents-driving-zap', 'pipeline', 'order-workflow'])('%s runs end to end and checks its result', async (name) => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${name}/main.ts`], {
       cwd: REPOSITORY_ROOT,
       env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), OPENAI_API_KEY: '', OPENAI_BASE_URL: '' },

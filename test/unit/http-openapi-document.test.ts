@@ -1,7 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { Zap, ZapAgent } from '../../src';
 import { allowAnyone } from '../../src/http/authenticator';
-import { createHttpApi } from '../../src/http/create-http-api';
+import { API_ROUTES, createHttpApi } from '../../src/http/create-http-api';
 import { HTTP_ROUTES } from '../../src/http/http-routes';
 import { createOpenApiDocument } from '../../src/http/openapi-document';
 
@@ -110,7 +110,7 @@ describe('the OpenAPI document', () => {
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`))
       .filter((entry) => !/^(GET|DELETE) \/mcp$/.test(entry));
     expect(new Set(served)).toEqual(new Set(documented));
-    expect(served).toHaveLength(HTTP_ROUTES.length + 1);
+    expect(served).toHaveLength(API_ROUTES.length + 1);
     expect(served).toEqual(
       expect.arrayContaining([
         'POST /v1/tasks',
@@ -126,6 +126,14 @@ describe('the OpenAPI document', () => {
         'POST /v1/tasks/{taskId}/wait',
         'POST /v1/tasks/{taskId}/cancel',
         'GET /v1/tasks/{taskId}/usage',
+        'POST /v1/schedules',
+        'GET /v1/schedules',
+        'GET /v1/schedules/{scheduleId}',
+        'PATCH /v1/schedules/{scheduleId}',
+        'DELETE /v1/schedules/{scheduleId}',
+        'POST /v1/schedules/{scheduleId}/pause',
+        'POST /v1/schedules/{scheduleId}/unpause',
+        'POST /v1/schedules/{scheduleId}/trigger',
         'GET /healthz',
         'GET /readyz',
         'GET /openapi.json',
@@ -171,6 +179,37 @@ describe('the OpenAPI document', () => {
       type: 'object',
       required: expect.arrayContaining(['type', 'title', 'status', 'detail', 'code']),
     });
+  });
+
+  test('documents the schedule routes: bodies, answers, and 404 / 409 problems', () => {
+    const create = document.paths['/v1/schedules'].post;
+    expect(create.tags).toEqual(['schedules']);
+    expect(create.requestBody).toMatchObject({ required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateScheduleRequest' } } } });
+    expect(create.responses['201'].headers.Location).toBeDefined();
+    expect(create.responses['409']).toEqual({ $ref: '#/components/responses/Problem409' });
+    expect(document.paths['/v1/schedules'].get.parameters.map((parameter: Json) => parameter.name)).toEqual(['agent', 'tenantId', 'userId']);
+    for (const [path, method] of [
+      ['/v1/schedules/{scheduleId}', 'get'],
+      ['/v1/schedules/{scheduleId}', 'patch'],
+      ['/v1/schedules/{scheduleId}', 'delete'],
+      ['/v1/schedules/{scheduleId}/pause', 'post'],
+      ['/v1/schedules/{scheduleId}/trigger', 'post'],
+    ] as const) {
+      expect(document.paths[path][method].responses['404']).toEqual({ $ref: '#/components/responses/Problem404' });
+    }
+    expect(document.components.responses.Problem404.description).toContain('SCHEDULE_NOT_FOUND');
+    expect(document.components.responses.Problem409.description).toContain('SCHEDULE_ALREADY_EXISTS');
+
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    const validator = (name: string) => ajv.compile({ $ref: `#/components/schemas/${name}`, components: document.components });
+    const createRequest = validator('CreateScheduleRequest');
+    expect(createRequest({ scheduleId: 'daily-report', agent: 'Support', message: 'Summarise', cron: '0 9 * * *', budget: { maxModelCalls: 3 } })).toBe(true);
+    expect(createRequest({ scheduleId: 'daily report', agent: 'Support', message: 'Summarise', every: '1 hour' })).toBe(false);
+    expect(createRequest({ scheduleId: 'daily', agent: 'Support', every: '1 hour' })).toBe(false);
+    const updateRequest = validator('UpdateScheduleRequest');
+    expect(updateRequest({})).toBe(true);
+    expect(updateRequest({ budget: null, every: 60_000 })).toBe(true);
+    expect(updateRequest({ agent: 'Other' })).toBe(false);
   });
 
   test('declares the bearer scheme; only the probes and the document are public', () => {

@@ -26,7 +26,6 @@ describe('problem details from errors', () => {
     { error: new ZapValidationError({ message: 'Invalid input: agent is required' }), status: 400, code: 'ZAP_VALIDATION' },
     { error: new PermissionDeniedError({ operation: 'start tasks' }), status: 403, code: 'PERMISSION_DENIED' },
     { error: new TaskNotFoundError({ taskId: 't-1' }), status: 404, code: 'TASK_NOT_FOUND' },
-    { error: new ApprovalNotFoundError({ taskId: 't-1', approvalId: 'a-1' }), status: 404, code: 'APPROVAL_NOT_FOUND' },
     { error: new UnknownEventError({ taskId: 't-1', eventName: 'nope' }), status: 404, code: 'UNKNOWN_EVENT' },
     { error: new TaskClosedError({ taskId: 't-1', reason: 'it is cancelled' }), status: 409, code: 'TASK_CLOSED' },
     { error: new EventBufferFullError({ taskId: 't-1', eventName: 'e', limit: '100 events' }), status: 409, code: 'EVENT_BUFFER_FULL' },
@@ -44,6 +43,24 @@ describe('problem details from errors', () => {
       code,
       instance: '/v1/tasks/t-1',
     });
+  });
+
+  test('refused decisions name the approval ids: unknown ones (404), ones the authorize hook refused (403)', () => {
+    const unknown = new ApprovalNotFoundError({ taskId: 't-1', approvalIds: ['a-1', 'a-2'] });
+    expect(problemFromError(unknown, '/v1/tasks/t-1/decisions')).toEqual({
+      type: problemTypeUri('APPROVAL_NOT_FOUND'),
+      title: 'Approval not found',
+      status: 404,
+      detail: unknown.message,
+      code: 'APPROVAL_NOT_FOUND',
+      instance: '/v1/tasks/t-1/decisions',
+      approvalIds: ['a-1', 'a-2'],
+    });
+    expect(problemFromError(new ApprovalNotFoundError({ taskId: 't-1', approvalId: 'a-1' }))).toMatchObject({ status: 404, approvalIds: ['a-1'] });
+    const refused = new PermissionDeniedError({ operation: 'decide approvals', taskId: 't-1', approvalIds: ['a-2'] });
+    expect(problemFromError(refused)).toMatchObject({ status: 403, code: 'PERMISSION_DENIED', approvalIds: ['a-2'], detail: refused.message });
+    // A missing role names no approvals.
+    expect(problemFromError(new PermissionDeniedError({ operation: 'decide approvals' }))).not.toHaveProperty('approvalIds');
   });
 
   test('type URIs are stable per code', () => {

@@ -94,6 +94,8 @@ describe('invokeModel activity', () => {
       usage: { promptTokens: 42, completionTokens: 7 },
       finishReason: 'stop',
       toolHints: {},
+      // gpt-4o-mini at the bundled price ($0.15 / $0.60 per million tokens): 42 × 150 + 7 × 600 nano-dollars.
+      costNanoUsd: 10_500,
     });
     expect(reader.reads).toEqual([{ workflowId: 'task-1', runId: 'run-1', count: 4 }]);
 

@@ -71,7 +71,7 @@ describe('webhookNotifier', () => {
   });
 
   test('builds one hook per event type asked for', () => {
-    expect(Object.keys(webhookNotifier({ url, secret: SECRET })).sort()).toEqual(['onApprovalRequested', 'onComplete', 'onFailed', 'onStuck']);
+    expect(Object.keys(webhookNotifier({ url, secret: SECRET })).sort()).toEqual(['onApprovalEscalated', 'onApprovalRequested', 'onComplete', 'onFailed', 'onStuck']);
     expect(Object.keys(webhookNotifier({ url, secret: SECRET, events: ['approval_requested'] }))).toEqual(['onApprovalRequested']);
   });
 
@@ -98,6 +98,28 @@ describe('webhookNotifier', () => {
       authorization: 'Bearer receiver-token',
     });
     expect(verifyWebhookSignature({ body: first.body, signature: first.headers['x-zap-signature'] as string, secret: SECRET })).toBe(true);
+  });
+
+  test('an approval request carries its summary for the person deciding', async () => {
+    const approval = {
+      id: 'approval-1',
+      summary: 'Refund 250 EUR to order 42',
+      toolName: 'refund',
+      toolArgs: { orderId: '42', amount: 250 },
+      agentName: 'Support',
+      taskId: 'task-1',
+      requestedAt: '2026-01-01T00:00:00.000Z',
+      timeoutAt: '2026-01-08T00:00:00.000Z',
+    };
+    const hooks = webhookNotifier({ url, secret: SECRET, events: ['approval_requested'] });
+    await hooks.onApprovalRequested!(
+      hookEvent({ hook: 'onApprovalRequested', approval, result: undefined, snapshot: { status: TaskStatus.AwaitingApproval } as LifecycleHookEvent['snapshot'] }),
+    );
+    expect(JSON.parse(received[0]!.body)).toMatchObject({
+      type: 'approval_requested',
+      status: 'awaiting_approval',
+      approval: { id: 'approval-1', summary: 'Refund 250 EUR to order 42', toolName: 'refund' },
+    });
   });
 
   test('a non-2xx answer fails the attempt (so the hook is retried)', async () => {

@@ -9,9 +9,10 @@ interface StartOptions {
   context?: string;
   wait?: boolean;
   timeout?: string;
+  budget?: string;
 }
 
-/** `zap start <agent> <text> [--id] [--context JSON] [--wait] [--timeout <s>]`. */
+/** `zap start <agent> <text> [--id] [--context JSON] [--budget JSON] [--wait] [--timeout <s>]`. */
 export function registerStartCommand(program: Command, runtime: CliRuntime): void {
   program
     .command('start')
@@ -20,6 +21,7 @@ export function registerStartCommand(program: Command, runtime: CliRuntime): voi
     .argument('<text>', 'the request')
     .option('--id <taskId>', 'your own task id: starting twice with it returns the same task')
     .option('--context <json>', 'JSON context for the agent\'s prompt and tools')
+    .option('--budget <json>', 'hard caps on the task\'s spend, e.g. \'{"maxUsd":0.5,"onExceeded":"ask"}\'')
     .option('--wait', 'wait for the outcome (exit codes as for `zap wait`)')
     .option('--timeout <seconds>', `with --wait: ${WAIT_TIMEOUT_DESCRIPTION}`)
     .action(async (agent: string, text: string, options: StartOptions, command: Command) => {
@@ -28,12 +30,14 @@ export function registerStartCommand(program: Command, runtime: CliRuntime): voi
         throw new ZapValidationError({ message: '--timeout applies to --wait only.' });
       }
       const context = options.context !== undefined ? parseJsonOption('--context', options.context) : undefined;
+      const budget = options.budget !== undefined ? parseJsonOption('--budget', options.budget) : undefined;
       const { operations, principal } = await runtime.connect(command);
       const started = await operations.startTask(principal, {
         agent,
         message: text,
         ...(options.id !== undefined ? { taskId: options.id } : {}),
         ...(context !== undefined ? { context } : {}),
+        ...(budget !== undefined ? { budget: budget as never } : {}),
       });
       runtime.exitCode = await reportStarted({
         output,

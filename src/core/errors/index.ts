@@ -23,7 +23,12 @@ export { EventBufferFullError, type EventBufferFullErrorOptions } from './event-
 export { OutputValidationError, type OutputValidationErrorOptions } from './output-validation-error';
 export { PermissionDeniedError, type PermissionDeniedErrorOptions } from './permission-denied-error';
 export { AgentStuckError, type AgentStuckErrorOptions } from './agent-stuck-error';
+export { ApprovalTimedOutError, type ApprovalTimedOutErrorOptions } from './approval-timed-out-error';
+export { BudgetExceededError, type BudgetExceededErrorOptions } from './budget-exceeded-error';
+export { ModelPriceUnknownError, type ModelPriceUnknownErrorOptions } from './model-price-unknown-error';
 export { PipelineDefinitionError, type PipelineDefinitionErrorOptions } from './pipeline-definition-error';
 export { PipelineNotFoundError, type PipelineNotFoundErrorOptions } from './pipeline-not-found-error';
 export { UnknownStepError, type UnknownStepErrorOptions } from './unknown-step-error';
 export { PipelineStepError, type PipelineStepErrorOptions } from './pipeline-step-error';
+export { ScheduleNotFoundError, type ScheduleNotFoundErrorOptions } from './schedule-not-found-error';
+export { ScheduleAlreadyExistsError, type ScheduleAlreadyExistsErrorOptions } from './schedule-already-exists-error';

@@ -99,6 +99,35 @@ describe('a worker killed mid-task', () => {
     expect(activities[2]!.identity).toContain(`${second.child.pid}@`);
   });
 
+  test('during a model call of a task with a budget: the lost attempt is charged at its worst case, the rest exactly', async () => {
+    llm.enqueue(
+      scripted.toolCalls([{ id: 'call_lookup', name: 'lookup_order', arguments: { orderId: 'B2' } }], { usage: { promptTokens: 300, completionTokens: 100 } }),
+      scripted.hang(),
+      scripted.text('Order B2 has shipped.', { usage: { promptTokens: 400, completionTokens: 100 } }),
+    );
+    const first = await startWorker();
+    const started = await client.executeTask({ agentName: FAULT_AGENT, task: 'Where is order B2?', budget: { maxUsd: 0.1 } });
+    await llm.waitForRequests(2, 30_000);
+    await kill(first);
+    await startWorker();
+
+    const task = await waitForCompletion(client, started.id, TAKEOVER_TIMEOUT_MS);
+    expect(task.result).toBe('Order B2 has shipped.');
+    expect(llm.requests).toHaveLength(3);
+    // Reported: two calls of 100 completion tokens ($0.0002 each). The killed attempt reported
+    // nothing: it is charged what it could have cost at most, its 4096 completion tokens ($0.008192).
+    expect(task.usage).toEqual({ promptTokens: 700, completionTokens: 200 });
+    expect(task.budget).toMatchObject({ spent: { usd: 0.008592, modelCalls: 3 }, estimatedUsd: 0.008192 });
+    // Each attempt was its own activity, retried by the workflow: the completed first call was not bought again.
+    const activities = await activityExecutions(client.client, started.id);
+    expect(activities.map(({ type, outcome }) => ({ type, outcome }))).toEqual([
+      { type: 'invokeModel', outcome: 'completed' },
+      { type: 'callTool', outcome: 'completed' },
+      { type: 'invokeModel', outcome: expect.stringMatching(/timed_out|failed/) },
+      { type: 'invokeModel', outcome: 'completed' },
+    ]);
+  });
+
   test('during a tool that is not idempotent: it is not run again and the model is told the outcome is unknown', async () => {
     llm.enqueue(
       scripted.toolCalls([{ id: 'call_pay', name: 'send_payment', arguments: { amount: 30, gate: 'pay' } }]),
