@@ -58,6 +58,31 @@ describe('replay gate', () => {
     }
   });
 
+  test('the 0.2.0 set covers every 0.1.0 scenario and the paths 0.2.0 added', () => {
+    const scenarios = new Set(histories.filter((history) => history.set === '0.2.0').map((history) => history.scenario));
+    const earlier = new Set(histories.filter((history) => history.set === '0.1.0').map((history) => history.scenario));
+    for (const scenario of earlier) expect(scenarios).toContain(scenario);
+    for (const scenario of [
+      'named-events',
+      'structured-output-repaired',
+      'stuck-retry',
+      'lifecycle-hooks',
+      'pipeline-gate-approved',
+      'approval-conditions',
+      'approval-predicate',
+      'approval-timeout-approve',
+      'approval-escalated-rejected',
+      'approvals-batch-decision',
+      'budget-max-usd-stopped',
+      'budget-ask-raised',
+      'budget-sub-agent',
+      'budget-max-tool-calls',
+      'run-agent',
+    ]) {
+      expect(scenarios).toContain(scenario);
+    }
+  });
+
   test('every committed history replays against the current workflow code', async () => {
     const results = await replayHistories({ histories, workflowBundle: await bundle(require.resolve('../../src/workflows/index')) });
     expect(results).toHaveLength(histories.length);
