@@ -27,6 +27,7 @@ import { pipeline, type AnyPipelineDefinition } from '../src/pipelines';
 import { ScriptedLlmServer, scripted, type ScriptedRequest } from '../src/testing/scripted-llm-server';
 import { TemporalDevServer } from '../src/testing/temporal-dev-server';
 import { getEventsQuery } from '../src/workflows/definitions';
+import { tenantBudgetWorkflowId } from '../src/workflows/tenant-budget-definitions';
 import { AgentRouter, lastMessage } from '../test/support/agent-router';
 
 const REPOSITORY_ROOT = resolve(__dirname, '..');
@@ -727,6 +728,75 @@ const scenarios: Scenario[] = [
       return [workflowId, `${workflowId}.agent.1`];
     },
   },
+  {
+    name: 'nudge-fired',
+    description: "an agent's nudge (after 1 second) fires once after the answer; the task answers it, then closes at its idle timeout",
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(prompt(agentName), scripted.text('your order ships tomorrow'), scripted.text('a reminder: it ships tomorrow'));
+      const task = await zap.executeTask({ agentName, task: 'When does my order ship?', taskId: `replay-${agentName}` });
+      await waitFor(task.id, (t) => t.status === 'completed' && t.result === 'a reminder: it ships tomorrow');
+      const nudges = await eventsOfType(zap, task.id, 'nudged');
+      if (nudges.length !== 1) throw new Error(`expected one nudge, got ${nudges.length}`);
+      return [task.id];
+    },
+  },
+  {
+    name: 'delayed-start',
+    description: 'executeTask with startDelay 1 second: the workflow starts after its delay and answers',
+    async run({ zap, router, waitFor }, agentName) {
+      router.enqueue(prompt(agentName), scripted.text('answered after the delay'));
+      const task = await zap.executeTask({ agentName, task: 'Answer a moment later', taskId: `replay-${agentName}`, startDelay: '1 second' });
+      if (task.status !== 'pending' || task.startsAt === undefined) throw new Error(`expected a pending task with startsAt, got ${task.status}`);
+      await waitFor(task.id, answered);
+      return [task.id];
+    },
+  },
+  {
+    name: 'scheduled-run',
+    description: 'a paused schedule triggered once: its run (task id derived from the workflow id Temporal chose) answers and closes at once',
+    async run({ zap, router, waitFor, waitUntil }, agentName) {
+      const scheduleId = `replay-${agentName}`;
+      router.enqueue(prompt(agentName), scripted.text('the daily report'));
+      // Paused, so the one run is the trigger's: no run of the timetable can join it.
+      await zap.schedules.create({ id: scheduleId, agentName, task: 'Write the daily report', every: '1 hour', paused: true });
+      try {
+        await zap.schedules.trigger(scheduleId);
+        let taskId: string | undefined;
+        await waitUntil(async () => {
+          taskId = (await zap.schedules.describe(scheduleId)).recentRuns[0]?.taskId;
+          return taskId !== undefined;
+        }, 'the triggered run');
+        const run = await waitFor(taskId as string, answered);
+        if (run.scheduleId !== scheduleId) throw new Error(`expected the run of ${scheduleId}, got ${String(run.scheduleId)}`);
+        return [run.id];
+      } finally {
+        await zap.schedules.delete(scheduleId);
+      }
+    },
+  },
+  {
+    name: 'tenant-budget-workflow',
+    description: "a tenant budget set, two tasks of the tenant reserving and settling their three model calls, then removed (the budget workflow completes)",
+    async run({ zap, router, waitFor }, agentName) {
+      const tenantId = 'replay-tenant';
+      const taskId = `replay-${agentName}`;
+      await zap.tenantBudgets.set(tenantId, { maxUsd: 10 * CALL_USD, per: '1 day' });
+      // One task after the other: the scripted answers of one agent are taken in order.
+      router.enqueue(prompt(agentName), scripted.toolCalls([call('lookup', { key: 'plan' })], usage), scripted.text('on the team plan', usage));
+      const first = await zap.executeTask({ agentName, task: 'Which plan are we on?', taskId: `${taskId}-first`, tenantId });
+      await waitFor(first.id, answered);
+      router.enqueue(prompt(agentName), scripted.text('ten seats left', usage));
+      const second = await zap.executeTask({ agentName, task: 'How many seats are left?', taskId: `${taskId}-second`, tenantId });
+      await waitFor(second.id, answered);
+      // Each call settles before its model activity returns: nothing is held once both answered.
+      const budget = await zap.tenantBudgets.get(tenantId);
+      if (!budget || budget.reservedUsd !== 0 || Math.abs(budget.spentUsd - 3 * CALL_USD) > 1e-12) {
+        throw new Error(`expected three calls spent and nothing held, got ${JSON.stringify(budget)}`);
+      }
+      if (!(await zap.tenantBudgets.remove(tenantId))) throw new Error(`the budget of ${tenantId} was not removed`);
+      return [tenantBudgetWorkflowId(tenantId), first.id, second.id];
+    },
+  },
 ];
 
 /** Hooks that note their runs in {@link hookCalls}. */
@@ -749,6 +819,8 @@ const SCENARIO_AGENTS: Record<string, Partial<ConstructorParameters<typeof ZapAg
   'budget-ask-raised': { maxTokens: BUDGET_MAX_TOKENS },
   'budget-sub-agent': { maxTokens: BUDGET_MAX_TOKENS, subAgents: ['BudgetHelper'] },
   'budget-max-tool-calls': { maxTokens: BUDGET_MAX_TOKENS },
+  'nudge-fired': { nudge: { after: '1 second', message: 'The customer has not answered. Send a short reminder.' } },
+  'tenant-budget-workflow': { maxTokens: BUDGET_MAX_TOKENS },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -840,7 +912,10 @@ async function main(): Promise<void> {
       for (const workflowId of workflowIds) {
         const runs = await closedRuns(client, workflowId);
         runs.forEach((run, index) => {
-          const suffix = workflowIds.length > 1 ? `.${workflowId.slice(`replay-${scenario.name}`.length + 1) || 'root'}` : '';
+          // A workflow outside the scenario's ids (a tenant's budget) is named by its whole id.
+          const prefix = `replay-${scenario.name}`;
+          const part = workflowId.startsWith(prefix) ? workflowId.slice(prefix.length + 1) || 'root' : workflowId;
+          const suffix = workflowIds.length > 1 ? `.${part}` : '';
           const file = `${scenario.name}${suffix.replace(/[^A-Za-z0-9.-]/g, '-')}.run${index + 1}.json`;
           writeFileSync(join(outDirectory, file), `${run.json}\n`);
           entries.push({ file, scenario: scenario.name, workflowId, runId: run.runId, run: index + 1, events: run.events, closedAs: run.closedAs });

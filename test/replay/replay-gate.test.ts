@@ -78,6 +78,10 @@ describe('replay gate', () => {
       'budget-sub-agent',
       'budget-max-tool-calls',
       'run-agent',
+      'nudge-fired',
+      'delayed-start',
+      'scheduled-run',
+      'tenant-budget-workflow',
     ]) {
       expect(scenarios).toContain(scenario);
     }
