@@ -205,7 +205,11 @@ describe('lifecycle hooks', () => {
       [1, 2],
       [1, 2],
     ]);
-    const hookActivities = (await activityExecutions(harness.zap.client, started.id)).filter((activity) => activity.type === 'runHook');
+    // The last attempt has thrown; its failure reaches the history a moment later.
+    const hookActivities = await waitUntil('both hook activities to fail in history', async () => {
+      const activities = (await activityExecutions(harness.zap.client, started.id)).filter((activity) => activity.type === 'runHook');
+      return activities.length === 2 && activities.every((activity) => activity.outcome !== 'open') ? activities : undefined;
+    });
     expect(hookActivities.map(({ attempt, outcome }) => ({ attempt, outcome }))).toEqual([
       { attempt: 2, outcome: 'failed' },
       { attempt: 2, outcome: 'failed' },

@@ -7,7 +7,7 @@ import { loadRecordedHistories } from '../../src/testing/replay-histories';
 
 /** The workflow inputs of the recorded 0.1.0 histories (decoded from their first event). */
 function recordedInputs(): AgentWorkflowInput[] {
-  return loadRecordedHistories(`${__dirname}/../replay/histories`).map((history) => {
+  return loadRecordedHistories(`${__dirname}/../replay/histories`).filter((history) => history.set === '0.1.0').map((history) => {
     const json = JSON.parse(readFileSync(history.file, 'utf8'));
     const payload = json.events[0].workflowExecutionStartedEventAttributes.input.payloads[0];
     return JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8')) as AgentWorkflowInput;

@@ -9,16 +9,19 @@ import {
 } from '../../src/core/task-state';
 
 interface JsonHistory {
-  events: Array<{ workflowExecutionStartedEventAttributes?: { input?: { payloads?: Array<{ data: string }> } } }>;
+  events: Array<{ workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string }; input?: { payloads?: Array<{ data: string }> } } }>;
 }
 
 /** The workflow input each recorded run started with, decoded from its first event. */
 function recordedInputs(): Array<{ set: string; file: string; input: AgentWorkflowInput }> {
-  return loadRecordedHistories(`${__dirname}/../replay/histories`).map((history) => {
+  return loadRecordedHistories(`${__dirname}/../replay/histories`).flatMap((history) => {
     const json = JSON.parse(readFileSync(history.file, 'utf8')) as JsonHistory;
-    const payload = json.events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const started = json.events[0]?.workflowExecutionStartedEventAttributes;
+    // Agent tasks only: the sets also hold pipeline runs, runAgent callers and tenant budget workflows.
+    if (started?.workflowType?.name !== 'agentWorkflow') return [];
+    const payload = started.input?.payloads?.[0];
     if (!payload) throw new Error(`${history.file} has no workflow input`);
-    return { set: history.set, file: history.file, input: JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8')) };
+    return [{ set: history.set, file: history.file, input: JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8')) }];
   });
 }
 
@@ -108,7 +111,7 @@ describe('task state migration', () => {
   });
 
   test('older tasks get no stuck detection, no hooks and an empty stuck state (0.2.0 fields)', () => {
-    for (const { input } of inputs) {
+    for (const { input } of inputs.filter(({ set }) => set === '0.1.0')) {
       const upgraded = upgradeWorkflowInput(input);
       expect(upgraded.agent.stuck).toBeUndefined();
       expect(upgraded.agent.hooks).toEqual([]);
