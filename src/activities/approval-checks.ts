@@ -2,6 +2,7 @@ import type { ZapTool } from '../agent/tool';
 import type { CallApprovalHint, InvokeModelInput } from '../core/activity-contracts';
 import type { ApprovalCheck } from '../core/approval-rules';
 import type { ToolCall } from '../core/messages';
+import { parseToolArguments } from '../core/tool-arguments';
 import type { ActivityDependencies } from './activity-dependencies';
 
 /**
@@ -41,9 +42,10 @@ export async function checkApprovals(
 
   const hints: Record<string, CallApprovalHint> = {};
   for (const call of calls) {
-    const args = parseArguments(call.function.arguments);
+    const parsed = parseToolArguments(call.function.arguments);
     // Arguments that are not a JSON object never run (the workflow tells the model); nothing to decide.
-    if (!args) continue;
+    if (!parsed.ok) continue;
+    const args = parsed.value;
     const tool = localTools.get(call.function.name);
     if (!tool && predicateAgents.length === 0) continue;
     const hint: CallApprovalHint = {};
@@ -112,15 +114,6 @@ function parsedWithSchema(tool: ZapTool, args: Record<string, unknown>): Record<
   return parsed.success && typeof parsed.data === 'object' && parsed.data !== null ? (parsed.data as Record<string, unknown>) : args;
 }
 
-function parseArguments(text: string): Record<string, unknown> | undefined {
-  if (text.trim() === '') return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,4 +1,5 @@
 import type { AssistantMessage, ChatMessage, MessageContent, UserMessage } from './messages';
+import { parseToolArguments } from './tool-arguments';
 
 /** A tool call of the conversation with its result, when it has one. */
 export interface ToolCallRecord {
@@ -50,7 +51,7 @@ export function conversationToolCalls(history: readonly ChatMessage[]): ToolCall
     .flatMap((message) => message.tool_calls ?? [])
     .map((call) => ({
       name: call.function.name,
-      arguments: parseArguments(call.function.arguments),
+      arguments: argumentsOrEmpty(call.function.arguments),
       rawArguments: call.function.arguments,
       result: results.get(call.id),
       toolCallId: call.id,
@@ -77,11 +78,8 @@ export function conversationTurns(history: readonly ChatMessage[]): Conversation
   return turns;
 }
 
-function parseArguments(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+/** The call's arguments, or `{}` when the model sent something that is not a JSON object. */
+function argumentsOrEmpty(text: string): Record<string, unknown> {
+  const parsed = parseToolArguments(text);
+  return parsed.ok ? parsed.value : {};
 }

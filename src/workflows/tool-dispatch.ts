@@ -8,6 +8,7 @@ import type { ToolCall, ToolMessage } from '../core/messages';
 import type { ToolCallOutcome } from '../core/tool-definition';
 import { describeToolCall } from '../core/tool-phrase';
 import { TaskStatus } from '../core/task-status';
+import { parseToolArguments } from '../core/tool-arguments';
 import type { TaskActivities } from './activity-proxies';
 import type { AgentTask } from './agent-task';
 import { TIMEOUT_POLICY_DECIDER } from './approval-gate';
@@ -184,20 +185,5 @@ export class ToolDispatcher {
   /** The built-in `wait_for_event` of an agent that declares events (else a tool of that name is the agent's own). */
   private isEventWait(toolName: string): boolean {
     return toolName === WAIT_FOR_EVENT_TOOL_NAME && Object.keys(this.task.input.agent.events ?? {}).length > 0;
-  }
-}
-
-type ParsedArguments = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
-
-function parseToolArguments(text: string): ParsedArguments {
-  if (text.trim() === '') return { ok: true, value: {} };
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return { ok: false, error: 'expected a JSON object' };
-    }
-    return { ok: true, value: value as Record<string, unknown> };
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
 }
