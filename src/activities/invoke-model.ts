@@ -3,6 +3,7 @@ import type { InvokeModelInput, InvokeModelResult, ToolHint } from '../core/acti
 import { FailureType } from '../core/activity-contracts';
 import type { ChatMessage } from '../core/messages';
 import { outputInstructions, type OutputSettings } from '../core/structured-output';
+import { TokenPublisher } from '../streaming/token-publisher';
 import type { ActivityDependencies } from './activity-dependencies';
 import { checkApprovals } from './approval-checks';
 import { ActivityHeartbeat, withHeartbeats } from './heartbeats';
@@ -55,14 +56,10 @@ async function invokeModelOnce(
     const tools = await dependencies.toolbox.definitions(agent.name);
     const model = dependencies.models.forAgent(agent);
     const tokens = agent.streaming ? dependencies.tokens : undefined;
-    let index = 0;
-    const onDelta = tokens
-      ? (delta: string): void => {
-          tokens.publish({ taskId: input.taskId, callIndex: input.callIndex, attempt: context.info.attempt, index: index++, delta });
-          // Heartbeats let a cancellation reach a long generation.
-          heartbeat.beat();
-        }
-      : undefined;
+    // Deltas go out only while someone listens. No heartbeat per delta: the interval heartbeat of
+    // withHeartbeats delivers a cancellation to a long generation.
+    const publisher = tokens ? new TokenPublisher(tokens, { taskId: input.taskId, callIndex: input.callIndex, attempt: context.info.attempt }) : undefined;
+    const onDelta = publisher ? (delta: string): void => publisher.delta(delta) : undefined;
     // Structured output: the schema goes in `response_format`, or (instruction mode) in the prompt.
     const output = input.output;
     const requestMessages = output?.mode === 'instructions' ? withOutputInstructions(messages, output) : messages;
@@ -93,6 +90,8 @@ async function invokeModelOnce(
       attempt: context.info,
       onSettleFailed: (error) => context.log.warn('Could not settle a tenant budget reservation; it counts at its worst case when it expires', { error }),
     });
+    // 'when-watched': a plain completion (nothing per token) when nobody listened at the call's start.
+    const streams = publisher !== undefined && (agent.streaming !== 'when-watched' || (await publisher.listeningAtStart()));
     const completion = model.complete({
       model: agent.model,
       messages: requestMessages,
@@ -105,13 +104,25 @@ async function invokeModelOnce(
       maxTokens,
       signal: context.cancellationSignal,
       timeoutMs: agent.timeouts.llmMs,
-      onDelta,
+      onDelta: streams ? onDelta : undefined,
     });
-    const result = await settleAfterCall(tenantHold, completion, (usage) => dependencies.prices.costNanoUsd(agent.model, usage) ?? 0);
+    const answered = publisher ? completion.finally(() => publisher.finish()) : completion;
+    const result = await settleAfterCall(tenantHold, answered, (usage) => dependencies.prices.costNanoUsd(agent.model, usage) ?? 0);
     const toolHints: Record<string, ToolHint> = {};
     for (const call of result.message.tool_calls ?? []) {
       const resolved = await dependencies.toolbox.resolve(agent.name, call.function.name);
-      toolHints[call.function.name] = { idempotent: resolved?.definition.idempotent === true };
+      const idempotent = resolved?.definition.idempotent === true;
+      // Recorded here, so the workflow (and every replay of it) decides on what this worker said.
+      const localActivity = idempotent && resolved?.kind === 'local' && resolved.definition.localActivity === true;
+      toolHints[call.function.name] = {
+        idempotent,
+        ...(localActivity ? { localActivity: true as const } : {}),
+        // Heartbeat timeouts of local tools run by ordinary activities (a local activity has none).
+        ...(resolved?.kind === 'local' && !localActivity ? { local: true as const } : {}),
+        ...(resolved?.kind === 'local' && !localActivity && resolved.tool.heartbeatMs !== undefined
+          ? { heartbeatTimeoutMs: resolved.tool.heartbeatMs }
+          : {}),
+      };
     }
     const answer: InvokeModelResult = { ...result, toolHints };
     const costNanoUsd = dependencies.prices.costNanoUsd(agent.model, result.usage);

@@ -1,3 +1,5 @@
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { MAX_ACTIVITY_RESULT_BYTES, MIN_TOOL_RESULT_BYTES } from '../core/defaults';
 import { ZapConfigurationError } from '../core/errors';
@@ -39,6 +41,27 @@ export interface ToolOptions<TParameters extends z.ZodType, TContext> {
    */
   idempotent?: boolean;
   /**
+   * Runs each call as a Temporal local activity on the worker that runs the task's workflow task,
+   * instead of an ordinary activity: no activity task, no extra workflow task, so a round with
+   * this tool is quicker and costs the server less. For fast tools (well under the workflow task
+   * timeout, 10 s by default). Needs `idempotent: true`: a local call that was running when its
+   * worker died is noticed only after the workflow task timeout and then runs again, and a local
+   * call has no heartbeats (README: "Local tools as local activities"). Its timeout and retries are the
+   * agent's tool timeout and tool retry policy; approvals, result bounds and budgets apply as to
+   * any call.
+   * @default false
+   */
+  localActivity?: boolean;
+  /**
+   * Heartbeat timeout of this tool's calls: a call whose worker stops heartbeating for this long
+   * is taken for dead and runs again on another worker (an idempotent tool) or is reported as of
+   * unknown outcome. Heartbeats are timers on the worker's event loop, so a tool that blocks the
+   * loop (synchronous CPU-bound work) needs a heartbeat timeout longer than its longest block.
+   * Not with `localActivity` (a local activity has no heartbeats): `ZapConfigurationError`.
+   * @default the agent's `timeouts.toolHeartbeat` (4 seconds unless set)
+   */
+  heartbeat?: Duration;
+  /**
    * Bytes (UTF-8) of the result the model receives, overriding the agent's `maxToolResultBytes`
    * for this tool (1 KiB to 1 MiB). A longer result is truncated and ends with a marker telling
    * the model its size and to ask for less; the call is not run again.
@@ -72,6 +95,10 @@ export interface ZapTool<TContext = unknown> {
   /** The JSON Schema sent to the model. */
   readonly jsonSchema: Record<string, unknown>;
   readonly idempotent: boolean;
+  /** Calls run as local activities (only for idempotent tools). */
+  readonly localActivity: boolean;
+  /** This tool's heartbeat timeout in milliseconds; undefined → the agent's `timeouts.toolHeartbeat`. */
+  readonly heartbeatMs: number | undefined;
   /** This tool's result bound; undefined → the agent's `maxToolResultBytes`. */
   readonly maxResultBytes: number | undefined;
   readonly execute: (args: any, context: ToolExecutionContext<TContext>) => unknown;
@@ -124,6 +151,20 @@ export function tool<TParameters extends z.ZodType, TContext = unknown>(
   if (options.requiresApproval !== undefined && typeof options.requiresApproval !== 'boolean' && typeof options.requiresApproval !== 'function') {
     throw new ZapConfigurationError({ message: `tool '${options.name}': requiresApproval must be a boolean or a function.` });
   }
+  if (options.localActivity !== undefined && typeof options.localActivity !== 'boolean') {
+    throw new ZapConfigurationError({ message: `tool '${options.name}': localActivity must be a boolean.` });
+  }
+  if (options.localActivity === true && options.idempotent !== true) {
+    throw new ZapConfigurationError({
+      message:
+        `tool '${options.name}': localActivity needs idempotent: true. A local activity that was running when its ` +
+        'worker died runs again after the workflow task timeout, so only a tool that may run twice can be one.',
+    });
+  }
+  const heartbeatMs = validateHeartbeat(options.heartbeat, `tool '${options.name}': heartbeat`);
+  if (heartbeatMs !== undefined && options.localActivity === true) {
+    throw new ZapConfigurationError({ message: `tool '${options.name}': heartbeat has no effect with localActivity (a local activity has no heartbeats).` });
+  }
   if (options.describe !== undefined && typeof options.describe !== 'function') {
     throw new ZapConfigurationError({ message: `tool '${options.name}': describe must be a function (args) => string.` });
   }
@@ -134,11 +175,28 @@ export function tool<TParameters extends z.ZodType, TContext = unknown>(
     parameters: options.parameters,
     jsonSchema,
     idempotent: options.idempotent ?? false,
+    localActivity: options.localActivity ?? false,
+    heartbeatMs,
     maxResultBytes,
     execute: options.execute,
     requiresApproval: options.requiresApproval === false ? undefined : (options.requiresApproval as ZapTool<TContext>['requiresApproval']),
     describe: options.describe,
   };
+}
+
+/** Checks a tool's `heartbeat`: undefined, or a positive duration. */
+function validateHeartbeat(value: Duration | undefined, where: string): number | undefined {
+  if (value === undefined) return undefined;
+  let milliseconds: number;
+  try {
+    milliseconds = msToNumber(value);
+  } catch (error) {
+    throw new ZapConfigurationError({ message: `${where}: ${JSON.stringify(value)} is not a duration.`, cause: error });
+  }
+  if (!Number.isFinite(milliseconds) || milliseconds <= 0) {
+    throw new ZapConfigurationError({ message: `${where}: ${JSON.stringify(value)} must be a positive duration.` });
+  }
+  return milliseconds;
 }
 
 /**

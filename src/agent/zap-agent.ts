@@ -16,6 +16,7 @@ import {
   DEFAULT_TOOL_RETRY_POLICY,
   DEFAULT_TOOL_TIMEOUT,
   DEFAULT_HEARTBEAT_TIMEOUT,
+  DEFAULT_TOOL_HEARTBEAT_TIMEOUT,
   DEFAULT_SUB_AGENT_TIMEOUT,
   MAX_ITERATIONS_LIMIT,
   DEFAULT_MAX_OUTPUT_REPAIR_TURNS,
@@ -113,10 +114,13 @@ export interface ZapAgentOptions<TContext = unknown> {
    */
   maxOutputRepairTurns?: number;
   /**
-   * Call the model with SSE streaming and publish its tokens to `streamTask` subscribers.
-   * Turn off for endpoints without streaming support. @default true
+   * Call the model with SSE streaming and publish its tokens to `streamTask` subscribers (only
+   * while someone subscribes). Turn off for endpoints without streaming support. `'when-watched'`
+   * streams only the calls that start while the task has a token subscriber and makes the others
+   * plain completions, which cost nothing per token; a subscriber attaching mid-call then gets
+   * that call's text with the task's events, and live tokens from its next call. @default true
    */
-  streaming?: boolean;
+  streaming?: boolean | 'when-watched';
   /** Per-agent endpoint, overriding the `Zap`-level `llm`. @default undefined */
   llm?: LlmEndpointOptions;
   /**
@@ -141,13 +145,17 @@ export interface ZapAgentOptions<TContext = unknown> {
   };
   /**
    * Start-to-close timeouts of one model call and one tool call; the heartbeat timeout after
-   * which a call whose worker died moves to another worker; and how long one `message_agent`
-   * call waits for a sub-agent's answer (the sub-agent is checked for liveness meanwhile).
-   * `llmDeadline` bounds one model call with all its retries (Temporal's schedule-to-close): past
-   * it the task fails, and `zap.retryTask` or a follow-up takes it up again.
-   * @default { llm: '2 minutes', tool: '1 minute', heartbeat: '20 seconds', subAgent: '24 hours', llmDeadline: none }
+   * which a model or MCP call whose worker died moves to another worker (`heartbeat`), and the
+   * same for local tools (`toolHeartbeat`; a tool may set its own `heartbeat`); and how long one
+   * `message_agent` call waits for a sub-agent's answer (the sub-agent is checked for liveness
+   * meanwhile). `llmDeadline` bounds one model call with all its retries (Temporal's
+   * schedule-to-close): past it the task fails, and `zap.retryTask` or a follow-up takes it up again.
+   * Calls heartbeat every quarter of their heartbeat timeout; a local tool that blocks the event
+   * loop for longer than its heartbeat timeout is taken for dead and retried (give it a longer
+   * `heartbeat`). The worker warns when its event-loop delay approaches that.
+   * @default { llm: '2 minutes', tool: '1 minute', heartbeat: '4 seconds', toolHeartbeat: '4 seconds', subAgent: '24 hours', llmDeadline: none }
    */
-  timeouts?: { llm?: Duration; tool?: Duration; heartbeat?: Duration; subAgent?: Duration; llmDeadline?: Duration };
+  timeouts?: { llm?: Duration; tool?: Duration; heartbeat?: Duration; toolHeartbeat?: Duration; subAgent?: Duration; llmDeadline?: Duration };
   /**
    * Named events the agent may wait for, by name (`[a-z][a-z0-9-]*`, up to 64 characters). The
    * agent then gets the built-in `wait_for_event` tool; `zap.sendEvent(taskId, name, data)`
@@ -223,7 +231,7 @@ export class ZapAgent<TContext = unknown> {
   readonly output: CompiledOutputSchema | undefined;
   readonly supportsStructuredOutput: boolean | undefined;
   readonly maxOutputRepairTurns: number;
-  readonly streaming: boolean;
+  readonly streaming: boolean | 'when-watched';
   readonly llm: LlmEndpointOptions | undefined;
   /** Approval rules of every task of this agent. */
   readonly approvalRules: ApprovalRules<TContext> | undefined;
@@ -238,6 +246,7 @@ export class ZapAgent<TContext = unknown> {
     readonly llmMs: number;
     readonly toolMs: number;
     readonly heartbeatMs: number;
+    readonly toolHeartbeatMs: number;
     readonly subAgentMs: number;
     readonly llmDeadlineMs: number | undefined;
   };
@@ -330,6 +339,9 @@ export class ZapAgent<TContext = unknown> {
         message: `${where}: maxOutputRepairTurns must be an integer from 0 to ${MAX_OUTPUT_REPAIR_TURNS_LIMIT}.`,
       });
     }
+    if (options.streaming !== undefined && typeof options.streaming !== 'boolean' && options.streaming !== 'when-watched') {
+      throw new ZapConfigurationError({ message: `${where}: streaming must be true, false or 'when-watched'.` });
+    }
     this.streaming = options.streaming ?? true;
     this.llm = options.llm;
     this.retry = {
@@ -342,6 +354,7 @@ export class ZapAgent<TContext = unknown> {
       llmMs: parseDuration(options.timeouts?.llm ?? DEFAULT_LLM_TIMEOUT, `${where} timeouts.llm`),
       toolMs: parseDuration(options.timeouts?.tool ?? DEFAULT_TOOL_TIMEOUT, `${where} timeouts.tool`),
       heartbeatMs: parseDuration(options.timeouts?.heartbeat ?? DEFAULT_HEARTBEAT_TIMEOUT, `${where} timeouts.heartbeat`),
+      toolHeartbeatMs: parseDuration(options.timeouts?.toolHeartbeat ?? DEFAULT_TOOL_HEARTBEAT_TIMEOUT, `${where} timeouts.toolHeartbeat`),
       subAgentMs: parseDuration(options.timeouts?.subAgent ?? DEFAULT_SUB_AGENT_TIMEOUT, `${where} timeouts.subAgent`),
       llmDeadlineMs:
         options.timeouts?.llmDeadline === undefined ? undefined : parseDuration(options.timeouts.llmDeadline, `${where} timeouts.llmDeadline`),
@@ -393,6 +406,7 @@ export class ZapAgent<TContext = unknown> {
       llmTimeoutMs: this.timeouts.llmMs,
       toolTimeoutMs: this.timeouts.toolMs,
       heartbeatTimeoutMs: this.timeouts.heartbeatMs,
+      toolHeartbeatTimeoutMs: this.timeouts.toolHeartbeatMs,
       subAgentTimeoutMs: this.timeouts.subAgentMs,
       ...(this.timeouts.llmDeadlineMs !== undefined ? { llmDeadlineMs: this.timeouts.llmDeadlineMs } : {}),
       toolBackoff: compileBackoff(this.retry.tool, `ZapAgent '${this.name}' retry.tool`),

@@ -50,6 +50,7 @@ import { retryFailedTask } from './task-retry';
 import { ToolCatalogReader } from './tool-catalog-reader';
 import { assertVisionSupported, validateTaskRequest, type ExecuteTaskOptions } from './task-request';
 import { connectToTemporal } from './temporal-connection';
+import { EagerStarter } from './eager-start';
 import { compileZapOptions, type CompiledZapOptions, type ZapOptions } from './zap-options';
 import type { AnyPipelineDefinition, PipelineInput, PipelineNamed, PipelineOutputs } from '../pipelines/pipeline-definition';
 import { PipelineClient, type RetryPipelineOptions } from './pipeline-client';
@@ -88,6 +89,8 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
   /** Whether this Zap's tasks carry search attributes; known from `start()` on. */
   private searchAttributeAvailability: SearchAttributeAvailability | undefined;
   private readonly workerResources = new Set<{ close(): Promise<void> }>();
+  /** Starts tasks eagerly on a worker this Zap runs in this process (`eagerStart`). */
+  private readonly eagerStarter = new EagerStarter(() => this.client);
   private readonly pipelines: PipelineClient;
   /** Agent tasks on a timetable, on Temporal Schedules (see `ZapSchedules`). */
   readonly schedules: ZapSchedules<TContext>;
@@ -248,8 +251,10 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
     if (this.options.whenNoWorker === 'refuse' && !(await workersPolling)) {
       throw new NoWorkerError({ namespace: this.options.temporal.namespace, taskQueue: this.options.taskQueue, action: 'the task was not started' });
     }
+    // A local worker takes the first workflow task from the start response (see EagerStarter).
+    const eagerClient = this.options.eagerStart && startDelayMs === undefined ? this.eagerStarter.client() : undefined;
     try {
-      await client.workflow.start<typeof agentWorkflow>(AGENT_WORKFLOW_TYPE, {
+      await (eagerClient ?? client).workflow.start<typeof agentWorkflow>(AGENT_WORKFLOW_TYPE, {
         taskQueue: this.options.taskQueue,
         workflowId: taskId,
         args: [input],
@@ -261,6 +266,7 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
         ...taskStartAttributes(input, TaskStatus.Pending),
         // `startAt` / `startDelay`: Temporal holds the first workflow task until then.
         ...(startDelayMs !== undefined ? { startDelay: startDelayMs } : {}),
+        ...(eagerClient ? { requestEagerStart: true } : {}),
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
@@ -554,12 +560,20 @@ export class Zap<TContext = unknown, TPipeline extends AnyPipelineDefinition = A
    */
   async createWorker(options: ZapWorkerOptions = {}): Promise<Worker> {
     await this.start();
-    const { worker, close } = await createZapWorker({
+    const { worker, connection, close } = await createZapWorker({
       options: this.options,
       client: this.client,
       workerOptions: options,
     });
-    this.workerResources.add({ close });
+    // A worker of a deployment gets its new tasks as the deployment routes them, never eagerly.
+    const versioned = options.deployment !== undefined || options.worker?.workerDeploymentOptions !== undefined || options.worker?.useVersioning === true;
+    const forget = versioned ? () => undefined : this.eagerStarter.add({ worker, connection });
+    this.workerResources.add({
+      close: () => {
+        forget();
+        return close();
+      },
+    });
     return worker;
   }
 

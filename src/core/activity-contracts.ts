@@ -166,6 +166,19 @@ export interface CallApprovalHint {
 /** What the workflow needs to know about a tool before it runs a call. */
 export interface ToolHint {
   idempotent: boolean;
+  /**
+   * The tool asks for local activities (`tool({ localActivity: true })`, idempotent tools only):
+   * the workflow runs its calls with `proxyLocalActivities`. Absent in results of 0.1.0 and 0.2.0
+   * workers, so their histories never take that path.
+   */
+  localActivity?: true;
+  /**
+   * A local `tool()` (run by an ordinary activity): its calls get the agent's `toolHeartbeatTimeoutMs`,
+   * not the heartbeat timeout of model and MCP calls (0.3.0; absent: the latter, as before).
+   */
+  local?: true;
+  /** The tool's own heartbeat timeout (`tool({ heartbeat })`), in milliseconds (0.3.0). */
+  heartbeatTimeoutMs?: number;
 }
 
 /** Input of {@link ZapActivities.callTool}. */
@@ -180,7 +193,11 @@ export interface CallToolInput {
    * and worker) for local tools and for MCP servers that opt in with `receiveContext`.
    */
   hasContext?: boolean;
-  /** The context inline: only in calls scheduled by 0.1.0 workflows. */
+  /**
+   * The context inline: in calls scheduled by 0.1.0 workflows, and in local activities (their
+   * inputs are not written to history, and a query from inside one would wait for the very
+   * workflow task that runs it).
+   */
   context?: JsonValue;
 }
 

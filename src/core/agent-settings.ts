@@ -21,8 +21,14 @@ export interface AgentTaskSettings {
   llmTimeoutMs: number;
   /** Start-to-close timeout of one tool call, in milliseconds. */
   toolTimeoutMs: number;
-  /** Heartbeat timeout of model and tool calls: how soon a dead worker's call moves to another worker. */
+  /** Heartbeat timeout of model and MCP tool calls: how soon a dead worker's call moves to another worker. */
   heartbeatTimeoutMs: number;
+  /**
+   * Heartbeat timeout of local tool calls (0.3.0; after the state upgrade the task's
+   * `heartbeatTimeoutMs`, the value such tasks used for every call). A tool's own `heartbeat`, recorded
+   * in the model call's tool hints, wins.
+   */
+  toolHeartbeatTimeoutMs?: number;
   /**
    * Backoff of the workflow's own retries of tools that are not idempotent (they run one attempt
    * per activity, so an ambiguous failure is never retried by Temporal behind our back).

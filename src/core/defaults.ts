@@ -11,6 +11,12 @@ export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
  * registered (and warns once otherwise), `require` refuses to start without them, `off` never.
  */
 export const DEFAULT_SEARCH_ATTRIBUTES_MODE = 'auto';
+/**
+ * Shortest workflow time between two `ZapStatus` upserts that only flip between `thinking` and
+ * `awaiting_tool` (every other status change is published at once). Workflow code reads it, so
+ * changing it changes the commands tasks issue: it needs a new patch.
+ */
+export const DEFAULT_STATUS_ATTRIBUTE_INTERVAL_MS = 2000;
 /** Tasks per page of `zap.listTasks` unless `pageSize` says otherwise. */
 export const DEFAULT_LIST_TASKS_PAGE_SIZE = 100;
 /** Largest `pageSize` of `zap.listTasks` (Temporal's own visibility page limit). */
@@ -35,8 +41,30 @@ export const DEFAULT_TOOL_TIMEOUT = '1 minute';
 export const DEFAULT_NO_WORKER_TIMEOUT = '3 seconds';
 /** How long one `message_agent` call waits for the sub-agent's answer. */
 export const DEFAULT_SUB_AGENT_TIMEOUT = '24 hours';
-/** Heartbeat timeout of model and tool calls: how soon a call whose worker died is retried elsewhere. */
-export const DEFAULT_HEARTBEAT_TIMEOUT = '20 seconds';
+/**
+ * Heartbeat timeout of model and MCP tool calls: how soon a call whose worker died is retried
+ * elsewhere. Calls beat every quarter of it and zap's worker records at most one beat per half of
+ * it (`DEFAULT_HEARTBEAT_THROTTLE_INTERVAL`), so a healthy call has 2 s of slack against a late
+ * beat (a stalled event loop, a slow server). 0.1.0 and 0.2.0 used 20 seconds.
+ */
+export const DEFAULT_HEARTBEAT_TIMEOUT = '4 seconds';
+/**
+ * Heartbeat timeout of local tool calls (`ZapAgent({ timeouts: { toolHeartbeat } })`; a tool may
+ * set its own `heartbeat`). A tool that blocks the event loop for longer blocks its heartbeats too.
+ */
+export const DEFAULT_TOOL_HEARTBEAT_TIMEOUT = '4 seconds';
+/**
+ * Longest interval at which zap's worker sends an activity's heartbeats to the server (Temporal's
+ * `maxHeartbeatThrottleInterval`), when the worker options set none: half the shortest heartbeat
+ * timeout of the worker's agents, at most this. Temporal's own default (60 s, and 80 % of the
+ * heartbeat timeout) would leave a healthy call only a fifth of the timeout as slack.
+ */
+export const DEFAULT_HEARTBEAT_THROTTLE_INTERVAL = '2 seconds';
+/**
+ * How often zap's worker checks its event-loop delay; it warns when the p99 delay of the window
+ * exceeds half the shortest heartbeat timeout (calls would start to miss heartbeats).
+ */
+export const EVENT_LOOP_DELAY_CHECK_INTERVAL_MS = 10_000;
 /**
  * Largest total size (bytes of JSON) of the newest messages passed inline to a model call. Below
  * it the worker needs no query to read the conversation; above it the messages are read by query,
@@ -294,3 +322,23 @@ export const TENANT_BUDGET_KEY_RETENTION_MS = 10 * 60_000;
 export const MAX_TENANT_BUDGET_REMEMBERED_KEYS = 20_000;
 /** History events a tenant budget workflow run takes before it continues as new (or sooner, when Temporal suggests it). */
 export const DEFAULT_TENANT_BUDGET_EVENTS_PER_RUN = 2_000;
+/**
+ * Agent task runs a worker keeps in its sticky cache (`maxCachedWorkflows`) unless you set one,
+ * or the SDK's heap-derived default when that is smaller (a worker with a small heap). A cached
+ * run answers a follow-up, signal or approval from memory; an evicted one is replayed from its
+ * history when it wakes up (tens of milliseconds more). The SDK's own default (some 2,400 runs
+ * with a 4 GB heap) keeps every open task of most workers cached, at about 300 KB each even when
+ * idle, so 10,000 open tasks would take some 3 GB. bench/memory.ts measures what a worker holds
+ * with this default (2,000 open tasks: 916 MiB of RSS, evicted tasks still ~150 KiB each).
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 1000;
+/**
+ * How often a streaming model call asks its token transport again whether anyone listens to the
+ * task (`TokenTransport.hasSubscribers`): a subscriber attaching mid-call gets tokens from at most
+ * this long after it attached.
+ */
+export const DEFAULT_TOKEN_SUBSCRIBER_CHECK_INTERVAL_MS = 250;
+/** Deltas of one model call gathered into one NATS message (`NatsTokenTransport`'s `batchMs`). */
+export const DEFAULT_NATS_TOKEN_BATCH_MS = 16;
+/** How long `NatsTokenTransport.hasSubscribers` waits for a subscriber's answer before assuming one listens. */
+export const DEFAULT_NATS_PRESENCE_TIMEOUT_MS = 500;

@@ -330,6 +330,7 @@ export function initialTaskState(input: AgentWorkflowInput): CarriedTaskState {
 
 function upgradeAgentSettings(raw: AgentTaskSettings): AgentTaskSettings {
   const toolRetry = raw.toolRetry ?? {};
+  const heartbeatTimeoutMs = raw.heartbeatTimeoutMs ?? SETTINGS_DEFAULTS.heartbeatTimeoutMs;
   return {
     ...raw,
     maxIterations: raw.maxIterations ?? SETTINGS_DEFAULTS.maxIterations,
@@ -338,7 +339,9 @@ function upgradeAgentSettings(raw: AgentTaskSettings): AgentTaskSettings {
     toolRetry,
     llmTimeoutMs: raw.llmTimeoutMs ?? SETTINGS_DEFAULTS.llmTimeoutMs,
     toolTimeoutMs: raw.toolTimeoutMs ?? SETTINGS_DEFAULTS.toolTimeoutMs,
-    heartbeatTimeoutMs: raw.heartbeatTimeoutMs ?? SETTINGS_DEFAULTS.heartbeatTimeoutMs,
+    heartbeatTimeoutMs,
+    // Tasks started before 0.3.0 ran local tools with the one heartbeat timeout.
+    toolHeartbeatTimeoutMs: raw.toolHeartbeatTimeoutMs ?? heartbeatTimeoutMs,
     toolBackoff: raw.toolBackoff ?? backoffOf(toolRetry),
     retryUnknownOutcomes: raw.retryUnknownOutcomes ?? SETTINGS_DEFAULTS.retryUnknownOutcomes,
     subAgentTimeoutMs: raw.subAgentTimeoutMs ?? SETTINGS_DEFAULTS.subAgentTimeoutMs,

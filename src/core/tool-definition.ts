@@ -11,6 +11,8 @@ export interface FunctionToolDefinition {
    * once, so it may be retried after a failure whose outcome is unknown.
    */
   idempotent?: boolean;
+  /** zap-agents metadata, not sent to the model: a local tool whose calls run as local activities. */
+  localActivity?: boolean;
 }
 
 /** What a tool call produced: text for the model, and whether it is an error. */

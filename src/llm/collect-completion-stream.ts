@@ -1,14 +1,16 @@
-import type OpenAI from 'openai';
+import { OpenAIError, type OpenAI } from 'openai';
 
 type ChatCompletion = OpenAI.Chat.Completions.ChatCompletion;
 type ChatCompletionChunk = OpenAI.Chat.Completions.ChatCompletionChunk;
 
 /**
  * Builds the completion of a raw chat-completions stream (`create({ stream: true })`), passing
- * each text delta to `onDelta`. Used for requests with a `response_format`: the OpenAI client's
- * stream helper parses such answers as JSON while they stream and throws on one that is not,
- * whereas zap-agents wants the raw answer, to validate it and, when invalid, ask for a repair.
- * Only the first choice is kept (zap-agents asks for one).
+ * each text delta to `onDelta`. Every streamed call uses it instead of the OpenAI client's stream
+ * helper, which keeps a guarded snapshot and emits events per chunk (a cost per token), and parses
+ * `response_format` answers as JSON while they stream, throwing on one that is not (zap-agents
+ * wants the raw answer, to validate it and, when invalid, ask for a repair). Only the first
+ * choice is kept (zap-agents asks for one). A stream that ends without a `finish_reason` for it
+ * (cut off, or no chunks at all) throws, as the helper does: a truncated answer is not an answer.
  */
 export async function collectCompletionStream(
   stream: AsyncIterable<ChatCompletionChunk>,
@@ -38,11 +40,12 @@ export async function collectCompletionStream(
     for (const call of delta?.tool_calls ?? []) {
       const entry = (toolCalls[call.index] ??= { id: '', name: '', arguments: '' });
       if (call.id) entry.id = call.id;
-      if (call.function?.name) entry.name += call.function.name;
+      if (call.function?.name) entry.name = call.function.name;
       if (call.function?.arguments) entry.arguments += call.function.arguments;
     }
     if (choice.finish_reason) finishReason = choice.finish_reason;
   }
+  if (finishReason === null) throw new OpenAIError('The stream ended without a finish_reason: the answer is incomplete.');
   const calls = toolCalls.filter((call) => call !== undefined && call.name !== '');
   return {
     id,
@@ -53,7 +56,7 @@ export async function collectCompletionStream(
       {
         index: 0,
         logprobs: null,
-        finish_reason: finishReason ?? 'stop',
+        finish_reason: finishReason,
         message: {
           role: 'assistant',
           content,

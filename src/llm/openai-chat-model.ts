@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import OpenAI, { APIUserAbortError } from 'openai';
 import type { AssistantMessage, ChatMessage, TokenUsage } from '../core/messages';
 import type { FunctionToolDefinition } from '../core/tool-definition';
 import { collectCompletionStream } from './collect-completion-stream';
@@ -92,16 +92,17 @@ export class OpenAiChatModel {
     const options = { signal: request.signal, timeout: request.timeoutMs };
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      if (request.onDelta && request.responseFormat) {
+      if (request.onDelta) {
+        // The raw stream and our collector, not the client's `stream()` helper: the helper keeps a
+        // guarded snapshot and emits events per chunk, which costs per token for nothing we use.
         const stream = await this.client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, options);
-        completion = await collectCompletionStream(stream, request.onDelta);
-      } else if (request.onDelta) {
-        const stream = this.client.chat.completions.stream({ ...body, stream_options: { include_usage: true } }, options);
-        for await (const chunk of stream) {
-          const delta = chunk.choices[0]?.delta?.content;
-          if (delta) request.onDelta(delta);
+        try {
+          completion = await collectCompletionStream(stream, request.onDelta);
+        } catch (error) {
+          // An aborted stream just ends; say it was aborted, as the helper did.
+          if (stream.controller.signal.aborted || request.signal?.aborted) throw new APIUserAbortError();
+          throw error;
         }
-        completion = await stream.finalChatCompletion();
       } else {
         completion = await this.client.chat.completions.create(body, options);
       }

@@ -17,6 +17,11 @@ export class InProcessTokenTransport implements TokenTransport {
     }
   }
 
+  /** Whether the task has a listener in this process now. */
+  hasSubscribers(taskId: string): boolean {
+    return this.listeners.has(taskId);
+  }
+
   async subscribe(taskId: string, listener: (chunk: TokenChunk) => void): Promise<TokenSubscription> {
     const listeners = this.listeners.get(taskId) ?? new Set();
     listeners.add(listener);

@@ -85,6 +85,7 @@ export class AgentToolbox {
             description: zapTool.description,
             parameters: zapTool.jsonSchema,
             idempotent: zapTool.idempotent,
+            ...(zapTool.localActivity ? { localActivity: true } : {}),
           },
         },
         'a local tool',

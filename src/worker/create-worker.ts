@@ -5,6 +5,9 @@ import { ZapConfigurationError, ZapConnectionError } from '../core/errors';
 import { compileWorkerDeploymentOptions, type ZapWorkerDeploymentOptions } from './worker-deployment';
 import { publishToolCatalog } from './publish-tool-catalog';
 import { openWorkerResources, withPayloadCodec } from './worker-resources';
+import { withDefaultMaxCachedWorkflows } from './sticky-cache';
+import { EventLoopDelayMonitor } from './event-loop-delay-monitor';
+import { shortestHeartbeatTimeoutMs, withDefaultHeartbeatThrottle } from './heartbeat-options';
 import { resolveWorkflowCode } from './workflow-code';
 
 /** Grace period for in-flight activities when the worker shuts down. */
@@ -15,6 +18,10 @@ export interface ZapWorkerOptions {
   /**
    * Extra `@temporalio/worker` options (concurrency, cache size, tuner, interceptors, …).
    * `connection`, `taskQueue`, `namespace` and `activities` are set by zap-agents.
+   * `maxCachedWorkflows` defaults to `DEFAULT_MAX_CACHED_WORKFLOWS` (1,000 runs; the SDK's
+   * heap-derived default if that is smaller) instead of the SDK's default, and
+   * `maxHeartbeatThrottleInterval` to half the agents' shortest heartbeat timeout (at most
+   * `DEFAULT_HEARTBEAT_THROTTLE_INTERVAL`, 2 s) instead of the SDK's 60 s (see `ZapAgent` `timeouts`).
    * Workflow code: from the published package (`dist`) workers load the bundle built once at
    * `npm run build` and start without webpack; from TypeScript sources they bundle at start. Pass
    * `workflowBundle` (a bundle of your own) or `workflowsPath` to choose.
@@ -45,7 +52,9 @@ export interface CreateZapWorkerInput {
  * discovered before the worker exists, so a server that does not start or two tools with the
  * same name fail here, not in the middle of a task.
  */
-export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ worker: Worker; close(): Promise<void> }> {
+export async function createZapWorker(
+  input: CreateZapWorkerInput,
+): Promise<{ worker: Worker; connection: NativeConnection; close(): Promise<void> }> {
   const { options, client, workerOptions } = input;
   const extra = workerOptions.worker ?? {};
   const deploymentOptions = compileDeployment(workerOptions.deployment, extra);
@@ -66,7 +75,7 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
     const worker = await Worker.create({
       shutdownGraceTime: DEFAULT_SHUTDOWN_GRACE_TIME,
       ...(extra.workflowBundle || extra.workflowsPath ? {} : resolveWorkflowCode()),
-      ...extra,
+      ...withDefaultHeartbeatThrottle(withDefaultMaxCachedWorkflows(extra), options.agents.values()),
       connection,
       namespace: options.temporal.namespace,
       taskQueue: options.taskQueue,
@@ -83,12 +92,15 @@ export async function createZapWorker(input: CreateZapWorkerInput): Promise<{ wo
       logger: options.logger,
     });
     const openConnection = connection;
+    const eventLoopMonitor = new EventLoopDelayMonitor({ heartbeatTimeoutMs: shortestHeartbeatTimeoutMs(options.agents.values()), logger: options.logger });
     let closed = false;
     return {
       worker,
+      connection: openConnection,
       async close() {
         if (closed) return;
         closed = true;
+        eventLoopMonitor.stop();
         if (worker.getState() === 'RUNNING') {
           worker.shutdown();
         }

@@ -5,6 +5,9 @@ import type { CompiledZapOptions } from '../client/zap-options';
 import { ZapConfigurationError } from '../core/errors';
 import { publishToolCatalog } from './publish-tool-catalog';
 import { openWorkerResources, withPayloadCodec, type ZapWorkerResources } from './worker-resources';
+import { withDefaultMaxCachedWorkflows } from './sticky-cache';
+import { EventLoopDelayMonitor } from './event-loop-delay-monitor';
+import { shortestHeartbeatTimeoutMs, withDefaultHeartbeatThrottle } from './heartbeat-options';
 import { resolveWorkflowCode } from './workflow-code';
 
 /** Name of the plugin `zap.workerPlugin()` returns, as Temporal logs it. */
@@ -72,7 +75,11 @@ export class ZapWorkerPlugin extends SimplePlugin {
   /**
    * Adds zap-agents' activities (an activity of yours with one of their names is a
    * `ZapConfigurationError`) and the payload codec, and zap's workflow code when the worker gives
-   * neither `workflowsPath` nor `workflowBundle`.
+   * neither `workflowsPath` nor `workflowBundle`. Unless the worker sets `maxCachedWorkflows`, its
+   * sticky cache holds `DEFAULT_MAX_CACHED_WORKFLOWS` runs (as `zap.createWorker()` does), and
+   * unless it sets `maxHeartbeatThrottleInterval`, that is half the agents' shortest heartbeat
+   * timeout (at most 2 s), for your activities too: Temporal's 60 s would leave zap's calls too
+   * little slack against a late heartbeat.
    */
   override configureWorker(options: WorkerOptions): WorkerOptions {
     if (this.closing) {
@@ -92,7 +99,9 @@ export class ZapWorkerPlugin extends SimplePlugin {
           `agent tasks started by runAgent run on '${options.taskQueue}', where the Zap's client does not list them. Give the Zap taskQueue: '${options.taskQueue}'.`,
       );
     }
-    return super.configureWorker(withZapWorkflowCode(options));
+    return super.configureWorker(
+      withDefaultHeartbeatThrottle(withDefaultMaxCachedWorkflows(withZapWorkflowCode(options)), this.zap.options.agents.values()),
+    );
   }
 
   /** The payload codec, and zap's workflow code when the replay worker has none of its own. */
@@ -126,6 +135,10 @@ export class ZapWorkerPlugin extends SimplePlugin {
    */
   override async runWorker(worker: Worker, next: (worker: Worker) => Promise<void>): Promise<void> {
     this.runningWorkers += 1;
+    const eventLoopMonitor = new EventLoopDelayMonitor({
+      heartbeatTimeoutMs: shortestHeartbeatTimeoutMs(this.zap.options.agents.values()),
+      logger: this.zap.options.logger,
+    });
     try {
       await publishToolCatalog({
         client: this.zap.client,
@@ -136,6 +149,7 @@ export class ZapWorkerPlugin extends SimplePlugin {
       });
       await next(worker);
     } finally {
+      eventLoopMonitor.stop();
       this.runningWorkers -= 1;
       if (this.runningWorkers === 0) await this.close();
     }

@@ -1,19 +1,45 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type { ZapActivities } from '../core/activity-contracts';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { ToolHint, ZapActivities } from '../core/activity-contracts';
 import type { AgentTaskSettings } from '../core/agent-settings';
 
 /** The activity stubs of one task, with its agent's timeouts and retry policies. */
 export interface TaskActivities {
   model: ZapActivities;
   tools: ZapActivities;
+  /**
+   * Local activities, for idempotent local tools that ask for them (`tool({ localActivity: true })`):
+   * the tool timeout and retry policy, no heartbeats (a local activity has none).
+   */
+  localTools: ZapActivities;
   /** One attempt per activity: for tools whose calls must not be repeated blindly. */
   singleAttemptTools: ZapActivities;
   /** One attempt per activity: model calls of a task with a budget (the workflow retries them and charges each attempt). */
   singleAttemptModel: ZapActivities;
+  /**
+   * `tools` and `singleAttemptTools` with another heartbeat timeout (a local tool's, see
+   * {@link toolHeartbeatTimeoutMs}); the same stubs for the heartbeat timeout of model and MCP calls.
+   */
+  withToolHeartbeat(heartbeatTimeoutMs: number): Pick<TaskActivities, 'tools' | 'singleAttemptTools'>;
+}
+
+/**
+ * The heartbeat timeout of a tool's calls: its own (`tool({ heartbeat })`), else the agent's
+ * `toolHeartbeatTimeoutMs` for local tools, else (MCP tools, and every tool of results recorded
+ * before 0.3.0, which have no `local`) the heartbeat timeout of model and MCP calls.
+ */
+export function toolHeartbeatTimeoutMs(agent: AgentTaskSettings, hint: ToolHint | undefined): number {
+  if (hint?.local !== true) return agent.heartbeatTimeoutMs;
+  return hint.heartbeatTimeoutMs ?? agent.toolHeartbeatTimeoutMs ?? agent.heartbeatTimeoutMs;
 }
 
 export function createTaskActivities(agent: AgentTaskSettings): TaskActivities {
-  return {
+  // Heartbeat timeouts are activity options Temporal does not compare on replay: no patch.
+  const toolStubs = (heartbeatTimeout: number): Pick<TaskActivities, 'tools' | 'singleAttemptTools'> => ({
+    tools: proxyActivities<ZapActivities>({ startToCloseTimeout: agent.toolTimeoutMs, heartbeatTimeout, retry: agent.toolRetry }),
+    singleAttemptTools: proxyActivities<ZapActivities>({ startToCloseTimeout: agent.toolTimeoutMs, heartbeatTimeout, retry: { maximumAttempts: 1 } }),
+  });
+  const byHeartbeat = new Map<number, Pick<TaskActivities, 'tools' | 'singleAttemptTools'>>();
+  const activities: TaskActivities = {
     model: proxyActivities<ZapActivities>({
       startToCloseTimeout: agent.llmTimeoutMs,
       ...(agent.llmDeadlineMs !== undefined ? { scheduleToCloseTimeout: agent.llmDeadlineMs } : {}),
@@ -23,6 +49,10 @@ export function createTaskActivities(agent: AgentTaskSettings): TaskActivities {
     tools: proxyActivities<ZapActivities>({
       startToCloseTimeout: agent.toolTimeoutMs,
       heartbeatTimeout: agent.heartbeatTimeoutMs,
+      retry: agent.toolRetry,
+    }),
+    localTools: proxyLocalActivities<ZapActivities>({
+      startToCloseTimeout: agent.toolTimeoutMs,
       retry: agent.toolRetry,
     }),
     singleAttemptModel: proxyActivities<ZapActivities>({
@@ -35,5 +65,15 @@ export function createTaskActivities(agent: AgentTaskSettings): TaskActivities {
       heartbeatTimeout: agent.heartbeatTimeoutMs,
       retry: { maximumAttempts: 1 },
     }),
+    withToolHeartbeat(heartbeatTimeoutMs) {
+      if (heartbeatTimeoutMs === agent.heartbeatTimeoutMs) return activities;
+      let stubs = byHeartbeat.get(heartbeatTimeoutMs);
+      if (!stubs) {
+        stubs = toolStubs(heartbeatTimeoutMs);
+        byHeartbeat.set(heartbeatTimeoutMs, stubs);
+      }
+      return stubs;
+    },
   };
+  return activities;
 }

@@ -25,10 +25,8 @@ export const HISTORY_HARD_STOP_EVENTS = 40_000;
  * Called only between requests or turns, never with a tool call or approval in flight.
  */
 export async function continueAsNewIfDue(task: AgentTask): Promise<void> {
+  if (!isContinueAsNewDue(task)) return;
   const info = workflowInfo();
-  const limit = task.input.continueAsNewAfterEvents;
-  const due = info.continueAsNewSuggested || (limit !== undefined && info.historyLength >= limit);
-  if (!due) return;
   if (!patched(Patch.ContinueAsNewLimits)) return continueAsNewAsIn010(task);
   // Hooks started by this run would be lost with it (before the state is taken: it may change meanwhile).
   await task.hooks.drain();
@@ -55,6 +53,16 @@ export async function continueAsNewIfDue(task: AgentTask): Promise<void> {
       nonRetryable: true,
     });
   }
+}
+
+/**
+ * True when {@link continueAsNewIfDue} has something to do. Checked first by the turn loop: an
+ * `await` costs every step a stack capture in the SDK's promise hook, even when nothing is due.
+ */
+export function isContinueAsNewDue(task: AgentTask): boolean {
+  const info = workflowInfo();
+  const limit = task.input.continueAsNewAfterEvents;
+  return info.continueAsNewSuggested || (limit !== undefined && info.historyLength >= limit);
 }
 
 /** What 0.1.0 did (its histories replay this path): measure the carried state only, refuse once and for all. */

@@ -65,6 +65,20 @@ export const Patch = {
    * agents with a nudge reach it.
    */
   Nudges: 'zap-nudges',
+  /**
+   * 0.3.0: a task with search attributes publishes `ZapStatus` changes between `thinking` and
+   * `awaiting_tool` at most once per `DEFAULT_STATUS_ATTRIBUTE_INTERVAL_MS` of workflow time (other
+   * changes at once). Asked first, when the run starts; a run that takes it never asks for
+   * `zap-search-attributes` (whose behaviour it includes), so a run still records one marker.
+   */
+  CoarseStatusAttribute: 'zap-coarse-status-attribute',
+  /**
+   * 0.3.0: a call of a tool that the model activity's result marks `localActivity` (an idempotent
+   * local tool declared with `localActivity: true`) runs as a local activity (a marker instead of
+   * `ScheduleActivityTask`). Asked only for such calls; results of 0.1.0 and 0.2.0 workers never
+   * carry the hint, so their histories never reach it.
+   */
+  LocalToolActivities: 'zap-local-tool-activities',
 } as const satisfies Record<string, `zap-${string}`>;
 
 /** A patch id of the agent workflow. */

@@ -1,7 +1,11 @@
 import { CancellationScope, condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { DEFAULT_STATUS_ATTRIBUTE_INTERVAL_MS } from '../core/defaults';
 import { ZAP_STATUS_ATTRIBUTE } from '../core/search-attributes';
-import type { TaskStatus } from '../core/task-status';
+import { TaskStatus } from '../core/task-status';
 import { Patch } from './patches';
+
+/** The statuses a working task alternates between at every step (model call, tool calls). */
+const WORKING_STATUSES: ReadonlySet<string> = new Set([TaskStatus.Thinking, TaskStatus.AwaitingTool]);
 
 /**
  * Keeps the task's `ZapStatus` search attribute equal to its status, so `zap.listTasks` filters
@@ -10,13 +14,26 @@ import { Patch } from './patches';
  * the activation), and upserted at most once per activation, only when the value changed. A
  * change made after this activation's upsert is published in the next activation.
  *
+ * A run that took `Patch.CoarseStatusAttribute` also publishes a change from `thinking` to
+ * `awaiting_tool` or back (the flip of every step) at most once per
+ * `DEFAULT_STATUS_ATTRIBUTE_INTERVAL_MS` of workflow time, in the first activation after that
+ * interval: one upsert (a visibility write) per step would otherwise be the largest part of the
+ * server's work per step. Every other change (`awaiting_approval`, `awaiting_event`, `completed`,
+ * `failed`, `cancelled`, and `pending` to anything) is published at once, so listing by them stays
+ * exact.
+ *
  * Only tasks started with `searchAttributes: true` (the client checked that the namespace has the
- * attributes) do this, behind `patched(Patch.SearchAttributes)`; older tasks never issue an upsert.
+ * attributes) do this, behind `patched(Patch.CoarseStatusAttribute)` (new runs) or
+ * `patched(Patch.SearchAttributes)` (runs started by 0.2.0); older tasks never issue an upsert.
  */
 export class StatusSearchAttribute {
   /** True when this run upserts `ZapStatus` (and starts sub-tasks with search attributes). */
   readonly enabled: boolean;
+  /** True when flips between working statuses wait for the interval (`Patch.CoarseStatusAttribute`). */
+  private readonly coarse: boolean;
   private published: string | undefined;
+  /** Workflow time (ms) of the latest upsert. */
+  private publishedAt = 0;
   /** The activation of the latest upsert. */
   private upsertedIn: string | undefined;
 
@@ -24,8 +41,12 @@ export class StatusSearchAttribute {
     requested: boolean,
     private readonly status: () => TaskStatus,
   ) {
-    // Asked once, when the run starts; a task without the flag never asks (no marker).
-    this.enabled = requested && patched(Patch.SearchAttributes);
+    // Asked once, when the run starts, in this order: a new run records only the first marker
+    // (one marker and one TemporalChangeVersion upsert per run, as in 0.2.0), a run started by
+    // 0.2.0 replays `false` for the first and `true` for the second. A task without the flag
+    // never asks (no marker).
+    this.coarse = requested && patched(Patch.CoarseStatusAttribute);
+    this.enabled = this.coarse || (requested && patched(Patch.SearchAttributes));
     if (!this.enabled) return;
     // The run starts with the attributes of its start (continue-as-new inherits the last ones).
     this.published = workflowInfo().typedSearchAttributes.get(ZAP_STATUS_ATTRIBUTE);
@@ -44,18 +65,30 @@ export class StatusSearchAttribute {
   private async publishChanges(): Promise<void> {
     for (;;) {
       await condition(() => this.isDue());
+      // The condition may have seen a deferred flip just before the step moved the status back to
+      // the published value (the tool result is applied before the loop runs on): nothing to say.
+      if (this.coarse && this.status() === this.published) continue;
       this.upsert();
     }
   }
 
   private isDue(): boolean {
-    return this.status() !== this.published && currentActivation() !== this.upsertedIn;
+    const status = this.status();
+    if (status === this.published) return false;
+    if (this.coarse && this.isFlip(status) && Date.now() - this.publishedAt < DEFAULT_STATUS_ATTRIBUTE_INTERVAL_MS) return false;
+    return currentActivation() !== this.upsertedIn;
+  }
+
+  /** True when `status` and the published one are both working statuses. */
+  private isFlip(status: string): boolean {
+    return WORKING_STATUSES.has(status) && this.published !== undefined && WORKING_STATUSES.has(this.published);
   }
 
   private upsert(): void {
     const status = this.status();
     upsertSearchAttributes([{ key: ZAP_STATUS_ATTRIBUTE, value: status }]);
     this.published = status;
+    this.publishedAt = Date.now();
     this.upsertedIn = currentActivation();
   }
 }

@@ -1,5 +1,5 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, sleep } from '@temporalio/workflow';
-import { FailureType, type CallApprovalHint, type CallToolInput } from '../core/activity-contracts';
+import { ActivityFailure, ApplicationFailure, isCancellation, patched, sleep } from '@temporalio/workflow';
+import { FailureType, type CallApprovalHint, type CallToolInput, type ToolHint, type ZapActivities } from '../core/activity-contracts';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, specGatesCall, timeoutPolicyOf } from '../core/approval-rules';
 import { MESSAGE_AGENT_TOOL_NAME, WAIT_FOR_EVENT_TOOL_NAME } from '../core/built-in-tools';
 import { EVENT_PREVIEW_BYTES } from '../core/events';
@@ -9,15 +9,18 @@ import type { ToolCallOutcome } from '../core/tool-definition';
 import { describeToolCall } from '../core/tool-phrase';
 import { TaskStatus } from '../core/task-status';
 import { parseToolArguments } from '../core/tool-arguments';
-import type { TaskActivities } from './activity-proxies';
+import { toolHeartbeatTimeoutMs, type TaskActivities } from './activity-proxies';
 import type { AgentTask } from './agent-task';
 import { TIMEOUT_POLICY_DECIDER } from './approval-gate';
 import { describeFailure } from './describe-failure';
+import { Patch } from './patches';
 
 /**
  * Runs the tool calls of a turn: argument parsing, the approval gate, delegation to sub-agents,
  * and the retry rules (idempotent tools are retried by Temporal; others at most once after an
- * ambiguous failure). Every failure becomes an error result the model sees.
+ * ambiguous failure). Every failure becomes an error result the model sees. Idempotent local
+ * tools declared `localActivity` run as local activities; everything else about their calls
+ * (budget, approvals, events, result bounds) is the same.
  */
 export class ToolDispatcher {
   constructor(
@@ -25,8 +28,11 @@ export class ToolDispatcher {
     private readonly activities: TaskActivities,
   ) {}
 
-  /** Runs one call to its result message; emits `tool_call` and `tool_result`. */
-  async run(call: ToolCall, idempotent: boolean, approvalHint?: CallApprovalHint): Promise<ToolMessage> {
+  /**
+   * Runs one call to its result message; emits `tool_call` and `tool_result`. `toolHint` is what
+   * the model activity recorded about the tool (absent: not idempotent, an ordinary activity).
+   */
+  async run(call: ToolCall, toolHint: ToolHint | undefined, approvalHint?: CallApprovalHint): Promise<ToolMessage> {
     const { task } = this;
     const { name } = call.function;
     const parsed = parseToolArguments(call.function.arguments);
@@ -46,7 +52,7 @@ export class ToolDispatcher {
         task.budget.returnToolCall();
         outcome = approval;
       } else {
-        outcome = await this.execute(call, args, idempotent);
+        outcome = await this.execute(call, args, toolHint);
         // Approved by the timeout policy: the model learns that no human decided.
         if (approval?.autoApproved) outcome = { ...outcome, content: `[${approval.autoApproved}]\n${outcome.content}` };
       }
@@ -124,7 +130,7 @@ export class ToolDispatcher {
     }
   }
 
-  private async execute(call: ToolCall, args: Record<string, unknown>, idempotent: boolean): Promise<ToolCallOutcome> {
+  private async execute(call: ToolCall, args: Record<string, unknown>, toolHint: ToolHint | undefined): Promise<ToolCallOutcome> {
     const { input } = this.task;
     if (call.function.name === MESSAGE_AGENT_TOOL_NAME && input.agent.subAgents.length > 0) {
       return this.task.delegation.messageAgent(args);
@@ -139,9 +145,14 @@ export class ToolDispatcher {
       // The context stays in the workflow input; the activity reads it by query when a tool needs it.
       hasContext: input.context !== undefined,
     };
-    if (idempotent || input.agent.retryUnknownOutcomes) {
+    // Only calls the worker marked local ask for the patch, so 0.1.0 and 0.2.0 histories never do.
+    const local = toolHint?.localActivity === true && patched(Patch.LocalToolActivities);
+    const tools = this.activities.withToolHeartbeat(toolHeartbeatTimeoutMs(input.agent, toolHint));
+    if (local || toolHint?.idempotent === true || input.agent.retryUnknownOutcomes) {
       try {
-        return await this.activities.tools.callTool(toolInput);
+        return local
+          ? await this.activities.localTools.callTool(withInlineContext(toolInput, input.context))
+          : await tools.tools.callTool(toolInput);
       } catch (error) {
         if (error instanceof ActivityFailure && !isCancellation(error)) {
           return { content: `Error: ${describeFailure(error)}`, isError: true };
@@ -149,7 +160,7 @@ export class ToolDispatcher {
         throw error;
       }
     }
-    return this.callAtMostOnceAfterUnknownOutcome(toolInput);
+    return this.callAtMostOnceAfterUnknownOutcome(toolInput, tools.singleAttemptTools);
   }
 
   /**
@@ -157,11 +168,11 @@ export class ToolDispatcher {
    * tool backoff, but a failure whose outcome is unknown (a timeout, or the worker or MCP server
    * dying mid-call) is not, since the call may already have taken effect. The model is told.
    */
-  private async callAtMostOnceAfterUnknownOutcome(input: CallToolInput): Promise<ToolCallOutcome> {
+  private async callAtMostOnceAfterUnknownOutcome(input: CallToolInput, singleAttemptTools: ZapActivities): Promise<ToolCallOutcome> {
     const backoff = this.task.input.agent.toolBackoff;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.activities.singleAttemptTools.callTool(input);
+        return await singleAttemptTools.callTool(input);
       } catch (error) {
         if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
         const cause = error.cause;
@@ -186,4 +197,15 @@ export class ToolDispatcher {
   private isEventWait(toolName: string): boolean {
     return toolName === WAIT_FOR_EVENT_TOOL_NAME && Object.keys(this.task.input.agent.events ?? {}).length > 0;
   }
+}
+
+/**
+ * The input of a local activity call: the context goes inline. A local activity's input is not
+ * written to history, and reading the context by query from inside one would wait for the very
+ * workflow task that is running it.
+ */
+function withInlineContext(input: CallToolInput, context: CallToolInput['context']): CallToolInput {
+  const { hasContext: _hasContext, ...rest } = input;
+  // As the query answers: a null context reaches the tool as undefined.
+  return context === undefined || context === null ? rest : { ...rest, context };
 }

@@ -8,7 +8,7 @@ import type { ChatMessage, TokenUsage } from '../core/messages';
 import { TaskStatus } from '../core/task-status';
 import type { TaskActivities } from './activity-proxies';
 import type { AgentTask } from './agent-task';
-import { continueAsNewIfDue } from './continue-as-new';
+import { continueAsNewIfDue, isContinueAsNewDue } from './continue-as-new';
 import { describeFailure } from './describe-failure';
 import { acceptFinalAnswer } from './output-check';
 import { Patch } from './patches';
@@ -43,12 +43,12 @@ export class TurnLoop {
       if (state.modelCallDue || state.pendingMessages.length > 0) {
         // A follow-up that arrived while the previous answer was being made starts a new request.
         if (!state.modelCallDue && patched(Patch.IterationsPerRequest)) state.iteration = 0;
-        await continueAsNewIfDue(task);
+        if (isContinueAsNewDue(task)) await continueAsNewIfDue(task);
         state.modelCallDue = true;
         await this.takeTurn();
         continue;
       }
-      await continueAsNewIfDue(task);
+      if (isContinueAsNewDue(task)) await continueAsNewIfDue(task);
       const idleSince = Date.parse(state.idleSince ?? state.updatedAt);
       // The agent's nudge comes first, when it has one: its quiet period is shorter than the idle timeout.
       const quiet = await nudge.waitForQuietPeriod(idleSince);
@@ -104,7 +104,7 @@ export class TurnLoop {
     const hints = response.toolHints ?? {};
     task.budget.beginTurn(toolCalls.filter((call) => call.function.name === MESSAGE_AGENT_TOOL_NAME).length);
     const toolMessages = await Promise.all(
-      toolCalls.map((call) => this.tools.run(call, hints[call.function.name]?.idempotent === true, response.approvalHints?.[call.id])),
+      toolCalls.map((call) => this.tools.run(call, hints[call.function.name], response.approvalHints?.[call.id])),
     );
     state.messages.push(...toolMessages);
     task.markUpdated();
@@ -120,7 +120,8 @@ export class TurnLoop {
     task.state.answerCount += 1;
     task.setStatus(TaskStatus.Completed);
     task.emit({ type: 'completed', result: text });
-    await task.notifyParent({ status: 'completed', result: text });
+    // Checked here too: a root task skips the call (and its promise) altogether.
+    if (task.input.parentTaskId) await task.notifyParent({ status: 'completed', result: text });
   }
 
   private async invokeModel(): Promise<InvokeModelResult> {

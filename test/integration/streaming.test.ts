@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { TaskNotFoundError, ZapAgent, tool, type TaskEvent } from '../../src';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { TaskNotFoundError, ZapAgent, tool, type TaskEvent, type TokenChunk } from '../../src';
 import { InProcessTokenTransport } from '../../src/streaming/in-process-token-transport';
 import { scripted, ScriptedLlmServer } from '../../src/testing/scripted-llm-server';
 import { createRemoteZap } from '../fixtures/worker-zap';
@@ -37,15 +38,40 @@ function durable(events: TaskEvent[]): TaskEvent[] {
   return events.filter((event) => event.type !== 'token');
 }
 
+function tokenText(events: TaskEvent[]): string {
+  return events.map((event) => (event.type === 'token' ? event.delta : '')).join('');
+}
+
+/** `count` words, one stream chunk each. */
+function words(count: number, prefix = 'w'): string {
+  return Array.from({ length: count }, (_, index) => `${prefix}${index}`).join(' ');
+}
+
+/** Resolves once the scripted server has received `count` requests. */
+async function waitForRequests(llm: ScriptedLlmServer, count: number): Promise<void> {
+  while (llm.requests.length < count) await new Promise((resolveWait) => setTimeout(resolveWait, 10));
+}
+
+/** The in-process transport, counting what the worker publishes through it. */
+class CountingTokenTransport extends InProcessTokenTransport {
+  published: TokenChunk[] = [];
+
+  override publish(chunk: TokenChunk): void {
+    this.published.push(chunk);
+    super.publish(chunk);
+  }
+}
+
 describe('streaming task events', () => {
   let harness: Harness;
-  const tokens = new InProcessTokenTransport();
+  const tokens = new CountingTokenTransport();
 
   beforeAll(async () => {
     harness = await startHarness({
       agents: [
         new ZapAgent({ name: 'Streamer', prompt: 'You stream.', model: 'scripted-model', tools: [getWeather, gate] }),
         new ZapAgent({ name: 'Plain', prompt: 'No streaming.', model: 'scripted-model', streaming: false }),
+        new ZapAgent({ name: 'WhenWatched', prompt: 'You stream when watched.', model: 'scripted-model', streaming: 'when-watched' }),
       ],
       zap: { tokens, continueAsNewAfterEvents: 40 },
     });
@@ -85,6 +111,63 @@ describe('streaming task events', () => {
     expect(events.indexOf(tokenEvents.at(-1)!)).toBeLessThan(events.length - 1);
     expect(tokenEvents.every((event) => event.seq === secondThinking.seq)).toBe(true);
     expect(tokens.subscribedTaskCount()).toBe(0);
+  });
+
+  test('no token is published while nobody subscribes, and the answer is the same as without streaming', async () => {
+    const answer = words(60);
+    harness.llm.enqueue(scripted.toolCalls([{ id: 'call_w', name: 'get_weather', arguments: { city: 'Oslo' } }]), scripted.text(answer));
+    const unwatched = await harness.zap.executeTask({ agentName: 'Streamer', task: 'Unwatched' });
+    const streamedTask = await waitForCompletion(harness.zap, unwatched.id);
+    expect(streamedTask.result).toBe(answer);
+    expect(harness.llm.requests.every((request) => request.body.stream === true)).toBe(true);
+    expect(tokens.published.filter((chunk) => chunk.taskId === unwatched.id)).toEqual([]);
+
+    // The same answer without streaming (the Plain agent has no tools: text only on both sides).
+    harness.llm.enqueue(scripted.text(answer), scripted.text(answer));
+    const [streamedText, plainText] = await Promise.all(
+      ['Streamer', 'Plain'].map(async (agentName) => waitForCompletion(harness.zap, (await harness.zap.executeTask({ agentName, task: 'Same answer' })).id)),
+    );
+    expect(harness.llm.requests.slice(2).map((request) => request.body.stream === true).sort()).toEqual([false, true]);
+    const conversation = (task: { history: readonly { role: string }[] }) => task.history.filter((message) => message.role !== 'system');
+    expect(conversation(plainText!)).toEqual(conversation(streamedText!));
+    expect(plainText!.result).toBe(answer);
+
+    // Watched: every delta is published (one chunk per delta in process).
+    harness.llm.enqueue(scripted.text(answer));
+    const events = await collect(harness.zap.streamTask({ agentName: 'Streamer', task: 'Watched' }));
+    const taskId = events[0]!.taskId;
+    expect(tokenText(events)).toBe(answer);
+    expect(tokens.published.filter((chunk) => chunk.taskId === taskId)).toHaveLength(60);
+  });
+
+  test("streaming 'when-watched': a plain completion when nobody subscribes, SSE and live tokens when someone does", async () => {
+    const answer = words(30);
+    harness.llm.enqueue(scripted.text(answer));
+    const unwatched = await harness.zap.executeTask({ agentName: 'WhenWatched', task: 'Nobody watches' });
+    expect((await waitForCompletion(harness.zap, unwatched.id)).result).toBe(answer);
+    expect(harness.llm.requests[0]?.body.stream).not.toBe(true);
+    expect(tokens.published.filter((chunk) => chunk.taskId === unwatched.id)).toEqual([]);
+
+    harness.llm.enqueue(scripted.text(answer));
+    const events = await collect(harness.zap.streamTask({ agentName: 'WhenWatched', task: 'Watched' }));
+    expect(harness.llm.requests[1]?.body.stream).toBe(true);
+    expect(tokenText(events)).toBe(answer);
+    expect(events.at(-1)).toMatchObject({ type: 'completed', result: answer });
+    expect(() => new ZapAgent({ name: 'Bad', prompt: 'p', streaming: 'sometimes' as never })).toThrow("streaming must be true, false or 'when-watched'");
+  });
+
+  test('a subscriber attaching mid-call gets the tokens from then on', async () => {
+    const answer = words(60);
+    harness.llm.enqueue(scripted.text(answer, { chunkDelayMs: 25 }));
+    const task = await harness.zap.executeTask({ agentName: 'Streamer', task: 'Attach late' });
+    await waitForRequests(harness.llm, 1);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+    // Attached 200 ms into a 1.5 s answer: what came before is not published (nobody listened).
+    const events = await collect(harness.zap.streamTask({ taskId: task.id }));
+    const text = tokenText(events);
+    expect(text.length).toBeGreaterThan(0);
+    expect(answer.endsWith(text)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'completed', result: answer });
   });
 
   test('filters leave out thinking, tool and token events on request', async () => {
@@ -248,9 +331,20 @@ describe('tokens across processes', () => {
   const natsUrl = process.env.ZAP_TEST_NATS_URL as string;
   const taskQueue = uniqueTaskQueue('tokens');
   const client = createRemoteZap(taskQueue, temporalAddress(), natsUrl);
+  /** A plain NATS connection that sees every token message (it answers no "anyone listening?" request). */
+  let observer: NatsConnection;
+  const messagesBySubject = new Map<string, number>();
+  const tokenMessages = (taskId: string): number => messagesBySubject.get(`zap.tokens.${Buffer.from(taskId).toString('base64url')}`) ?? 0;
 
   beforeAll(async () => {
     llm = await ScriptedLlmServer.start();
+    observer = await connect({ servers: natsUrl });
+    observer.subscribe('zap.tokens.>', {
+      callback: (_error, message) => {
+        messagesBySubject.set(message.subject, (messagesBySubject.get(message.subject) ?? 0) + 1);
+      },
+    });
+    await observer.flush();
     await client.start();
     worker = await spawnWorker(resolve(__dirname, '../fixtures/worker-zap.ts'), {
       ZAP_TASK_QUEUE: taskQueue,
@@ -265,7 +359,31 @@ describe('tokens across processes', () => {
   afterAll(async () => {
     expect(await worker?.stop('SIGTERM')).toBe(0);
     await client.stop();
+    await observer.drain();
     await llm.close();
+  });
+
+  test('a worker publishes no token while nobody subscribes over NATS, and a late subscriber gets them from then on', async () => {
+    // A watched task first: the worker's NATS connection is up (an answer slower than 500 ms, as
+    // while connecting, counts as "someone listens").
+    llm.enqueue(scripted.text('warm up'));
+    expect((await collect(client.streamTask({ agentName: 'Remote', task: 'Warm up' }))).at(-1)).toMatchObject({ type: 'completed' });
+    llm.enqueue(scripted.text(words(40)));
+    const unwatched = await client.executeTask({ agentName: 'Remote', task: 'Nobody watches' });
+    expect((await waitForCompletion(client, unwatched.id)).result).toBe(words(40));
+    expect(tokenMessages(unwatched.id)).toBe(0);
+
+    const answer = words(60, 'late');
+    llm.enqueue(scripted.text(answer, { chunkDelayMs: 25 }));
+    const task = await client.executeTask({ agentName: 'Remote', task: 'Attach late' });
+    await waitForRequests(llm, 3);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+    const events = await collect(client.streamTask({ taskId: task.id }));
+    const text = tokenText(events);
+    expect(text.length).toBeGreaterThan(0);
+    expect(answer.endsWith(text)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'completed', result: answer });
+    expect(tokenMessages(task.id)).toBeGreaterThan(0);
   });
 
   test('a client in another process receives live tokens through NATS', async () => {

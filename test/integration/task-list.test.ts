@@ -188,7 +188,9 @@ describe('listing tasks', () => {
     expect(listed[0]?.taskId).toBe(task.id);
 
     const upserts = await statusUpserts(zap, task.id);
-    expect(upserts.map(({ status }) => status)).toEqual(['thinking', 'awaiting_tool', 'thinking', 'completed']);
+    // The thinking ⇄ awaiting_tool flips in between wait for an interval (coarse-status-attribute.test.ts).
+    expect(upserts[0]?.status).toBe('thinking');
+    expect(upserts.at(-1)?.status).toBe('completed');
     const perWorkflowTask = new Map<number, number>();
     for (const { workflowTask } of upserts) perWorkflowTask.set(workflowTask, (perWorkflowTask.get(workflowTask) ?? 0) + 1);
     expect([...perWorkflowTask.values()].every((count) => count === 1)).toBe(true);
@@ -197,8 +199,8 @@ describe('listing tasks', () => {
     router.enqueue('Lister.', scripted.text('Again.'));
     await zap.executeTask({ followUpOnTask: task.id, task: 'Once more' });
     await waitForTask(zap, task.id, (current) => current.result === 'Again.');
-    await eventually(() => statusUpserts(zap, task.id), (values) => values.length === 6);
-    expect((await statusUpserts(zap, task.id)).map(({ status }) => status).slice(4)).toEqual(['thinking', 'completed']);
+    await eventually(() => statusUpserts(zap, task.id), (values) => values.length === upserts.length + 2);
+    expect((await statusUpserts(zap, task.id)).map(({ status }) => status).slice(-2)).toEqual(['thinking', 'completed']);
   }, 60_000);
 
   test('a failed task is listed as failed, and its retry once, with its owner', async () => {

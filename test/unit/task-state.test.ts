@@ -28,7 +28,7 @@ function recordedInputs(): Array<{ set: string; file: string; input: AgentWorkfl
 /** Every field of the current shape that must never be undefined after the upgrade. */
 function expectComplete(input: AgentWorkflowInput): void {
   expect(input.schemaVersion).toBe(TASK_STATE_SCHEMA_VERSION);
-  for (const key of ['maxIterations', 'subAgents', 'llmRetry', 'toolRetry', 'llmTimeoutMs', 'toolTimeoutMs', 'heartbeatTimeoutMs', 'toolBackoff', 'retryUnknownOutcomes'] as const) {
+  for (const key of ['maxIterations', 'subAgents', 'llmRetry', 'toolRetry', 'llmTimeoutMs', 'toolTimeoutMs', 'heartbeatTimeoutMs', 'toolHeartbeatTimeoutMs', 'toolBackoff', 'retryUnknownOutcomes'] as const) {
     expect(input.agent[key]).toBeDefined();
   }
   expect(typeof input.idleTimeoutMs).toBe('number');
@@ -107,6 +107,22 @@ describe('task state migration', () => {
       delegation: { conversations: [], updates: {} },
       eventLog: { lastSeq: 3 },
       usage: { promptTokens: 1, completionTokens: 2 },
+    });
+  });
+
+  test('older tasks keep their heartbeat timeout for local tools too (0.3.0 toolHeartbeatTimeoutMs)', () => {
+    for (const { input } of inputs) {
+      const upgraded = upgradeWorkflowInput(input);
+      expect(upgraded.agent.toolHeartbeatTimeoutMs).toBe(upgraded.agent.heartbeatTimeoutMs);
+      expect(upgraded.agent.heartbeatTimeoutMs).toBe(input.agent.heartbeatTimeoutMs ?? 20_000);
+    }
+    const { input } = inputs[0] as { input: AgentWorkflowInput };
+    const withOwn = upgradeWorkflowInput({ ...input, agent: { ...input.agent, heartbeatTimeoutMs: 4_000, toolHeartbeatTimeoutMs: 9_000 } });
+    expect(withOwn.agent).toMatchObject({ heartbeatTimeoutMs: 4_000, toolHeartbeatTimeoutMs: 9_000 });
+    const { heartbeatTimeoutMs: _dropped, ...withoutHeartbeat } = input.agent;
+    expect(upgradeWorkflowInput({ ...input, agent: withoutHeartbeat as AgentWorkflowInput['agent'] }).agent).toMatchObject({
+      heartbeatTimeoutMs: 20_000,
+      toolHeartbeatTimeoutMs: 20_000,
     });
   });
 

@@ -60,6 +60,16 @@ describe('tool', () => {
     );
   });
 
+  it('runs as an ordinary activity unless it asks for local activities, which need idempotent', () => {
+    const options = { name: 'read', description: 'Reads', parameters: z.object({}), execute };
+    expect(tool(options).localActivity).toBe(false);
+    expect(tool({ ...options, idempotent: true, localActivity: true }).localActivity).toBe(true);
+    expect(() => tool({ ...options, localActivity: true })).toThrow(ZapConfigurationError);
+    expect(() => tool({ ...options, idempotent: false, localActivity: true })).toThrow(
+      /tool 'read': localActivity needs idempotent: true/,
+    );
+  });
+
   it('rejects parameters that are not an object schema', () => {
     expect(() => tool({ name: 'echo', description: 'Echoes', parameters: z.string(), execute })).toThrow(
       ZapConfigurationError,

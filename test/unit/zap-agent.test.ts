@@ -141,14 +141,16 @@ describe('ZapAgent defaults', () => {
     expect(agent.tools).toEqual([]);
     expect(agent.mcpClients).toEqual([]);
     expect(agent.subAgents).toEqual([]);
-    expect(agent.timeouts).toEqual({ llmMs: 120_000, toolMs: 60_000, heartbeatMs: 20_000, subAgentMs: 86_400_000 });
+    expect(agent.timeouts).toEqual({ llmMs: 120_000, toolMs: 60_000, heartbeatMs: 4_000, toolHeartbeatMs: 4_000, subAgentMs: 86_400_000 });
     expect(agent.retry).toEqual({ llm: DEFAULT_LLM_RETRY_POLICY, tool: DEFAULT_TOOL_RETRY_POLICY, hook: DEFAULT_HOOK_RETRY_POLICY, unknownOutcomes: false });
     expect(agent.stuck).toEqual({ threshold: 3, policy: 'stop', escalationTimeoutMs: 86_400_000 });
     expect(agent.hooks).toEqual({});
   });
 
   it('parses duration strings and milliseconds in timeouts', () => {
-    expect(agentWith({ timeouts: { llm: '30 seconds', tool: 1500 } }).timeouts).toEqual({ llmMs: 30_000, toolMs: 1500, heartbeatMs: 20_000, subAgentMs: 86_400_000 });
+    expect(agentWith({ timeouts: { llm: '30 seconds', tool: 1500 } }).timeouts).toEqual({ llmMs: 30_000, toolMs: 1500, heartbeatMs: 4_000, toolHeartbeatMs: 4_000, subAgentMs: 86_400_000 });
+    expect(agentWith({ timeouts: { heartbeat: '10 seconds', toolHeartbeat: 30_000 } }).timeouts).toMatchObject({ heartbeatMs: 10_000, toolHeartbeatMs: 30_000 });
+    expect(() => agentWith({ timeouts: { toolHeartbeat: '0 seconds' } })).toThrow(/timeouts.toolHeartbeat/);
   });
 
   it('merges retry policies: fields given replace the defaults, the others are kept', () => {
@@ -226,7 +228,8 @@ describe('ZapAgent.taskSettings', () => {
       toolRetry: { ...DEFAULT_TOOL_RETRY_POLICY, maximumAttempts: 1 },
       llmTimeoutMs: 60_000,
       toolTimeoutMs: 5_000,
-      heartbeatTimeoutMs: 20_000,
+      heartbeatTimeoutMs: 4_000,
+      toolHeartbeatTimeoutMs: 4_000,
       subAgentTimeoutMs: 86_400_000,
       toolBackoff: expect.objectContaining({ coefficient: 2, initialMs: 1000 }),
       retryUnknownOutcomes: false,

@@ -219,3 +219,13 @@ describe('compileZapOptions: missing workers', () => {
     expect(configurationMessage(() => compile({ agents: [agent('A')], noWorkerTimeout: 'soon' }))).toMatch(/noWorkerTimeout/);
   });
 });
+
+describe('compileZapOptions: eagerStart', () => {
+  it('is on unless set to false, and refuses anything but a boolean', () => {
+    expect(compile({ agents: [agent('A')] }).eagerStart).toBe(true);
+    expect(compile({ agents: [agent('A')], eagerStart: false }).eagerStart).toBe(false);
+    expect(configurationMessage(() => compile({ agents: [agent('A')], eagerStart: 'yes' as unknown as boolean }))).toMatch(
+      /eagerStart must be true or false/,
+    );
+  });
+});
