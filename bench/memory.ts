@@ -1,34 +1,47 @@
 /**
- * Memory of open tasks: worker RSS per task left open, answered and waiting for a follow-up
- * (`idleTimeout: '1 hour'`), or waiting for a human approval, with the worker's sticky cache at
- * its default size and at a small one; against the bare workflow left sleeping after its answer,
- * in the same run.
+ * Memory of open tasks: worker RSS with many tasks left open, answered and waiting for a follow-up
+ * (`idleTimeout: '1 hour'`), or waiting for a human approval; with zap's default sticky cache
+ * (`DEFAULT_MAX_CACHED_WORKFLOWS`) at 10,000 open tasks against 1 GiB, and with the SDK's
+ * heap-derived default (what zap-agents used before) at 1,000; against the bare workflow left
+ * sleeping after its answer, in the same run.
  *
- *   npx tsx bench/memory.ts     # BENCH_OPEN_TASKS=1000 BENCH_SMALL_CACHE=100 BENCH_PROBES=10
+ *   npx tsx bench/memory.ts     # BENCH_OPEN_TASKS=10000 BENCH_COMPARISON_TASKS=1000 BENCH_PROBES=20 BENCH_APPROVAL_TASKS=0
  *
  * Each configuration gets a fresh worker process. After a warm-up of 20 tasks left open, the
  * worker's RSS is read (median of five readings once it has settled: V8 frees the garbage of a
- * burst of work a few seconds after it), N more tasks are started (50 at a time) and each waited
- * for until its timer started (the idle wait, or the approval's timeout); the settled RSS is read
- * again, and the difference divided by N. The Temporal server's RSS is read alike. Then a few open
- * tasks get a follow-up (or an approval), timed until the next answer is recorded: what a small
- * cache costs when a task wakes up (its workflow is replayed from history instead of found in
- * memory). Every task is terminated at the end of its configuration.
+ * burst of work a few seconds after it), tasks are started (50 at a time) and each waited for
+ * until its timer started (the idle wait, or the approval's timeout), up to each checkpoint (1k /
+ * 5k / 10k for the default configuration), where the settled RSS and the worker's own status are
+ * read again (`getStatus().numCachedWorkflows`, heap used, external, array buffers, the workflow
+ * thread's heap). The Temporal server's RSS is read alike. Then the oldest open tasks (evicted from
+ * a cache smaller than the tasks) and the newest (cached) get a follow-up (or an approval) one at a
+ * time, each timed until its next answer is recorded: what waking an evicted task costs (its
+ * workflow is replayed from history instead of found in memory). Every task is terminated at the
+ * end of its configuration.
+ *
+ * BENCH_HEAP_SNAPSHOT_PREFIX=<path> makes the worker write a heap snapshot of its workflow thread
+ * at every status reading (`<path>-<n>.heapsnapshot`): compare the first (warm-up only) with the
+ * next to see what a cached run holds.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
 import type { Client } from '@temporalio/client';
 import { ApprovalRules, type Zap } from 'zap-agents';
+import { defaultMaxCachedWorkflows } from '../src/worker/sticky-cache';
 import { startBareTask } from './lib/bare-activities';
 import { BENCH_AGENT, createBenchZap, OPERATOR_AGENT } from './lib/bench-zap';
-import { mapConcurrently, range, readInteger, runBenchmark, startBenchServers, writeWorkflowBundle, type Cleanups, type WorkflowBundle } from './lib/harness';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { mapConcurrently, range, readInteger, runBenchmark, startBenchServers, writeWorkflowBundle, ZAP_WORKFLOWS_PATH, type Cleanups, type WorkflowBundle } from './lib/harness';
 import { HistoryFollower } from './lib/history';
 import { readProcess } from './lib/process-usage';
-import { fixed, formatTable, mebibytes, ratio, writeResults } from './lib/report';
+import { fixed, formatTable, mebibytes, ratio, writeResults, type SummaryRow } from './lib/report';
 import { formatTaskMessage, TOOL_NAMES, type ScriptedModel } from './lib/scripted-model';
 import { median, summarize, type Summary } from './lib/statistics';
-import { startWorkerProcess } from './lib/worker-process';
+import { requestWorkerStatus, startWorkerProcess, type WorkerProcess, type WorkerStatusReport } from './lib/worker-process';
 
 const WARM_UP_TASKS = 20;
 /** Tasks started at once. */
@@ -41,58 +54,94 @@ const RSS_READINGS = 5;
 const RSS_READING_INTERVAL_MS = 1_000;
 /** How long open tasks wait: the zap tasks' idle timeout, and the bare workflow's sleep after answering. */
 const IDLE_MS = 60 * 60 * 1000;
+/** The issue's target: the default holds 10,000 open tasks within this much worker RSS. */
+const TARGET_RSS_BYTES = 1024 * 1024 * 1024;
+const GIB = 1024 * 1024 * 1024;
 
 type Wait = 'follow-up' | 'approval';
 
 interface Settings {
+  /** Open tasks of the default configuration (its last checkpoint). */
   openTasks: number;
-  smallCache: number;
+  /** Open tasks of the other configurations. */
+  comparisonTasks: number;
+  /** Wake-ups timed per group (oldest, newest). */
   probes: number;
+  /** Open tasks awaiting approval (0: no such configuration). */
+  approvalTasks: number;
+  /** Open tasks of the preloaded-modules experiment (0: none). */
+  preloadTasks: number;
 }
 
 interface MemoryConfig {
   side: 'zap' | 'bare';
   wait: Wait;
-  /** `maxCachedWorkflows`, or undefined for the SDK's default. */
+  /** `maxCachedWorkflows` given to the worker, or undefined for the worker's default (zap's for zap, the SDK's for bare). */
   cache: number | undefined;
+  /** Open tasks after each checkpoint; the last is the configuration's size. */
+  checkpoints: number[];
+  /** Runs zap's bundle built with its `src/core` modules preloaded (`bundlerOptions.preloadModules`). */
+  preloaded?: boolean;
 }
 
-interface PerTaskBytes {
-  beforeBytes: number;
-  afterBytes: number;
-  perTaskBytes: number;
-}
-
-interface ConfigResult extends MemoryConfig {
-  label: string;
+/** Settled readings at one checkpoint. */
+interface Checkpoint {
   tasks: number;
-  worker: PerTaskBytes;
-  server: PerTaskBytes;
-  /** Wall time to start the N tasks and see each one waiting. */
+  workerRssBytes: number;
+  serverRssBytes: number;
+  /** Wall time to start the tasks since the previous checkpoint and see each one waiting. */
   startSeconds: number;
-  /** Follow-up (or approval) → next answer recorded, on tasks open since the measurement. */
-  wakeUpMs: Summary | undefined;
+  status: WorkerStatusReport;
+}
+
+interface ConfigResult extends Omit<MemoryConfig, 'checkpoints'> {
+  preloaded: boolean;
+  label: string;
+  /** The cache size the worker ran with. */
+  effectiveCache: number;
+  before: Omit<Checkpoint, 'tasks' | 'startSeconds'>;
+  checkpoints: Checkpoint[];
+  /** Worker RSS per task over the whole configuration (last checkpoint against before). */
+  workerPerTaskBytes: number;
+  serverPerTaskBytes: number;
+  /** Follow-up (or approval) → next answer recorded, on the oldest measured tasks (evicted when the cache is smaller than the tasks). */
+  wakeUpOldestMs: Summary | undefined;
+  /** The same on the newest tasks (still cached). */
+  wakeUpNewestMs: Summary | undefined;
 }
 
 const results: ConfigResult[] = [];
-const defaultCache = sdkDefaultCacheSize();
+const sdkDefaultCache = sdkDefaultCacheSize();
+const zapDefaultCache = defaultMaxCachedWorkflows({});
 
 async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
   const { temporal, model, client } = await startBenchServers(cleanups);
   const [zapBundle, bareBundle] = await Promise.all([writeWorkflowBundle('zap', cleanups), writeWorkflowBundle('bare', cleanups)]);
+  const preloadedBundle = settings.preloadTasks > 0 ? await writePreloadedBundle(zapBundle, cleanups) : undefined;
+  const comparison = [settings.comparisonTasks];
   const configs: MemoryConfig[] = [
-    { side: 'zap', wait: 'follow-up', cache: undefined },
-    { side: 'zap', wait: 'approval', cache: undefined },
-    { side: 'zap', wait: 'follow-up', cache: settings.smallCache },
-    { side: 'zap', wait: 'approval', cache: settings.smallCache },
-    { side: 'bare', wait: 'follow-up', cache: undefined },
+    { side: 'zap', wait: 'follow-up', cache: sdkDefaultCache, checkpoints: comparison },
+    // BENCH_APPROVAL_TASKS > 0 adds tasks awaiting an approval (more state per run) under the default cache.
+    ...(settings.approvalTasks > 0 ? [{ side: 'zap', wait: 'approval', cache: undefined, checkpoints: [settings.approvalTasks] } satisfies MemoryConfig] : []),
+    { side: 'bare', wait: 'follow-up', cache: undefined, checkpoints: comparison },
+    // An experiment, not what users get: zap's bundle with its src/core modules preloaded (shared by all runs).
+    ...(settings.preloadTasks > 0 ? [{ side: 'zap', wait: 'follow-up', cache: undefined, checkpoints: [settings.preloadTasks], preloaded: true } satisfies MemoryConfig] : []),
+    {
+      side: 'zap',
+      wait: 'follow-up',
+      cache: undefined,
+      // 1k / 5k / 10k, and the experiment's size for its comparison.
+      checkpoints: [...new Set([Math.round(settings.openTasks / 10), Math.round(settings.openTasks / 2), settings.openTasks, settings.preloadTasks])]
+        .filter((tasks) => tasks > 0 && tasks <= settings.openTasks)
+        .sort((left, right) => left - right),
+    },
   ];
   for (const config of configs) {
     const startedAt = Date.now();
-    const bundle = config.side === 'zap' ? zapBundle : bareBundle;
+    const bundle = config.preloaded ? preloadedBundle! : config.side === 'zap' ? zapBundle : bareBundle;
     const result = await measureConfig({ config, settings, client, model, temporalAddress: temporal.address, serverPid: temporal.pid, bundle });
     results.push(result);
-    console.error(`${result.label}: ${(result.worker.perTaskBytes / 1024).toFixed(1)} KiB/task in the worker (${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);
+    console.error(`${result.label}: ${(result.workerPerTaskBytes / 1024).toFixed(1)} KiB/task in the worker (${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);
   }
 }
 
@@ -106,10 +155,18 @@ interface MeasureConfigOptions {
   bundle: WorkflowBundle;
 }
 
+function describeCache(config: MemoryConfig): { label: string; effective: number } {
+  if (config.side === 'bare') return { label: `SDK default (${config.cache ?? sdkDefaultCache})`, effective: config.cache ?? sdkDefaultCache };
+  if (config.cache === undefined) return { label: `zap default (${zapDefaultCache})`, effective: zapDefaultCache };
+  return { label: config.cache === sdkDefaultCache ? `SDK default (${config.cache}), before` : String(config.cache), effective: config.cache };
+}
+
 async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResult> {
   const { config, settings, client, model } = options;
-  const label = `${config.side}, ${config.wait === 'approval' ? 'awaiting approval' : 'idle'}, cache ${config.cache ?? `default (${defaultCache})`}`;
-  const prefix = `${config.side}-${config.wait}-${config.cache ?? 'default'}`;
+  const cache = describeCache(config);
+  const tasks = config.checkpoints.at(-1)!;
+  const label = `${config.side}${config.preloaded ? ' (core preloaded)' : ''}, ${config.wait === 'approval' ? 'awaiting approval' : 'idle'}, ${tasks} tasks, cache ${cache.label}`;
+  const prefix = `${config.side}${config.preloaded ? '-preloaded' : ''}-${config.wait}-${config.cache ?? 'default'}-${tasks}`;
   const taskQueue = `bench-memory-${prefix}`;
   const worker = await startWorkerProcess({
     side: config.side,
@@ -118,6 +175,8 @@ async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResul
     llmBaseURL: model.baseURL,
     workflowBundlePath: options.bundle.path,
     workerOptions: config.cache === undefined ? {} : { maxCachedWorkflows: config.cache },
+    // A loaded machine can take more than the default 30 s to start a worker.
+    readyTimeoutMs: 180_000,
   });
   const zap = createBenchZap({ taskQueue, temporalAddress: options.temporalAddress, temporalClient: client, idleTimeout: IDLE_MS });
   await zap.start();
@@ -140,18 +199,41 @@ async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResul
 
   try {
     await mapConcurrently(range(WARM_UP_TASKS), 10, (index) => openTask(`${prefix}-warm-${index}`));
-    const before = await readSettledRss([worker.pid, options.serverPid]);
-    const startedAt = performance.now();
-    await mapConcurrently(range(settings.openTasks), START_CONCURRENCY, (index) => openTask(`${prefix}-${index}`));
-    const startSeconds = (performance.now() - startedAt) / 1000;
-    const after = await readSettledRss([worker.pid, options.serverPid]);
-    const wakeUpMs = config.side === 'zap' ? await probeWakeUps(zap, client, config.wait, workflowIds.slice(WARM_UP_TASKS), settings.probes) : undefined;
-    const perTask = (index: number): PerTaskBytes => ({
-      beforeBytes: before[index]!,
-      afterBytes: after[index]!,
-      perTaskBytes: (after[index]! - before[index]!) / settings.openTasks,
-    });
-    return { ...config, label, tasks: settings.openTasks, worker: perTask(0), server: perTask(1), startSeconds, wakeUpMs };
+    const read = async (): Promise<Omit<Checkpoint, 'tasks' | 'startSeconds'>> => {
+      const [workerRssBytes, serverRssBytes] = await readSettledRss([worker.pid, options.serverPid]);
+      return { workerRssBytes: workerRssBytes!, serverRssBytes: serverRssBytes!, status: await requestWorkerStatus(worker) };
+    };
+    const before = await read();
+    const checkpoints: Checkpoint[] = [];
+    let opened = 0;
+    for (const target of config.checkpoints) {
+      const startedAt = performance.now();
+      await mapConcurrently(range(target - opened), START_CONCURRENCY, (index) => openTask(`${prefix}-${opened + index}`));
+      const startSeconds = (performance.now() - startedAt) / 1000;
+      opened = target;
+      checkpoints.push({ tasks: target, startSeconds, ...(await read()) });
+      console.error(`  ${label}: ${target} open, worker RSS ${mebibytes(checkpoints.at(-1)!.workerRssBytes)} MiB, started in ${startSeconds.toFixed(0)} s`);
+    }
+    const measured = workflowIds.slice(WARM_UP_TASKS);
+    const probes = Math.min(settings.probes, Math.floor(measured.length / 2));
+    // Newest first: waking the oldest loads them into the cache, which evicts the least recently used (old) runs, not the newest.
+    const wakeUpNewestMs = config.side === 'zap' ? await probeWakeUps(zap, client, config.wait, measured.slice(-probes).reverse()) : undefined;
+    const wakeUpOldestMs = config.side === 'zap' ? await probeWakeUps(zap, client, config.wait, measured.slice(0, probes)) : undefined;
+    const last = checkpoints.at(-1)!;
+    return {
+      side: config.side,
+      wait: config.wait,
+      cache: config.cache,
+      preloaded: config.preloaded === true,
+      label,
+      effectiveCache: cache.effective,
+      before,
+      checkpoints,
+      workerPerTaskBytes: (last.workerRssBytes - before.workerRssBytes) / last.tasks,
+      serverPerTaskBytes: (last.serverRssBytes - before.serverRssBytes) / last.tasks,
+      wakeUpOldestMs,
+      wakeUpNewestMs,
+    };
   } finally {
     await worker.stop();
     await zap.stop();
@@ -165,14 +247,12 @@ async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResul
 }
 
 /**
- * Wakes up `count` tasks spread over the open ones, one at a time, and times each until its next
- * answer is recorded: a follow-up, or an approval of the pending tool call.
+ * Wakes up the given tasks one at a time and times each until its next answer is recorded: a
+ * follow-up, or an approval of the pending tool call.
  */
-async function probeWakeUps(zap: Zap, client: Client, wait: Wait, workflowIds: readonly string[], count: number): Promise<Summary> {
-  const step = Math.max(1, Math.floor(workflowIds.length / count));
+async function probeWakeUps(zap: Zap, client: Client, wait: Wait, workflowIds: readonly string[]): Promise<Summary> {
   const durations: number[] = [];
-  for (let index = 0; index < workflowIds.length && durations.length < count; index += step) {
-    const workflowId = workflowIds[index]!;
+  for (const workflowId of workflowIds) {
     const follower = new HistoryFollower(client, workflowId);
     await follower.waitForTimers(1);
     // Reading the pending approval is not timed; deciding it, running the tool and answering is.
@@ -208,6 +288,28 @@ async function readSettledRss(pids: readonly number[]): Promise<number[]> {
   return readings.map((values) => median(values.slice(-RSS_READINGS)));
 }
 
+/**
+ * zap's workflow bundle again, with every `src/core` module it contains preloaded: with
+ * `reuseV8Context` each run otherwise evaluates its own copy of every zap module (classes,
+ * closures, hidden classes), which heap snapshots show as most of a cached run's memory.
+ */
+async function writePreloadedBundle(zapBundle: WorkflowBundle, cleanups: Cleanups): Promise<WorkflowBundle> {
+  const root = resolve(__dirname, '..');
+  const preloadModules = [...zapBundle.code.matchAll(/^\/\*\*\*\/ "\.\/(src\/core\/[^"]+)"/gm)].map((match) => join(root, match[1]!));
+  const directory = await mkdtemp(join(tmpdir(), 'zap-bench-preloaded-'));
+  cleanups.push(() => rm(directory, { recursive: true, force: true }));
+  const silent = (): void => undefined;
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: ZAP_WORKFLOWS_PATH,
+    preloadModules,
+    logger: { trace: silent, debug: silent, info: silent, log: silent, warn: console.warn, error: console.error },
+  });
+  const path = join(directory, 'workflow-bundle.js');
+  await writeFile(path, code);
+  console.error(`preloaded bundle: ${preloadModules.length} src/core modules preloaded`);
+  return { path, code };
+}
+
 /** The SDK's default `maxCachedWorkflows` for a worker with this process's heap limit (see `@temporalio/worker` worker-options). */
 function sdkDefaultCacheSize(): number {
   const heapMiB = getHeapStatistics().heap_size_limit / (1024 * 1024);
@@ -216,47 +318,124 @@ function sdkDefaultCacheSize(): number {
 
 async function report(settings: Settings, complete: boolean): Promise<void> {
   const baseline = results.find((result) => result.side === 'bare');
+  const before = results.find((result) => result.side === 'zap' && result.wait === 'follow-up' && result.cache === sdkDefaultCache);
+  const after = results.find((result) => result.side === 'zap' && result.wait === 'follow-up' && result.cache === undefined && !result.preloaded);
   const vsBare = (result: ConfigResult): number | undefined =>
-    baseline && result !== baseline && baseline.worker.perTaskBytes > 0 ? result.worker.perTaskBytes / baseline.worker.perTaskBytes : undefined;
+    baseline && result !== baseline && baseline.workerPerTaskBytes > 0 ? result.workerPerTaskBytes / baseline.workerPerTaskBytes : undefined;
   const kib = (bytes: number): string => fixed(bytes / 1024, 1);
   console.log(
-    `\nMemory: ${settings.openTasks} tasks left open per configuration (after ${WARM_UP_TASKS} warm-up tasks), ` +
-      'each in a fresh worker process; RSS = median of 5 readings once settled.',
+    `\nMemory: tasks left open per configuration (after ${WARM_UP_TASKS} warm-up tasks), each in a fresh worker process; ` +
+      'RSS = median of 5 readings once settled.',
   );
   console.log(
     formatTable(
-      ['configuration', 'worker RSS before MiB', 'after MiB', 'worker KiB/task', 'vs bare', 'server KiB/task', 'start s', 'wake-up p50 ms', 'p95 ms'],
+      ['configuration', 'worker RSS before MiB', 'after MiB', 'worker KiB/task', 'vs bare', 'server KiB/task', 'cached runs', 'start s', 'wake-up oldest p50 ms', 'p95 ms', 'newest p50 ms', 'p95 ms'],
       results.map((result) => [
         result.label,
-        mebibytes(result.worker.beforeBytes),
-        mebibytes(result.worker.afterBytes),
-        kib(result.worker.perTaskBytes),
+        mebibytes(result.before.workerRssBytes),
+        mebibytes(result.checkpoints.at(-1)!.workerRssBytes),
+        kib(result.workerPerTaskBytes),
         result === baseline ? '' : ratio(vsBare(result)),
-        kib(result.server.perTaskBytes),
-        fixed(result.startSeconds, 1),
-        fixed(result.wakeUpMs?.median),
-        fixed(result.wakeUpMs?.p95),
+        kib(result.serverPerTaskBytes),
+        String(result.checkpoints.at(-1)!.status.numCachedWorkflows),
+        fixed(result.checkpoints.reduce((sum, checkpoint) => sum + checkpoint.startSeconds, 0), 0),
+        fixed(result.wakeUpOldestMs?.median),
+        fixed(result.wakeUpOldestMs?.p95),
+        fixed(result.wakeUpNewestMs?.median),
+        fixed(result.wakeUpNewestMs?.p95),
       ]),
     ),
   );
   console.log(
-    `(wake-up: a follow-up, or an approval, sent to ${settings.probes} open tasks one at a time, until the next answer is recorded; ` +
-      'with a small cache most of them were evicted and are replayed from history)',
+    `(wake-up: a follow-up, or an approval, sent to the ${settings.probes} oldest and the ${settings.probes} newest open tasks one at a time, ` +
+      'until the next answer is recorded; the oldest were evicted when the tasks outnumber the cache, and are replayed from history)',
   );
+  if (after) {
+    console.log(`\nThe default (${after.label}) by checkpoint; target: worker RSS within ${mebibytes(TARGET_RSS_BYTES)} MiB at ${settings.openTasks} tasks.`);
+    let previous = { tasks: 0, workerRssBytes: after.before.workerRssBytes };
+    console.log(
+      formatTable(
+        ['open tasks', 'worker RSS MiB', 'vs 1 GiB', 'KiB/task since previous', 'cached runs', 'main heap used MiB', 'workflow thread heap MiB', 'external MiB', 'array buffers MiB', 'server RSS MiB', 'start s'],
+        [{ tasks: 0, startSeconds: 0, ...after.before }, ...after.checkpoints].map((checkpoint) => {
+          const marginal = checkpoint.tasks === 0 ? '' : kib((checkpoint.workerRssBytes - previous.workerRssBytes) / (checkpoint.tasks - previous.tasks));
+          if (checkpoint.tasks > 0) previous = checkpoint;
+          return [
+            String(checkpoint.tasks),
+            mebibytes(checkpoint.workerRssBytes),
+            ratio(checkpoint.workerRssBytes / TARGET_RSS_BYTES),
+            marginal,
+            String(checkpoint.status.numCachedWorkflows),
+            mebibytes(checkpoint.status.heapUsedBytes),
+            checkpoint.status.workflowThreadHeapUsedBytes === undefined ? '' : mebibytes(checkpoint.status.workflowThreadHeapUsedBytes),
+            mebibytes(checkpoint.status.externalBytes),
+            mebibytes(checkpoint.status.arrayBuffersBytes),
+            mebibytes(checkpoint.serverRssBytes),
+            fixed(checkpoint.startSeconds, 0),
+          ];
+        }),
+      ),
+    );
+  }
+  const summary: SummaryRow[] = [];
+  if (after) {
+    const last = after.checkpoints.at(-1)!;
+    summary.push({
+      benchmark: 'memory',
+      figure: `worker RSS with ${last.tasks} open idle tasks, zap default cache (${after.effectiveCache})`,
+      unit: 'MiB',
+      median: last.workerRssBytes / (1024 * 1024),
+      ratio: last.workerRssBytes / TARGET_RSS_BYTES,
+      baseline: `target ${fixed(TARGET_RSS_BYTES / GIB)} GiB`,
+      note: `${last.status.numCachedWorkflows} cached; ${last.workerRssBytes <= TARGET_RSS_BYTES ? 'within' : 'OVER'} the target`,
+    });
+    if (after.wakeUpOldestMs && after.wakeUpNewestMs) {
+      summary.push({
+        benchmark: 'memory',
+        figure: `wake-up of an evicted (oldest) idle task, ${last.tasks} open, cache ${after.effectiveCache}`,
+        unit: 'ms',
+        median: after.wakeUpOldestMs.median,
+        p95: after.wakeUpOldestMs.p95,
+        ratio: after.wakeUpOldestMs.median / after.wakeUpNewestMs.median,
+        baseline: `cached (newest) task, same worker: p50 ${fixed(after.wakeUpNewestMs.median)} ms, p95 ${fixed(after.wakeUpNewestMs.p95)} ms`,
+      });
+    }
+  }
+  const preloaded = results.find((result) => result.preloaded);
+  const matching = preloaded && after?.checkpoints.find((checkpoint) => checkpoint.tasks === preloaded.checkpoints.at(-1)!.tasks);
+  if (preloaded && after && matching) {
+    const heapPerTask = (result: ConfigResult, checkpoint: Checkpoint): number =>
+      ((checkpoint.status.workflowThreadHeapUsedBytes ?? Number.NaN) - (result.before.status.workflowThreadHeapUsedBytes ?? Number.NaN)) / checkpoint.tasks;
+    const withPreload = heapPerTask(preloaded, preloaded.checkpoints.at(-1)!);
+    const without = heapPerTask(after, matching);
+    console.log(
+      `
+Experiment: workflow-thread heap per cached idle task with src/core preloaded ${kib(withPreload)} KiB against ${kib(without)} KiB ` +
+        `(${ratio(withPreload / without)}); worker RSS per task ${kib(preloaded.workerPerTaskBytes)} against ${kib((matching.workerRssBytes - after.before.workerRssBytes) / matching.tasks)} KiB.`,
+    );
+    summary.push({
+      benchmark: 'memory',
+      figure: `workflow-thread heap per cached idle task, src/core preloaded (experiment, not the default), ${matching.tasks} tasks`,
+      unit: 'KiB',
+      median: withPreload / 1024,
+      ratio: withPreload / without,
+      baseline: `zap default bundle, first ${matching.tasks} tasks (all cached): ${kib(without)}`,
+    });
+  }
+  for (const result of results.filter((candidate) => candidate !== baseline && !candidate.preloaded)) {
+    summary.push({
+      benchmark: 'memory',
+      figure: `worker RSS per open task: ${result.label}`,
+      unit: 'KiB',
+      median: result.workerPerTaskBytes / 1024,
+      ratio: vsBare(result),
+      baseline: `bare workflow, idle: ${kib(baseline?.workerPerTaskBytes ?? Number.NaN)}`,
+      note: result === after && before ? `before (${before.label}): ${kib(before.workerPerTaskBytes)}` : undefined,
+    });
+  }
   const path = await writeResults('memory', {
     complete,
-    summary: results
-      .filter((result) => result !== baseline)
-      .map((result) => ({
-        benchmark: 'memory',
-        figure: `worker RSS per open task: ${result.label}`,
-        unit: 'KiB',
-        median: result.worker.perTaskBytes / 1024,
-        ratio: vsBare(result),
-        baseline: `bare workflow, idle: ${kib(baseline?.worker.perTaskBytes ?? Number.NaN)}`,
-        note: result.wakeUpMs ? `wake-up p50 ${fixed(result.wakeUpMs.median)} ms` : undefined,
-      })),
-    settings: { ...settings, warmUpTasks: WARM_UP_TASKS, defaultMaxCachedWorkflows: defaultCache },
+    summary,
+    settings: { ...settings, warmUpTasks: WARM_UP_TASKS, sdkDefaultMaxCachedWorkflows: sdkDefaultCache, zapDefaultMaxCachedWorkflows: zapDefaultCache },
     configs: results,
   });
   console.log(`\nJSON: ${path}`);
@@ -264,12 +443,16 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
 
 runBenchmark({
   readSettings: (environment) => ({
-    openTasks: readInteger(environment, 'BENCH_OPEN_TASKS', 1000, 100),
-    smallCache: readInteger(environment, 'BENCH_SMALL_CACHE', 100, 50, 2),
-    probes: readInteger(environment, 'BENCH_PROBES', 10, 3),
+    openTasks: readInteger(environment, 'BENCH_OPEN_TASKS', 10_000, 400, 20),
+    comparisonTasks: readInteger(environment, 'BENCH_COMPARISON_TASKS', 1000, 100, 10),
+    probes: readInteger(environment, 'BENCH_PROBES', 20, 5, 2),
+    approvalTasks: readInteger(environment, 'BENCH_APPROVAL_TASKS', 0, 0, 0),
+    preloadTasks: readInteger(environment, 'BENCH_PRELOAD_TASKS', 1000, 100, 0),
   }),
-  // Five configurations; starting 1,000 tasks takes well under a minute on an idle machine.
-  hardTimeoutMs: (settings) => 120_000 + 5 * (2 * MAX_SETTLE_MS + 60_000 + settings.openTasks * 200),
+  // Two small configurations (three with approvals) and the default's checkpoints (three settled
+  // readings), each task start allowed 150 ms: 10,000 take some 4 minutes on a quiet 2-core
+  // machine, and 20 when six engineers share it.
+  hardTimeoutMs: (settings) => 120_000 + 8 * (2 * MAX_SETTLE_MS + 60_000) + (2 * settings.comparisonTasks + settings.approvalTasks + settings.preloadTasks + settings.openTasks) * 150,
   main,
   report,
 });

@@ -23,6 +23,13 @@
  * Idle cost: subscribers of each design attach to answered tasks that wait for a follow-up, at
  * their last seq; over the window the benchmark counts queries and history RPCs per subscriber
  * and checks that the tasks' histories did not grow.
+ *
+ * Streaming cost (`lib/streaming-cost.ts`): what SSE streaming costs per step and in worker CPU
+ * per task, streaming on (unwatched, watched in process, watched over NATS; `'when-watched'`) against streaming off
+ * and the bare workflow, answers of 200 and 1000 words streamed one chunk per word, and the same
+ * sides on the committed code (BENCH_STREAM_BEFORE, a git ref; '' skips them), all in this run.
+ *   BENCH_STREAM_COST_TASKS=6 (0 skips the phase) BENCH_STREAM_COST_WORDS=200,1000
+ *   BENCH_STREAM_COST_ROUNDS=1 BENCH_STREAM_BEFORE=HEAD BENCH_STREAM_COST_ONLY=1 (skip the other phases)
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -31,13 +38,15 @@ import type { Client } from '@temporalio/client';
 import type { TaskEvent, Zap } from 'zap-agents';
 import { getEventsQuery } from 'zap-agents/workflows';
 import { createBenchZap, DEFAULT_WAIT_STEP_MS, STREAMING_AGENT } from './lib/bench-zap';
-import { readInteger, runBenchmark, startBenchServers, writeWorkflowBundle, type Cleanups } from './lib/harness';
+import { readInteger, readIntegerList, runBenchmark, startBenchServers, writeWorkflowBundle, type Cleanups } from './lib/harness';
 import { eventTimeMs, readWorkflowTaskTimes, type WorkflowTaskTimes } from './lib/history';
 import { fixed, formatTable, writeResults, type SummaryRow } from './lib/report';
 import { RpcCounter, HISTORY_RPC, QUERY_RPC } from './lib/rpc-counter';
 import { FIRST_ANSWER_DELAY_MS, formatTaskMessage, type ScriptedModel } from './lib/scripted-model';
 import { summarize, type Summary } from './lib/statistics';
+import { formatStreamingCost, measureStreamingCost, streamingCostRows, type StreamingCostResult, type StreamingCostSettings } from './lib/streaming-cost';
 import { startWorkerProcess } from './lib/worker-process';
+import { startNatsServer } from '../test/support/nats-server';
 
 /** The baseline's polling interval: what a query-polling design (Zap AI's) does. */
 const POLLING_INTERVAL_MS = 100;
@@ -76,6 +85,9 @@ interface Settings {
   idleSubscribers: number;
   idleSeconds: number;
   waitStepMs: number;
+  cost: StreamingCostSettings;
+  /** Only the streaming cost phase. */
+  costOnly: boolean;
 }
 
 /** The subscriber side: each design subscribes through its own connection, whose RPCs are counted; bookkeeping uses a third. */
@@ -172,11 +184,28 @@ interface IdleCostResult {
 
 const latencyTasks: LatencyTaskResult[] = [];
 let idle: IdleCostResult | undefined;
+let cost: StreamingCostResult | undefined;
 let taskCounter = 0;
 
 async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
   const { temporal, model, connect } = await startBenchServers(cleanups);
   const bundle = await writeWorkflowBundle('zap', cleanups);
+  if (settings.cost.tasks > 0) {
+    const nats = await startNatsServer();
+    cleanups.push(() => nats.stop());
+    const bareBundle = await writeWorkflowBundle('bare', cleanups);
+    cost = await measureStreamingCost({
+      settings: settings.cost,
+      temporalAddress: temporal.address,
+      client: await connect(),
+      model,
+      natsUrl: nats.url,
+      zapBundlePath: bundle.path,
+      bareBundlePath: bareBundle.path,
+      cleanups,
+    });
+  }
+  if (settings.costOnly) return;
   const taskQueue = `bench-streaming-${randomBytes(4).toString('hex')}`;
   const worker = await startWorkerProcess({
     taskQueue,
@@ -584,8 +613,8 @@ function formatLatencyTable(firstColumn: string, rows: ReadonlyArray<[string, Su
   );
 }
 
-async function report(settings: Settings, complete: boolean): Promise<void> {
-  const summary = summarizeRun();
+/** The tables of the latency and idle phases. */
+function printLatencyAndIdle(settings: Settings, summary: ReturnType<typeof summarizeRun>): void {
   const deliveryRows = (field: 'sinceTimestamp' | 'sinceRecorded'): Array<[string, Summary]> =>
     MODES.flatMap((mode) => DESIGNS.map((design): [string, Summary] => [`${DESIGN_LABELS[design]}, ${mode}`, summary.delivery[mode][design][field]]));
   console.log(
@@ -647,9 +676,16 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
         `p50 ${fixed(idle.pollingQueryRoundTrip.median, 1)} ms, p99 ${fixed(idle.pollingQueryRoundTrip.p99, 1)} ms)`,
     );
   }
+}
+
+async function report(settings: Settings, complete: boolean): Promise<void> {
+  const summary = summarizeRun();
+  if (!settings.costOnly) printLatencyAndIdle(settings, summary);
+  if (cost) console.log(`\n${formatStreamingCost(cost)}`);
   const path = await writeResults('streaming', {
     complete,
-    summary: summaryRows(summary.delivery),
+    summary: [...summaryRows(summary.delivery), ...(cost ? streamingCostRows(cost) : [])],
+    cost: cost ?? null,
     settings: { ...settings, pollingIntervalMs: POLLING_INTERVAL_MS, firstAnswerDelayMs: FIRST_ANSWER_DELAY_MS, idleTimeout: IDLE_TIMEOUT },
     latency: summary,
     idle: idle ?? null,
@@ -697,8 +733,15 @@ runBenchmark({
     idleSubscribers: readInteger(environment, 'BENCH_IDLE_SUBSCRIBERS', 20, 3),
     idleSeconds: readInteger(environment, 'BENCH_IDLE_SECONDS', 60, 5),
     waitStepMs: readInteger(environment, 'BENCH_WAIT_STEP_MS', DEFAULT_WAIT_STEP_MS, DEFAULT_WAIT_STEP_MS, 0),
+    cost: {
+      tasks: readInteger(environment, 'BENCH_STREAM_COST_TASKS', 6, 2, 0),
+      words: readIntegerList(environment, 'BENCH_STREAM_COST_WORDS', [200, 1000]),
+      rounds: readInteger(environment, 'BENCH_STREAM_COST_ROUNDS', 1, 1, 0),
+      beforeRef: environment.BENCH_STREAM_BEFORE ?? 'HEAD',
+    },
+    costOnly: environment.BENCH_STREAM_COST_ONLY === '1',
   }),
-  hardTimeoutMs: () => 6 * 60 * 1000,
+  hardTimeoutMs: () => 12 * 60 * 1000,
   main,
   report,
 });

@@ -5,6 +5,9 @@
  *
  *   npx tsx bench/throughput.ts     # BENCH_CONCURRENCY=1,10,100,500 BENCH_SLICES=5 BENCH_SLICE_SECONDS=4
  *                                   # BENCH_TUNED_WORKER_OPTIONS='{"…":…}' BENCH_TUNED_FROM=100 ('' to skip that side)
+ *                                   # BENCH_STREAMING=0 BENCH_COST_TASKS=10 (0 skips the server-cost phase)
+ *                                   # BENCH_SEARCH_ATTRIBUTE_CACHE=refresh (start-dev's default) | cached (as in production)
+ *                                   # BENCH_CPU_PROFILE=<dir>: the worker processes write `node --cpu-prof` profiles there
  *
  * Each task is one tool round: model call → `echo` → model call → answer, with a zero-latency
  * scripted model. Closed loop: C lanes each start a task, wait until its answer is recorded in
@@ -17,6 +20,18 @@
  * from /proc, as do the Temporal server's and this process's (the client and the scripted model).
  * Per-thread CPU of the worker and per-step waits from history (workflow task and activity
  * schedule-to-start) tell where a limit comes from.
+ *
+ * Each side is compared with its matching baseline: `zap` (and `zap-tuned`) with `bare`, a side
+ * whose tools run as local activities with `bare-local`; `bare-local` itself with `bare` (what
+ * one workflow task and one activity task per tool round cost). The CPU-per-task identity (on a
+ * saturated machine throughput ∝ 1 / total CPU per task) predicts each ratio from CPU alone; where
+ * prediction and measurement agree, the gap is the extra work per task, not waiting.
+ *
+ * Before the load levels, BENCH_COST_TASKS tasks per side run one at a time and the dev server's
+ * own counters (`--metrics-port`) give the server's work per task: frontend RPCs by method,
+ * persistence calls (`UpdateWorkflowExecution` is one mutable-state write) and visibility writes.
+ * Exact counts, whatever the load of the machine. The Bench agent's `streaming` is explicit
+ * (BENCH_STREAMING, default off like the bare workflow, which cannot stream).
  */
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -24,12 +39,13 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { startBareTask } from './lib/bare-activities';
-import { BENCH_AGENT, createBenchZap, FINAL_WAIT_MS } from './lib/bench-zap';
+import { BENCH_AGENT, BENCH_LOCAL_AGENT, createBenchZap, FINAL_WAIT_MS } from './lib/bench-zap';
 import { readInteger, readIntegerList, runBenchmark, startBenchServers, writeWorkflowBundle, type Cleanups } from './lib/harness';
 import { HistoryFollower, measureHistoryTimings, type HistoryTimings } from './lib/history';
 import { cpuPercent, machineCpuPercent, readThreadCpu, RssPeakTracker, takeSnapshot, threadCpuPercent, type UsageSnapshot } from './lib/process-usage';
-import { fixed, formatTable, isQuick, mebibytes, ratio, summaryRow, writeResults } from './lib/report';
+import { fixed, formatTable, isQuick, mebibytes, ratio, summaryRow, writeResults, type SummaryRow } from './lib/report';
 import { formatTaskMessage, type ScriptedModel } from './lib/scripted-model';
+import { countersBetween, findFreePort, metricsArguments, scrapeServerMetrics, sumOf } from './lib/server-metrics';
 import { median, summarize, type Summary } from './lib/statistics';
 import { startWorkerProcess, type WorkerProcess } from './lib/worker-process';
 
@@ -56,7 +72,7 @@ const STEPS_PER_TASK = { workflowTasks: 4, activities: 3, modelCalls: 2 };
 /** The per-step means of the second table. */
 const STEPS = ['workflowTaskWait', 'workflowTaskRun', 'activityWait', 'modelActivityRun'] as const;
 
-type SideName = 'zap' | 'bare' | 'bare-local' | 'zap-tuned';
+type SideName = 'zap' | 'bare' | 'bare-local' | 'zap-local' | 'zap-tuned';
 
 interface Settings {
   concurrency: number[];
@@ -65,6 +81,25 @@ interface Settings {
   warmUpMinimum: number;
   tunedWorkerOptions: Record<string, unknown> | undefined;
   tunedFrom: number;
+  /** The Bench agent's `streaming` on the zap sides (BENCH_STREAMING=1|0). */
+  streaming: boolean;
+  /** Tasks per side of the server-cost phase (BENCH_COST_TASKS; 0 skips it). */
+  costTasks: number;
+  /** Where the worker processes write CPU profiles (BENCH_CPU_PROFILE). @default undefined (none) */
+  cpuProfileDirectory: string | undefined;
+  /**
+   * BENCH_SEARCH_ATTRIBUTE_CACHE: `refresh` is the dev server as `temporal server start-dev` runs it
+   * (`system.forceSearchAttributesCacheRefreshOnRead: true`: namespace and cluster metadata are read
+   * again for every search-attribute check), `cached` as a production server runs it.
+   */
+  searchAttributeCache: 'refresh' | 'cached';
+}
+
+/** The dev server's counters per task of one side (see `server-metrics.ts`). */
+interface ServerCost {
+  side: string;
+  tasks: number;
+  counters: Record<string, number>;
 }
 
 /** A side of the comparison: a worker process and a way to start a task on it. */
@@ -101,9 +136,23 @@ interface LevelResult {
 }
 
 const results: LevelResult[] = [];
+const serverCosts: ServerCost[] = [];
+
+/**
+ * The same-run baseline of a side: `bare-local` for sides whose tools are local activities, else
+ * `bare`; `bare-local` itself against `bare` (the inherent cost of an activity per tool round).
+ */
+function baselineNameOf(side: string): string | undefined {
+  if (side === 'bare') return undefined;
+  if (side === 'bare-local') return 'bare';
+  return side.endsWith('-local') ? 'bare-local' : 'bare';
+}
 
 async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
-  const { temporal, model, client: startClient, connect } = await startBenchServers(cleanups);
+  const metricsPort = await findFreePort();
+  // The CLI's start-dev re-reads search-attribute metadata on every read; a production server caches it.
+  const cacheArguments = settings.searchAttributeCache === 'cached' ? ['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'] : [];
+  const { temporal, model, client: startClient, connect } = await startBenchServers(cleanups, [...metricsArguments(metricsPort), ...cacheArguments]);
   const [zapBundle, bareBundle] = await Promise.all([writeWorkflowBundle('zap', cleanups), writeWorkflowBundle('bare', cleanups)]);
   // Starts go through one connection, the history long polls of the answer waits through another.
   const pollClient = await connect();
@@ -119,6 +168,11 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
       llmBaseURL: model.baseURL,
       workflowBundlePath: bare ? bareBundle.path : zapBundle.path,
       workerOptions,
+      environment: {
+        BENCH_STREAMING: settings.streaming ? '1' : '0',
+        // A profile per worker process, written when it exits (after its drain).
+        ...(settings.cpuProfileDirectory ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${settings.cpuProfileDirectory}/${name}`.trim() } : {}),
+      },
     });
     cleanups.push(() => worker.stop());
     if (bare) {
@@ -128,11 +182,32 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
     const zap = createBenchZap({ taskQueue, temporalAddress: temporal.address, temporalClient: startClient, idleTimeout: FINAL_WAIT_MS });
     await zap.start();
     cleanups.push(() => zap.stop());
-    return { name, worker, start: async (message) => (await zap.executeTask({ agentName: BENCH_AGENT, task: message })).id };
+    // zap-local: the same agent with its echo run as a local activity (`tool({ localActivity: true })`).
+    const agentName = name === 'zap-local' ? BENCH_LOCAL_AGENT : BENCH_AGENT;
+    return { name, worker, start: async (message) => (await zap.executeTask({ agentName, task: message })).id };
   };
-  const sides = [await startSide('zap'), await startSide('bare'), await startSide('bare-local')];
+  const sides = [await startSide('zap'), await startSide('bare'), await startSide('bare-local'), await startSide('zap-local')];
   if (settings.tunedWorkerOptions) sides.push(await startSide('zap-tuned', settings.tunedWorkerOptions));
   console.error(`workers: ${sides.map((side) => `${side.name} pid ${side.worker.pid}`).join(', ')}; server pid ${temporal.pid}`);
+
+  if (settings.costTasks > 0) {
+    // The zap worker also serves tasks started without search attributes: a cost row of its own.
+    const zapSide = sides.find((side) => side.name === 'zap')!;
+    const plainZap = createBenchZap({
+      taskQueue: `bench-throughput-zap-${suffix}`,
+      temporalAddress: temporal.address,
+      temporalClient: startClient,
+      idleTimeout: FINAL_WAIT_MS,
+      searchAttributes: 'off',
+    });
+    await plainZap.start();
+    cleanups.push(() => plainZap.stop());
+    const costSides: Array<Pick<LoadSide, 'name' | 'start'> & { label: string }> = [
+      ...sides.filter((side) => side.name !== 'zap-tuned').map((side) => ({ ...side, label: side.name })),
+      { name: zapSide.name, label: 'zap (searchAttributes off)', start: async (message: string) => (await plainZap.executeTask({ agentName: BENCH_AGENT, task: message })).id },
+    ];
+    for (const side of costSides) serverCosts.push(await measureServerCost(side, settings.costTasks, model, pollClient, metricsPort));
+  }
 
   for (const [levelIndex, concurrency] of settings.concurrency.entries()) {
     // Alternate which side goes first, so drift on a shared machine hits all sides alike.
@@ -234,6 +309,42 @@ async function measureLevel(options: MeasureLevelOptions): Promise<LevelResult> 
   };
 }
 
+/** Tasks of the cost phase run before counting, so the first task's one-off work is left out. */
+const COST_WARM_UP_TASKS = 2;
+
+/**
+ * The server's work per task of one side: `tasks` tasks one at a time, each from its start to the
+ * close of its workflow, between two reads of the dev server's counters. Other sides' workers are
+ * idle but poll: their long polls end only on a timeout (about a minute), so at most a few poll
+ * RPCs of the whole phase are theirs.
+ */
+async function measureServerCost(
+  side: Pick<LoadSide, 'start'> & { label: string },
+  tasks: number,
+  model: ScriptedModel,
+  client: Client,
+  metricsPort: number,
+): Promise<ServerCost> {
+  const runTask = async (taskKey: string): Promise<void> => {
+    const workflowId = await side.start(formatTaskMessage({ taskKey, scenario: 'echo' }));
+    await model.whenRequested(taskKey, 2);
+    await new HistoryFollower(client, workflowId).waitForTimers(1);
+    model.forget(taskKey);
+    await client.workflow.getHandle(workflowId).result().catch(() => undefined);
+  };
+  const key = side.label.replace(/[^a-z-]/g, '');
+  for (let index = 0; index < COST_WARM_UP_TASKS; index += 1) await runTask(`cost-${key}-warm-${index}`);
+  const before = await scrapeServerMetrics(metricsPort);
+  for (let index = 0; index < tasks; index += 1) await runTask(`cost-${key}-${index}`);
+  const after = await scrapeServerMetrics(metricsPort);
+  const counters = countersBetween(before, after, tasks);
+  console.error(
+    `cost ${side.label}: ${fixed(sumOf(counters, 'rpc:'), 1)} RPCs, ${fixed(counters.get('persistence:UpdateWorkflowExecution'), 1)} mutable-state writes, ` +
+      `${fixed(counters.get('visibility:UpsertWorkflowExecution'), 1)} visibility upserts per task`,
+  );
+  return { side: side.label, tasks, counters: Object.fromEntries(counters) };
+}
+
 /** Per-step server timings of a sample of the window's tasks. */
 async function sampleSteps(client: Client, tasks: readonly TaskRecord[]): Promise<LevelResult['perStepMs']> {
   const step = Math.max(1, Math.floor(tasks.length / HISTORY_SAMPLE_TASKS));
@@ -254,11 +365,19 @@ async function sampleSteps(client: Client, tasks: readonly TaskRecord[]): Promis
 }
 
 async function report(settings: Settings, complete: boolean): Promise<void> {
-  const baselineOf = (result: LevelResult): LevelResult | undefined =>
-    result.side === 'bare' ? undefined : results.find((other) => other.side === 'bare' && other.concurrency === result.concurrency);
-  const vsBare = (result: LevelResult): number | undefined => {
+  const baselineOf = (result: LevelResult): LevelResult | undefined => {
+    const name = baselineNameOf(result.side);
+    return name === undefined ? undefined : results.find((other) => other.side === name && other.concurrency === result.concurrency);
+  };
+  const vsBaseline = (result: LevelResult): number | undefined => {
     const baseline = baselineOf(result);
     return baseline && result.tasksPerSecond.median / baseline.tasksPerSecond.median;
+  };
+  const cpuPerTask = (result: LevelResult): number => result.cpuMsPerTask.worker + result.cpuMsPerTask.server + result.cpuMsPerTask.client;
+  /** What the CPU-per-task identity predicts: the baseline's total CPU per task over this side's. */
+  const predicted = (result: LevelResult): number | undefined => {
+    const baseline = baselineOf(result);
+    return baseline && cpuPerTask(baseline) / cpuPerTask(result);
   };
   const percent = (value: number): string => `${fixed(value)}%`;
   const rows = [...results].sort((left, right) => left.concurrency - right.concurrency || left.side.localeCompare(right.side));
@@ -266,17 +385,19 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
     `\nThroughput: one worker process, one tool round per task, zero-latency model; ${settings.slices} slices of ` +
       `${settings.sliceSeconds} s per level (more when ${WINDOW.minimumLatencies} task latencies are longer) after a warm-up. ` +
       `CPU in % of one core (the machine has ${cpus().length}); "CPU ms/task" = CPU time of the process over the window / tasks finished in it. ` +
-      'bare-local: the bare workflow with its tool as a local activity.',
+      'bare-local: the bare workflow with its tool as a local activity. "vs baseline": tasks/s over the matching baseline ' +
+      `of the same level (bare-local for *-local sides, bare for the others and for bare-local). Bench agent streaming: ${settings.streaming ? 'on' : 'off'}; ` +
+      `dev server search-attribute cache: ${settings.searchAttributeCache}.`,
   );
   console.log(
     formatTable(
-      ['C', 'side', 'tasks/s median', 'min–max', 'vs bare', 'latency p50 ms', 'p95 ms', 'worker CPU', 'worker peak RSS MiB', 'server CPU', 'client CPU', 'machine CPU', 'CPU ms/task worker', 'server', 'client', 'failed'],
+      ['C', 'side', 'tasks/s median', 'min–max', 'vs baseline', 'latency p50 ms', 'p95 ms', 'worker CPU', 'worker peak RSS MiB', 'server CPU', 'client CPU', 'machine CPU', 'CPU ms/task worker', 'server', 'client', 'failed'],
       rows.map((result) => [
         String(result.concurrency),
         result.side,
         fixed(result.tasksPerSecond.median, 1),
         `${fixed(result.tasksPerSecond.min, 1)}–${fixed(result.tasksPerSecond.max, 1)}`,
-        result.side === 'bare' ? '' : ratio(vsBare(result)),
+        result.side === 'bare' ? '' : `${ratio(vsBaseline(result))} ${baselineNameOf(result.side)}`,
         fixed(result.latencyMs.median),
         fixed(result.latencyMs.p95),
         percent(result.cpuPercent.worker),
@@ -301,6 +422,31 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
       ]),
     ),
   );
+  console.log(
+    '\nCPU-per-task identity: on a saturated machine tasks/s ∝ 1 / (worker + server + client CPU ms per task), so the baseline\'s ' +
+      'CPU per task over the side\'s predicts the throughput ratio. measured / predicted ≈ 1: the gap is the extra CPU per task (work); ' +
+      '> 1: the side waits less than its CPU suggests; < 1: it waits more (latency, not CPU). At low machine CPU the identity does not hold (latency-bound).',
+  );
+  console.log(
+    formatTable(
+      ['C', 'side', 'baseline', 'CPU ms/task side', 'baseline', 'predicted ratio', 'measured ratio', 'measured / predicted', 'machine CPU'],
+      rows
+        .filter((result) => baselineOf(result))
+        .map((result) => [
+          String(result.concurrency),
+          result.side,
+          baselineNameOf(result.side) ?? '',
+          fixed(cpuPerTask(result), 1),
+          fixed(cpuPerTask(baselineOf(result)!), 1),
+          ratio(predicted(result)),
+          ratio(vsBaseline(result)),
+          ratio((vsBaseline(result) ?? Number.NaN) / (predicted(result) ?? Number.NaN)),
+          percent(result.cpuPercent.machine),
+        ]),
+    ),
+  );
+  printTargets();
+  printServerCosts();
   if (settings.tunedWorkerOptions) console.log(`\nzap-tuned worker options: ${JSON.stringify(settings.tunedWorkerOptions)}`);
   const path = await writeResults('throughput', {
     complete,
@@ -312,17 +458,125 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
             benchmark: 'throughput',
             figure: `tasks/s at C=${result.concurrency}${result.side === 'zap' ? '' : ` (${result.side})`}`,
             unit: 'tasks/s',
-            ratio: vsBare(result),
-            baseline: `bare workflow: ${fixed(baselineOf(result)?.tasksPerSecond.median, 1)}`,
-            note: `latency p50 ${fixed(result.latencyMs.median)} ms; worker ${fixed(result.cpuPercent.worker)}% CPU, ${mebibytes(result.peakRssBytes.worker)} MiB`,
+            ratio: vsBaseline(result),
+            baseline: `${baselineNameOf(result.side)} workflow: ${fixed(baselineOf(result)?.tasksPerSecond.median, 1)}`,
+            note:
+              `latency p50 ${fixed(result.latencyMs.median)} ms; worker ${fixed(result.cpuPercent.worker)}% CPU, ${mebibytes(result.peakRssBytes.worker)} MiB; ` +
+              `CPU/task ${fixed(cpuPerTask(result), 1)} ms vs ${fixed(cpuPerTask(baselineOf(result) ?? result), 1)} → predicted ${ratio(predicted(result))}`,
           },
           result.tasksPerSecond,
         ),
-      ),
+      )
+      .concat(serverCostSummaryRows()),
     settings: { ...settings, finalWaitMs: FINAL_WAIT_MS, stepsPerTask: STEPS_PER_TASK },
     levels: results,
+    serverCostPerTask: serverCosts,
   });
   console.log(`\nJSON: ${path}`);
+}
+
+/** The issue's target: zap at least this fraction of bare's tasks/s at every level. */
+const TARGET_RATIO = 0.95;
+
+/**
+ * The target per level, and what stands between zap and bare-local: zap / bare-local =
+ * (zap / bare) × (bare / bare-local), where bare / bare-local is what one workflow task and one
+ * activity task per tool round cost any Temporal workflow (inherent to running tools as activities).
+ */
+function printTargets(): void {
+  const at = (side: string, concurrency: number): LevelResult | undefined =>
+    results.find((result) => result.side === side && result.concurrency === concurrency);
+  const levels = [...new Set(results.map((result) => result.concurrency))].sort((left, right) => left - right);
+  const rate = (side: string, concurrency: number): number | undefined => at(side, concurrency)?.tasksPerSecond.median;
+  const over = (top: number | undefined, bottom: number | undefined): number | undefined => (top && bottom ? top / bottom : undefined);
+  console.log(
+    `\nTargets: zap ≥ ${TARGET_RATIO}× bare at every level. zap / bare-local = zap / bare × bare / bare-local; the last factor is the cost ` +
+      'of one workflow task and one activity task per tool round (inherent to tools as activities), which zap-local removes.',
+  );
+  console.log(
+    formatTable(
+      ['C', 'zap / bare', `≥ ${TARGET_RATIO}`, 'bare / bare-local', 'zap / bare-local', 'zap-local / bare-local', 'zap-local / bare'],
+      levels.map((concurrency) => {
+        const zapOverBare = over(rate('zap', concurrency), rate('bare', concurrency));
+        return [
+          String(concurrency),
+          ratio(zapOverBare),
+          zapOverBare === undefined ? '' : zapOverBare >= TARGET_RATIO ? 'yes' : 'no',
+          ratio(over(rate('bare', concurrency), rate('bare-local', concurrency))),
+          ratio(over(rate('zap', concurrency), rate('bare-local', concurrency))),
+          ratio(over(rate('zap-local', concurrency), rate('bare-local', concurrency))),
+          ratio(over(rate('zap-local', concurrency), rate('bare', concurrency))),
+        ];
+      }),
+    ),
+  );
+}
+
+/** The figures of the server-cost table, per task: label, counter key (or prefix, summed). */
+const COST_FIGURES: ReadonlyArray<{ label: string; key: string; sum?: boolean; except?: string }> = [
+  { label: 'frontend RPCs (all)', key: 'rpc:', sum: true },
+  // Polls are left out: the idle pollers of every worker process count there too.
+  { label: 'frontend RPCs but polls', key: 'rpc:', sum: true, except: 'rpc:Poll' },
+  { label: 'mutable-state writes (UpdateWorkflowExecution)', key: 'persistence:UpdateWorkflowExecution' },
+  { label: 'persistence calls (all)', key: 'persistence:', sum: true },
+  { label: 'visibility upserts (UpsertWorkflowExecution)', key: 'visibility:UpsertWorkflowExecution' },
+  { label: 'visibility calls (all)', key: 'visibility:', sum: true },
+];
+
+function costOf(cost: ServerCost, figure: { key: string; sum?: boolean; except?: string }): number {
+  const counters = new Map(Object.entries(cost.counters));
+  if (!figure.sum) return counters.get(figure.key) ?? 0;
+  return sumOf(counters, figure.key) - (figure.except ? sumOf(counters, figure.except) : 0);
+}
+
+/** The server's work per task, side by side: the headline figures, then every frontend RPC method and persistence operation. */
+function printServerCosts(): void {
+  if (serverCosts.length === 0) return;
+  const tasks = serverCosts[0]!.tasks;
+  console.log(
+    `\nServer work per task (dev server counters, ${tasks} tasks per side one at a time, start to workflow close; exact). ` +
+      'RPCs include the benchmark client\'s start and history long polls (alike on every side); Poll* include the idle pollers of the other worker ' +
+      'processes, hence "but polls". On the CLI\'s dev server (BENCH_SEARCH_ATTRIBUTE_CACHE=refresh) every search-attribute check re-reads ' +
+      'namespace and cluster metadata (GetNamespace, GetCurrentClusterMetadata); a production server caches them (=cached).',
+  );
+  const labels = serverCosts.map((cost) => cost.side);
+  const bare = serverCosts.find((cost) => cost.side === 'bare');
+  const keys = [...new Set(serverCosts.flatMap((cost) => Object.keys(cost.counters)))]
+    .filter((key) => serverCosts.some((cost) => (cost.counters[key] ?? 0) >= 0.05))
+    .sort();
+  const figureRows = COST_FIGURES.map((figure) => [
+    figure.label,
+    ...serverCosts.map((cost) => {
+      const value = costOf(cost, figure);
+      const base = bare && costOf(bare, figure);
+      return cost === bare || !base ? fixed(value, 1) : `${fixed(value, 1)} (${ratio(value / base)})`;
+    }),
+  ]);
+  const detailRows = keys.map((key) => [key, ...serverCosts.map((cost) => fixed(cost.counters[key] ?? 0, 1))]);
+  console.log(formatTable(['per task', ...labels], [...figureRows, ...detailRows]));
+}
+
+/** Summary rows of the server-cost table: each side's headline figures against bare. */
+function serverCostSummaryRows(): SummaryRow[] {
+  const bare = serverCosts.find((cost) => cost.side === 'bare');
+  if (!bare) return [];
+  return serverCosts
+    .filter((cost) => cost !== bare)
+    .flatMap((cost) =>
+      COST_FIGURES.filter((figure) => figure.label !== 'frontend RPCs (all)' && figure.label !== 'persistence calls (all)').map((figure) => {
+        const value = costOf(cost, figure);
+        const base = costOf(bare, figure);
+        return {
+          benchmark: 'throughput',
+          figure: `${figure.label} per task (${cost.side})`,
+          unit: 'count',
+          median: value,
+          ...(base > 0 ? { ratio: value / base } : {}),
+          baseline: `bare workflow: ${fixed(base, 1)}`,
+          note: `dev server counters, ${cost.tasks} tasks one at a time`,
+        };
+      }),
+    );
 }
 
 function readSettings(environment: NodeJS.ProcessEnv): Settings {
@@ -340,7 +594,17 @@ function readSettings(environment: NodeJS.ProcessEnv): Settings {
     tunedWorkerOptions: tunedWorkerOptions as Record<string, unknown> | undefined,
     // The tuned side runs from this concurrency on (slots and pollers cannot matter below it).
     tunedFrom: readInteger(environment, 'BENCH_TUNED_FROM', 100),
+    streaming: environment.BENCH_STREAMING === '1' || environment.BENCH_STREAMING === 'true',
+    costTasks: readInteger(environment, 'BENCH_COST_TASKS', 10, 4, 0),
+    cpuProfileDirectory: environment.BENCH_CPU_PROFILE || undefined,
+    searchAttributeCache: readSearchAttributeCache(environment.BENCH_SEARCH_ATTRIBUTE_CACHE),
   };
+}
+
+function readSearchAttributeCache(raw: string | undefined): Settings['searchAttributeCache'] {
+  if (raw === undefined || raw === '' || raw === 'refresh') return 'refresh';
+  if (raw === 'cached') return 'cached';
+  throw new Error(`BENCH_SEARCH_ATTRIBUTE_CACHE must be 'refresh' or 'cached', not ${raw}.`);
 }
 
 runBenchmark({

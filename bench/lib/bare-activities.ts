@@ -10,7 +10,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { ChatMessage, ZapAgent } from 'zap-agents';
-import type { ToolCallOutcome } from '../../src/core/tool-definition';
+import type { FunctionToolDefinition, ToolCallOutcome } from '../../src/core/tool-definition';
+import { McpConnectionPool } from '../../src/mcp/mcp-connection-pool';
 import { OpenAiChatModel, type ChatCompletionResult } from '../../src/llm/openai-chat-model';
 import type { WorkerHost } from '../../src/worker/run-worker';
 import type { bareAgentWorkflow, BareWorkflowInput } from './bare-workflow';
@@ -36,6 +37,12 @@ export interface BareWorkerHostOptions {
   llm: { baseURL: string; apiKey: string };
   /** The agent whose model, sampling settings, timeout and tools the baseline uses. */
   agent: ZapAgent;
+  /**
+   * Serve the tools from this MCP server instead of the agent's local tools: discovered and called
+   * through a `McpConnectionPool`, as zap-agents' workers do, without anything zap adds around the
+   * call. @default undefined
+   */
+  mcp?: { name: string; url: string };
 }
 
 /**
@@ -46,23 +53,39 @@ export interface BareWorkerHostOptions {
 export function createBareWorkerHost(options: BareWorkerHostOptions): WorkerHost {
   let connection: NativeConnection | undefined;
   let worker: Worker | undefined;
+  let pool: McpConnectionPool | undefined;
   return {
     async createWorker(workerOptions = {}) {
+      if (options.mcp) {
+        pool = new McpConnectionPool();
+        pool.register([{ name: options.mcp.name, url: options.mcp.url }]);
+      }
+      const tools = options.mcp && pool ? { pool, serverName: options.mcp.name, definitions: await pool.listTools(options.mcp.name) } : undefined;
       connection = await NativeConnection.connect({ address: options.temporalAddress });
       worker = await Worker.create({
         ...(workerOptions.worker?.workflowBundle ? {} : { workflowsPath: require.resolve('./bare-workflow') }),
         ...workerOptions.worker,
         connection,
         taskQueue: options.taskQueue,
-        activities: createBareActivities(options.agent, options.llm),
+        activities: createBareActivities(options.agent, options.llm, tools),
       });
       return worker;
     },
     async stop() {
       if (worker?.getState() === 'RUNNING') worker.shutdown();
       while (worker && !['INITIALIZED', 'STOPPED', 'FAILED'].includes(worker.getState())) await sleep(50);
-      await connection?.close();
-      connection = undefined;
+      // A stopped worker lets go of its connection a moment after it reports STOPPED.
+      for (let attempt = 0; connection; attempt += 1) {
+        try {
+          await connection.close();
+          connection = undefined;
+        } catch (error) {
+          if (attempt >= 100 || !(error instanceof Error && /Workers hold a reference/.test(error.message))) throw error;
+          await sleep(50);
+        }
+      }
+      await pool?.close();
+      pool = undefined;
     },
   };
 }
@@ -84,9 +107,15 @@ export async function startBareTask(
   return workflowId;
 }
 
-function createBareActivities(agent: ZapAgent, llm: { baseURL: string; apiKey: string }): BareActivities {
+function createBareActivities(
+  agent: ZapAgent,
+  llm: { baseURL: string; apiKey: string },
+  mcp?: { pool: McpConnectionPool; serverName: string; definitions: FunctionToolDefinition[] },
+): BareActivities {
   const model = new OpenAiChatModel({ baseURL: llm.baseURL, apiKey: llm.apiKey, headers: {} });
-  const definitions = agent.tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.jsonSchema }));
+  const definitions =
+    mcp?.definitions.map(({ name, description, parameters }) => ({ name, description, parameters })) ??
+    agent.tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.jsonSchema }));
   return {
     callModel: ({ messages }) =>
       model.complete({
@@ -98,6 +127,7 @@ function createBareActivities(agent: ZapAgent, llm: { baseURL: string; apiKey: s
         timeoutMs: agent.timeouts.llmMs,
       }),
     async runTool(input) {
+      if (mcp) return mcp.pool.callTool(mcp.serverName, input.toolName, input.arguments, { signal: Context.current().cancellationSignal });
       const tool = agent.tools.find((candidate) => candidate.name === input.toolName);
       if (!tool) throw ApplicationFailure.nonRetryable(`Unknown tool '${input.toolName}'.`, 'TOOL_NOT_FOUND');
       const context = Context.current();

@@ -13,7 +13,13 @@ import { TOOL_NAMES } from './scripted-model';
 
 /** `echo` only: the same tool list as the bare workflow, so both sides send identical model requests. */
 export const BENCH_AGENT = 'Bench';
-/** `slow_step` and `transfer_funds`: the recovery and approval scenarios. */
+/** `Bench` with its `echo` declared idempotent and run as a local activity (`tool({ localActivity: true })`). */
+export const BENCH_LOCAL_AGENT = 'BenchLocal';
+/** `Bench` with `echo` served by the benchmark's MCP server (`mcpUrl`) instead of a local tool. */
+export const BENCH_MCP_AGENT = 'BenchMcp';
+/** Name of the benchmark's MCP server in agents' `mcpClients` and in the bare side's pool. */
+export const BENCH_MCP_SERVER = 'bench';
+/** `slow_step`, `unsafe_step`, `long_step` and `transfer_funds`: the recovery and approval scenarios. */
 export const OPERATOR_AGENT = 'Operator';
 /** `wait_step`: tool rounds that take a visible while, for the streaming benchmark. */
 export const STREAMING_AGENT = 'Streaming';
@@ -40,6 +46,16 @@ export const echoTool = tool({
   execute: ({ text }) => `echo: ${text}`,
 });
 
+/** {@link echoTool} as a local activity: the zap side that compares with the bare workflow's `localTools`. */
+export const localEchoTool = tool({
+  name: TOOL_NAMES.echo,
+  description: 'Returns the text it is given.',
+  parameters: z.object({ text: z.string() }),
+  idempotent: true,
+  localActivity: true,
+  execute: ({ text }) => `echo: ${text}`,
+});
+
 /**
  * Idempotent, and blocks on its first attempt until the attempt is abandoned (its worker is killed,
  * or it times out); later attempts return at once. So a worker killed under it leaves a call that
@@ -53,6 +69,32 @@ const slowStepTool = tool({
   execute: async ({ step }, context) => {
     if (Context.current().info.attempt === 1) await sleep(10 * 60 * 1000, undefined, { signal: context.signal }).catch(() => undefined);
     return `step ${step} done`;
+  },
+});
+
+/**
+ * Not idempotent, and blocks until its worker is killed: a call the workflow must not run again,
+ * which ends in a heartbeat timeout the workflow handles (the model is told the outcome is unknown).
+ */
+const unsafeStepTool = tool({
+  name: TOOL_NAMES.unsafe,
+  description: 'Runs a step that must not be repeated.',
+  parameters: z.object({ step: z.string() }),
+  execute: async ({ step }, context) => {
+    await sleep(10 * 60 * 1000, undefined, { signal: context.signal }).catch(() => undefined);
+    return `step ${step} done`;
+  },
+});
+
+/** Idempotent and healthy: waits `ms` (asynchronously, so its heartbeats go on), then answers. */
+const longStepTool = tool({
+  name: TOOL_NAMES.long,
+  description: 'Runs a long, healthy step.',
+  parameters: z.object({ ms: z.number().int() }),
+  idempotent: true,
+  execute: async ({ ms }, context) => {
+    await sleep(ms, undefined, { signal: context.signal });
+    return `waited ${ms} ms`;
   },
 });
 
@@ -76,7 +118,7 @@ export interface BenchZapOptions {
   idleTimeout?: Duration;
   /** SSE streaming of the `Bench` agent's model calls. @default the zap-agents default (on) */
   streaming?: boolean;
-  /** Heartbeat timeout of every agent's calls. @default the zap-agents default (20 seconds) */
+  /** Heartbeat timeout of every agent's calls (model, MCP and local tools). @default the zap-agents defaults (4 seconds) */
   heartbeat?: Duration;
   /** First retry interval of tool calls. @default the zap-agents default (1 second) */
   toolRetryInitialInterval?: Duration;
@@ -84,6 +126,12 @@ export interface BenchZapOptions {
   inlineMessageBytes?: number;
   /** @default DEFAULT_WAIT_STEP_MS */
   waitStepMs?: number;
+  /** Whether tasks start with the zap-agents search attributes. @default the zap-agents default ('auto') */
+  searchAttributes?: 'auto' | 'off';
+  /** The benchmark MCP server's url: adds the {@link BENCH_MCP_AGENT} agent. @default undefined */
+  mcpUrl?: string;
+  /** @default the zap-agents default (true) */
+  eagerStart?: boolean;
 }
 
 /** The `Bench` agent, which the bare workflow copies: its prompt, model, sampling settings, limits and tool. */
@@ -91,7 +139,7 @@ export function createBenchAgent(options: AgentLimits & Pick<BenchZapOptions, 's
   return createAgent(BENCH_AGENT, [echoTool], options, definedOnly({ streaming: options.streaming }));
 }
 
-/** A `Zap` with the three benchmark agents. */
+/** A `Zap` with the benchmark agents. */
 export function createBenchZap(options: BenchZapOptions): Zap {
   const waitStepMs = options.waitStepMs ?? DEFAULT_WAIT_STEP_MS;
   const waitStepTool = tool({
@@ -107,15 +155,25 @@ export function createBenchZap(options: BenchZapOptions): Zap {
   return new Zap({
     agents: [
       createBenchAgent(options),
-      createAgent(OPERATOR_AGENT, [slowStepTool, transferTool], options),
+      createAgent(BENCH_LOCAL_AGENT, [localEchoTool], options, definedOnly({ streaming: options.streaming })),
+      createAgent(OPERATOR_AGENT, [slowStepTool, unsafeStepTool, longStepTool, transferTool], options),
       createAgent(STREAMING_AGENT, [waitStepTool], options),
+      ...(options.mcpUrl
+        ? [createAgent(BENCH_MCP_AGENT, [], options, { mcpClients: [{ name: BENCH_MCP_SERVER, url: options.mcpUrl }], ...definedOnly({ streaming: options.streaming }) })]
+        : []),
     ],
     taskQueue: options.taskQueue,
     temporal: { address: options.temporalAddress },
     idleTimeout: options.idleTimeout ?? '1 hour',
     // Approval patterns are checked against the tools at each start; nothing to warn about here.
     logger: { warn: () => undefined },
-    ...definedOnly({ temporalClient: options.temporalClient, llm: options.llm, inlineMessageBytes: options.inlineMessageBytes }),
+    ...definedOnly({
+      temporalClient: options.temporalClient,
+      llm: options.llm,
+      inlineMessageBytes: options.inlineMessageBytes,
+      searchAttributes: options.searchAttributes,
+      eagerStart: options.eagerStart,
+    }),
   });
 }
 
@@ -129,7 +187,7 @@ function createAgent(name: string, tools: ZapAgentOptions['tools'], limits: Agen
     tools,
     // The echo scenario repeats one call on purpose; stuck detection would stop it.
     stuck: false,
-    ...(limits.heartbeat === undefined ? {} : { timeouts: { heartbeat: limits.heartbeat } }),
+    ...(limits.heartbeat === undefined ? {} : { timeouts: { heartbeat: limits.heartbeat, toolHeartbeat: limits.heartbeat } }),
     ...(limits.toolRetryInitialInterval === undefined ? {} : { retry: { tool: { initialInterval: limits.toolRetryInitialInterval } } }),
     ...extra,
   });

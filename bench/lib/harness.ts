@@ -133,9 +133,12 @@ export interface BenchServers {
   connect(options?: Omit<ConnectionOptions, 'address'>): Promise<Client>;
 }
 
-/** Starts a Temporal dev server (headless, in memory) and the scripted model, and connects a client. */
-export async function startBenchServers(cleanups: Cleanups): Promise<BenchServers> {
-  const temporal = await TemporalDevServer.start({ uiPort: false });
+/**
+ * Starts a Temporal dev server (headless, in memory) and the scripted model, and connects a client.
+ * `temporalArguments` go to `temporal server start-dev` (e.g. `--metrics-port`). @default []
+ */
+export async function startBenchServers(cleanups: Cleanups, temporalArguments: readonly string[] = []): Promise<BenchServers> {
+  const temporal = await TemporalDevServer.start({ uiPort: false, extraArgs: [...temporalArguments] });
   cleanups.push(() => temporal.stop());
   const model = await ScriptedModel.start();
   cleanups.push(() => model.close());

@@ -40,21 +40,58 @@ export interface HistoryTimings {
   modelActivityRunMs: number;
   /** Every other activity (the tool calls), started → completed. */
   toolActivityRunMs: number;
+  /** Workflow task pickup (scheduled → started) split by when and where: the run's first task. */
+  firstWorkflowTaskWaitMs: number;
+  /** Later workflow tasks scheduled on the worker's sticky queue: their summed wait, and how many. */
+  stickyWorkflowTaskWaitMs: number;
+  stickyWorkflowTasks: number;
+  /** Later workflow tasks scheduled on the normal queue (no sticky worker, or sticky timed out). */
+  normalWorkflowTaskWaitMs: number;
+  normalWorkflowTasks: number;
 }
 
 const MODEL_ACTIVITY_TYPES = new Set(['invokeModel', 'callModel']);
 
 /** Sums the phases of a history up to its first `TimerStarted` (the answer is recorded by then). */
 export function measureHistoryTimings(history: History): HistoryTimings {
-  const timings: HistoryTimings = { workflowTaskWaitMs: 0, workflowTaskRunMs: 0, activityWaitMs: 0, modelActivityRunMs: 0, toolActivityRunMs: 0 };
+  const timings: HistoryTimings = {
+    workflowTaskWaitMs: 0,
+    workflowTaskRunMs: 0,
+    activityWaitMs: 0,
+    modelActivityRunMs: 0,
+    toolActivityRunMs: 0,
+    firstWorkflowTaskWaitMs: 0,
+    stickyWorkflowTaskWaitMs: 0,
+    stickyWorkflowTasks: 0,
+    normalWorkflowTaskWaitMs: 0,
+    normalWorkflowTasks: 0,
+  };
   const times = new Map<number, number>();
+  const stickyScheduled = new Set<number>();
+  let firstSeen = false;
   const activityTypes = new Map<number, string>();
   for (const event of history.events ?? []) {
     if (event.eventType === EventType.EVENT_TYPE_TIMER_STARTED) break;
     const time = eventTimeMs(event);
     times.set(Number(event.eventId), time);
     const since = (id: unknown): number => time - (times.get(Number(id)) ?? time);
-    if (event.workflowTaskStartedEventAttributes) timings.workflowTaskWaitMs += since(event.workflowTaskStartedEventAttributes.scheduledEventId);
+    const scheduled = event.workflowTaskScheduledEventAttributes;
+    if (scheduled?.taskQueue?.kind === temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY) stickyScheduled.add(Number(event.eventId));
+    if (event.workflowTaskStartedEventAttributes) {
+      const scheduledId = Number(event.workflowTaskStartedEventAttributes.scheduledEventId);
+      const wait = since(scheduledId);
+      timings.workflowTaskWaitMs += wait;
+      if (!firstSeen) {
+        firstSeen = true;
+        timings.firstWorkflowTaskWaitMs += wait;
+      } else if (stickyScheduled.has(scheduledId)) {
+        timings.stickyWorkflowTaskWaitMs += wait;
+        timings.stickyWorkflowTasks += 1;
+      } else {
+        timings.normalWorkflowTaskWaitMs += wait;
+        timings.normalWorkflowTasks += 1;
+      }
+    }
     if (event.workflowTaskCompletedEventAttributes) timings.workflowTaskRunMs += since(event.workflowTaskCompletedEventAttributes.startedEventId);
     if (event.activityTaskScheduledEventAttributes) {
       activityTypes.set(Number(event.eventId), event.activityTaskScheduledEventAttributes.activityType?.name ?? '');

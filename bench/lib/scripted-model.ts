@@ -17,6 +17,14 @@ export type Scenario =
   | 'approval'
   /** One `slow_step` call, which blocks on its first attempt: a worker can be killed under it. */
   | 'slow'
+  /** One `unsafe_step` call (not idempotent), which blocks until its worker is killed. */
+  | 'unsafe'
+  /** The first model request hangs (a worker can be killed under it); later requests answer at once. */
+  | 'hang'
+  /** One healthy `long_step` call lasting `rounds` seconds, then the answer. */
+  | 'long'
+  /** A healthy model call whose answer takes `rounds` seconds. */
+  | 'think'
   /** Every request (first message and each follow-up) answered with `bytes` bytes of text. */
   | 'chat'
   /** `rounds` calls of `wait_step`, the first answer after FIRST_ANSWER_DELAY_MS. */
@@ -30,6 +38,12 @@ export interface TaskKey {
   rounds?: number;
   /** Size of the answers of `chat`. @default 0 */
   bytes?: number;
+  /**
+   * Words of text in every answer of `echo`, tool-call answers included, streamed one chunk per
+   * word (see {@link answerWords}); the final answer is that text instead of FINAL_ANSWER.
+   * @default 0
+   */
+  words?: number;
 }
 
 /** Roughly the size of a typical short tool argument and a short answer. */
@@ -41,14 +55,20 @@ export const FINAL_ANSWER = padText('final answer: ', PAYLOAD_BYTES);
 /** The first answer of a `steps` task waits this long, so subscribers attached at its start catch up first. */
 export const FIRST_ANSWER_DELAY_MS = 300;
 /** Tool names the scripted model calls; the agents in `bench-zap.ts` define them. */
-export const TOOL_NAMES = { echo: 'echo', slow: 'slow_step', approval: 'transfer_funds', steps: 'wait_step' } as const;
+export const TOOL_NAMES = { echo: 'echo', slow: 'slow_step', unsafe: 'unsafe_step', long: 'long_step', approval: 'transfer_funds', steps: 'wait_step' } as const;
 
-const SCENARIOS: ReadonlySet<string> = new Set<Scenario>(['echo', 'answer', 'approval', 'slow', 'chat', 'steps']);
-const HEADER_PATTERN = /^\[bench (\S+) (\w+) rounds=(\d+) bytes=(\d+)\]/;
+const SCENARIOS: ReadonlySet<string> = new Set<Scenario>(['echo', 'answer', 'approval', 'slow', 'unsafe', 'hang', 'long', 'think', 'chat', 'steps']);
+const HEADER_PATTERN = /^\[bench (\S+) (\w+) rounds=(\d+) bytes=(\d+)(?: words=(\d+))?\]/;
 
 /** The first user message of a task: the header, padded with filler to `messageBytes` bytes when that is longer. */
 export function formatTaskMessage(key: TaskKey, messageBytes = 0): string {
-  return padText(`[bench ${key.taskKey} ${key.scenario} rounds=${key.rounds ?? 1} bytes=${key.bytes ?? 0}] `, messageBytes);
+  const words = key.words ? ` words=${key.words}` : '';
+  return padText(`[bench ${key.taskKey} ${key.scenario} rounds=${key.rounds ?? 1} bytes=${key.bytes ?? 0}${words}] `, messageBytes);
+}
+
+/** `count` short words separated by spaces: about `count` tokens, and `count` stream chunks from the scripted server. */
+export function answerWords(count: number): string {
+  return Array.from({ length: count }, (_, index) => `tok${index % 100}`).join(' ');
 }
 
 /** `prefix` followed by `x`s up to `bytes` bytes (ASCII, so characters are bytes); `prefix` alone if longer. */
@@ -133,7 +153,9 @@ export class ScriptedModel {
     const done = messages.slice(lastUser + 1).filter((message) => message.role === 'tool').length;
     const rounds = key.rounds ?? 1;
     const delay = key.scenario === 'steps' && done === 0 ? { delayMs: FIRST_ANSWER_DELAY_MS } : {};
-    const call = (name: string, args: Record<string, unknown>): ScriptedResponse => scripted.toolCalls([{ name, arguments: args }], delay);
+    const text = key.words ? answerWords(key.words) : undefined;
+    const call = (name: string, args: Record<string, unknown>): ScriptedResponse =>
+      scripted.toolCalls([{ name, arguments: args }], { ...delay, ...(text && key.scenario === 'echo' ? { content: text } : {}) });
     switch (key.scenario) {
       case 'chat':
         return scripted.text(padText(`answer ${arrivals.length}: `, key.bytes ?? 0));
@@ -149,10 +171,21 @@ export class ScriptedModel {
       case 'slow':
         if (done < 1) return call(TOOL_NAMES.slow, { step: 'import' });
         break;
+      case 'unsafe':
+        if (done < 1) return call(TOOL_NAMES.unsafe, { step: 'payment' });
+        break;
+      case 'hang':
+        if (arrivals.length === 1) return scripted.hang();
+        break;
+      case 'long':
+        if (done < 1) return call(TOOL_NAMES.long, { ms: rounds * 1000 });
+        break;
+      case 'think':
+        return scripted.text(FINAL_ANSWER, { delayMs: rounds * 1000 });
       case 'answer':
         break;
     }
-    return scripted.text(FINAL_ANSWER, delay);
+    return scripted.text(text && key.scenario === 'echo' ? text : FINAL_ANSWER, delay);
   }
 
   private notifyWaiters(taskKey: string, arrived: number): void {
@@ -167,5 +200,5 @@ export class ScriptedModel {
 function parseTaskMessage(text: string): TaskKey | undefined {
   const match = HEADER_PATTERN.exec(text);
   if (!match || !SCENARIOS.has(match[2]!)) return undefined;
-  return { taskKey: match[1]!, scenario: match[2] as Scenario, rounds: Number(match[3]), bytes: Number(match[4]) };
+  return { taskKey: match[1]!, scenario: match[2] as Scenario, rounds: Number(match[3]), bytes: Number(match[4]), ...(match[5] ? { words: Number(match[5]) } : {}) };
 }

@@ -13,6 +13,24 @@ const READY_POLL_INTERVAL_MS = 10;
 /** Prefix of the line with the worker's {@link WorkerStartReport}. */
 export const START_REPORT_PREFIX = '[bench-worker] ';
 
+/** Prefix of the lines with a {@link WorkerStatusReport} (printed on SIGWINCH, see {@link requestWorkerStatus}). */
+export const STATUS_REPORT_PREFIX = '[bench-status] ';
+
+/** The worker's status and memory, as read inside its process. */
+export interface WorkerStatusReport {
+  /** 1 for the first report of the process, and so on. */
+  sequence: number;
+  /** `worker.getStatus().numCachedWorkflows`. */
+  numCachedWorkflows: number;
+  /** `process.memoryUsage()` of the process (heap, external and array buffers of its main thread). */
+  rssBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
+  arrayBuffersBytes: number;
+  /** Used heap of the worker threads that run workflows (where cached runs live), when Node can tell. */
+  workflowThreadHeapUsedBytes: number | undefined;
+}
+
 /** How the worker process started, as measured inside it. */
 export interface WorkerStartReport {
   /** Wall time of `createWorker` (connecting, bundling unless prebuilt, building the worker). */
@@ -38,6 +56,10 @@ export interface WorkerProcessOptions {
   environment?: Record<string, string>;
   /** @default 30000 */
   readyTimeoutMs?: number;
+  /** The module exporting the worker's Zap. @default `worker-module.ts` next to this file */
+  modulePath?: string;
+  /** Repository whose `workers/zap-worker.ts` runs, in its directory (another checkout: another version). @default this repository */
+  root?: string;
 }
 
 /** A `workers/zap-worker.ts` process (the real worker entry, through tsx) loading `worker-module.ts`. */
@@ -60,9 +82,9 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const startedAt = performance.now();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', resolve(REPOSITORY_ROOT, 'workers/zap-worker.ts'), resolve(__dirname, 'worker-module.ts')],
+    ['--import', 'tsx', resolve(options.root ?? REPOSITORY_ROOT, 'workers/zap-worker.ts'), options.modulePath ?? resolve(__dirname, 'worker-module.ts')],
     {
-      cwd: REPOSITORY_ROOT,
+      cwd: options.root ?? REPOSITORY_ROOT,
       env: {
         ...process.env,
         ...options.environment,
@@ -106,4 +128,24 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const reportLine = output.split('\n').find((line) => line.startsWith(START_REPORT_PREFIX)) ?? '';
   const startReport = JSON.parse(reportLine.slice(START_REPORT_PREFIX.length) || '{}') as WorkerStartReport;
   return { pid: child.pid!, startedAt, readyMs: readyAt - startedAt, startReport, output: () => output, stop };
+}
+
+/** Asks a worker process for its status (SIGWINCH: SIGUSR2 stalls it, see worker-module.ts) and resolves with the report it prints. */
+export async function requestWorkerStatus(worker: WorkerProcess, timeoutMs = 120_000): Promise<WorkerStatusReport> {
+  const latest = (): WorkerStatusReport | undefined => {
+    const line = worker
+      .output()
+      .split('\n')
+      .findLast((candidate) => candidate.startsWith(STATUS_REPORT_PREFIX));
+    return line === undefined ? undefined : (JSON.parse(line.slice(STATUS_REPORT_PREFIX.length)) as WorkerStatusReport);
+  };
+  const previous = latest()?.sequence ?? 0;
+  process.kill(worker.pid, 'SIGWINCH');
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const report = latest();
+    if (report && report.sequence > previous) return report;
+    if (performance.now() > deadline) throw new Error(`The worker process printed no status in time:\n${worker.output().slice(-2000)}`);
+    await sleep(50);
+  }
 }
