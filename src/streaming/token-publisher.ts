@@ -16,7 +16,7 @@ export interface TokenPublisherOptions {
 /**
  * Publishes the text deltas of one model call attempt through a token transport, only while
  * someone listens to the task: it asks `hasSubscribers` when created (deltas wait for that first
- * answer) and again at most every `checkIntervalMs` as deltas come, so a subscriber that attaches
+ * answer) and again at the first delta and at most every `checkIntervalMs` after, so a subscriber that attaches
  * mid-call gets the deltas from then on. Deltas within the transport's `publishBatchMs` travel as
  * one chunk. Call {@link finish} when the call ends (answered or failed): it sends what is held.
  */
@@ -33,6 +33,8 @@ export class TokenPublisher {
   private batchTimer: NodeJS.Timeout | undefined;
   private finished = false;
   private index = 0;
+  /** Deltas seen so far: the first one always asks again (subscribers attach while the model thinks). */
+  private deltasSeen = 0;
   private readonly firstAnswer: Promise<boolean>;
   private answerFirst: ((listening: boolean) => void) | undefined;
 
@@ -56,8 +58,10 @@ export class TokenPublisher {
   /** One text delta of the model's answer. */
   delta(text: string): void {
     if (this.finished) return;
-    if (this.listening !== undefined && this.transport.hasSubscribers && Date.now() - this.lastCheckAt >= this.checkIntervalMs) this.check();
-    if (this.listening === false) return;
+    const firstDelta = this.deltasSeen++ === 0;
+    if (this.listening !== undefined && this.transport.hasSubscribers && (firstDelta || Date.now() - this.lastCheckAt >= this.checkIntervalMs)) this.check();
+    // While a second answer is pending, deltas are held: a subscriber that just attached gets them.
+    if (this.listening === false && !this.checking) return;
     if (this.listening === true && this.batchMs === 0) {
       this.send(text);
       return;

@@ -148,3 +148,32 @@ describe('TokenPublisher', () => {
     expect(published).toEqual(['kept']);
   });
 });
+
+describe('a subscriber that attaches while the model thinks', () => {
+  test('gets every delta: the first delta asks again, however soon after the start', async () => {
+    const transport = new InProcessTokenTransport();
+    const publisher = new TokenPublisher(transport, CALL, { checkIntervalMs: 60_000 });
+    expect(await publisher.listeningAtStart()).toBe(false);
+    const { chunks, subscription } = collect(transport);
+    await subscription;
+    publisher.delta('Hello ');
+    publisher.delta('there.');
+    publisher.finish();
+    expect(chunks.map((chunk) => chunk.delta).join('')).toBe('Hello there.');
+  });
+
+  test('with an asynchronous answer, the deltas wait for it instead of being dropped', async () => {
+    const transport = new DeferredTransport();
+    const publisher = new TokenPublisher(transport, CALL, { checkIntervalMs: 60_000 });
+    await transport.answer();
+    expect(await publisher.listeningAtStart()).toBe(false);
+    const { chunks, subscription } = collect(transport);
+    await subscription;
+    publisher.delta('Hello ');
+    publisher.delta('there.');
+    await transport.answer();
+    publisher.finish();
+    expect(transport.checks).toBe(2);
+    expect(chunks.map((chunk) => chunk.delta).join('')).toBe('Hello there.');
+  });
+});
