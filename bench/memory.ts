@@ -449,9 +449,9 @@ runBenchmark({
     approvalTasks: readInteger(environment, 'BENCH_APPROVAL_TASKS', 0, 0, 0),
     preloadTasks: readInteger(environment, 'BENCH_PRELOAD_TASKS', 1000, 100, 0),
   }),
-  // Two small configurations (three with approvals) and the default's checkpoints (three settled
-  // readings), each task start allowed 150 ms: 10,000 take some 4 minutes on a quiet 2-core
-  // machine, and 20 when six engineers share it.
+  // Two small configurations (three with approvals), the preload experiment and the default's
+  // checkpoints (three settled readings), each task start allowed 150 ms: tasks open at about
+  // 15 a second on a quiet 2-core machine (10,000 in some 11 minutes), 2–4 a second on a loaded one.
   hardTimeoutMs: (settings) => 120_000 + 8 * (2 * MAX_SETTLE_MS + 60_000) + (2 * settings.comparisonTasks + settings.approvalTasks + settings.preloadTasks + settings.openTasks) * 150,
   main,
   report,

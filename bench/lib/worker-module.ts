@@ -7,11 +7,13 @@
  * `createWorker` took, and the process's age and CPU time at that moment. On SIGWINCH it prints one
  * STATUS_REPORT_PREFIX line (the worker's status and memory, see `requestWorkerStatus`), after
  * writing a heap snapshot of the workflow thread to `BENCH_HEAP_SNAPSHOT_PREFIX-<n>.heapsnapshot`
- * when that is set.
+ * when that is set, and one of the main thread to `BENCH_MAIN_SNAPSHOT_PREFIX-<n>.heapsnapshot`
+ * (a snapshot forces a full GC of its thread, and writing it raises the process's RSS).
  */
 import { createWriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
+import { writeHeapSnapshot } from 'node:v8';
 import type { Worker as ThreadWorker } from 'node:worker_threads';
 import type { Worker } from '@temporalio/worker';
 import type { WorkerHost } from '../../src/worker/run-worker';
@@ -79,6 +81,8 @@ async function printStatus(worker: Worker): Promise<void> {
   if (snapshotPrefix && threads[0]) {
     await pipeline(await threads[0].getHeapSnapshot(), createWriteStream(`${snapshotPrefix}-${sequence}.heapsnapshot`));
   }
+  const mainSnapshotPrefix = process.env.BENCH_MAIN_SNAPSHOT_PREFIX;
+  if (mainSnapshotPrefix) writeHeapSnapshot(`${mainSnapshotPrefix}-${sequence}.heapsnapshot`);
   const usage = process.memoryUsage();
   const threadHeaps = await Promise.all(threads.map((thread) => thread.getHeapStatistics?.().catch(() => undefined)));
   const report: WorkerStatusReport = {
@@ -89,6 +93,9 @@ async function printStatus(worker: Worker): Promise<void> {
     externalBytes: usage.external,
     arrayBuffersBytes: usage.arrayBuffers,
     workflowThreadHeapUsedBytes: threadHeaps.every((heap) => heap !== undefined) ? threadHeaps.reduce((sum, heap) => sum + heap.used_heap_size, 0) : undefined,
+    workflowThreadHeapTotalBytes: threadHeaps.every((heap) => heap !== undefined) ? threadHeaps.reduce((sum, heap) => sum + heap.total_heap_size, 0) : undefined,
+    workflowThreadMallocedBytes: threadHeaps.every((heap) => heap !== undefined) ? threadHeaps.reduce((sum, heap) => sum + heap.malloced_memory, 0) : undefined,
+    heapTotalBytes: usage.heapTotal,
   };
   console.log(`${STATUS_REPORT_PREFIX}${JSON.stringify(report)}`);
 }

@@ -326,12 +326,16 @@ export const DEFAULT_TENANT_BUDGET_EVENTS_PER_RUN = 2_000;
  * Agent task runs a worker keeps in its sticky cache (`maxCachedWorkflows`) unless you set one,
  * or the SDK's heap-derived default when that is smaller (a worker with a small heap). A cached
  * run answers a follow-up, signal or approval from memory; an evicted one is replayed from its
- * history when it wakes up (tens of milliseconds more). The SDK's own default (some 2,400 runs
- * with a 4 GB heap) keeps every open task of most workers cached, at about 300 KB each even when
- * idle, so 10,000 open tasks would take some 3 GB. bench/memory.ts measures what a worker holds
- * with this default (2,000 open tasks: 916 MiB of RSS, evicted tasks still ~150 KiB each).
+ * history when it wakes up (tens of milliseconds more). What a worker's RSS settles at depends on
+ * the cached runs, not on the open tasks: each cached run holds its own copy of the workflow
+ * modules, its state machines in the SDK's core and the garbage V8 lets that heap grow to, some
+ * 400 KiB of RSS in all, while an evicted task costs the worker next to nothing. bench/memory.ts
+ * measured a worker with 1,000 cached runs settling at about 1.06 GiB whether it held 2,500, 5,000
+ * or 7,500 open tasks; 500 keeps 10,000 open tasks under 1 GiB (see the README's benchmarks) and
+ * still covers 500 tasks in flight at once (a task that is working touches its run at every step,
+ * so the runs evicted first are those of tasks waiting for a follow-up).
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 1000;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
 /**
  * How often a streaming model call asks its token transport again whether anyone listens to the
  * task (`TokenTransport.hasSubscribers`): a subscriber attaching mid-call gets tokens from at most

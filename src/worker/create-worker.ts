@@ -18,7 +18,7 @@ export interface ZapWorkerOptions {
   /**
    * Extra `@temporalio/worker` options (concurrency, cache size, tuner, interceptors, …).
    * `connection`, `taskQueue`, `namespace` and `activities` are set by zap-agents.
-   * `maxCachedWorkflows` defaults to `DEFAULT_MAX_CACHED_WORKFLOWS` (1,000 runs; the SDK's
+   * `maxCachedWorkflows` defaults to `DEFAULT_MAX_CACHED_WORKFLOWS` (500 runs; the SDK's
    * heap-derived default if that is smaller) instead of the SDK's default, and
    * `maxHeartbeatThrottleInterval` to half the agents' shortest heartbeat timeout (at most
    * `DEFAULT_HEARTBEAT_THROTTLE_INTERVAL`, 2 s) instead of the SDK's 60 s (see `ZapAgent` `timeouts`).
