@@ -152,7 +152,9 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
   const metricsPort = await findFreePort();
   // The CLI's start-dev re-reads search-attribute metadata on every read; a production server caches it.
   const cacheArguments = settings.searchAttributeCache === 'cached' ? ['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'] : [];
-  const { temporal, model, client: startClient, connect } = await startBenchServers(cleanups, [...metricsArguments(metricsPort), ...cacheArguments]);
+  // The server's metrics endpoint only when the cost phase reads it: its counters are work of their own.
+  const metrics = settings.costTasks > 0 ? metricsArguments(metricsPort) : [];
+  const { temporal, model, client: startClient, connect } = await startBenchServers(cleanups, [...metrics, ...cacheArguments]);
   const [zapBundle, bareBundle] = await Promise.all([writeWorkflowBundle('zap', cleanups), writeWorkflowBundle('bare', cleanups)]);
   // Starts go through one connection, the history long polls of the answer waits through another.
   const pollClient = await connect();
