@@ -330,10 +330,10 @@ export const DEFAULT_TENANT_BUDGET_EVENTS_PER_RUN = 2_000;
  * the cached runs, not on the open tasks: each cached run holds its own copy of the workflow
  * modules, its state machines in the SDK's core and the garbage V8 lets that heap grow to, some
  * 400 KiB of RSS in all, while an evicted task costs the worker next to nothing. bench/memory.ts
- * measured a worker with 1,000 cached runs settling at about 1.06 GiB whether it held 2,500, 5,000
- * or 7,500 open tasks; 500 keeps 10,000 open tasks under 1 GiB (see the README's benchmarks) and
- * still covers 500 tasks in flight at once (a task that is working touches its run at every step,
- * so the runs evicted first are those of tasks waiting for a follow-up).
+ * measured a worker with 1,000 cached runs settling at 1.04–1.07 GiB whether it held 2,500 or
+ * 10,000 open tasks, and one with 500 holding 10,000 open tasks in 831 MiB (see the README's
+ * benchmarks). A task that is working touches its run at every step, so the runs evicted first are
+ * those of tasks waiting for a follow-up; a worker with more tasks in flight than this needs more.
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
 /**
