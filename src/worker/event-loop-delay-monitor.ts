@@ -1,44 +1,59 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { EVENT_LOOP_DELAY_CHECK_INTERVAL_MS } from '../core/defaults';
 import type { ZapLogger } from '../client/zap-options';
 
-/** Sampling resolution of the event-loop delay histogram. */
-const RESOLUTION_MS = 20;
+/** How often the monitor's own timer samples the loop: a block shows as this timer firing late. */
+const RESOLUTION_MS = 50;
 
 /**
- * Watches the worker process's event-loop delay and warns when, within a check interval, it
- * exceeded half the shortest heartbeat timeout: heartbeats are timers on the same loop, so a tool
- * (or anything else in the process) that blocks the loop that long puts calls at risk of a
- * heartbeat timeout, after which they run again on another worker. The longest delay counts, not
- * the p99: one block is a single sample among hundreds, and one is enough to miss a heartbeat.
- * One warning per interval.
+ * Watches the worker process's event loop and warns when, within a check interval, it was blocked
+ * for more than half the shortest heartbeat timeout: heartbeats are timers on the same loop, so a
+ * tool (or anything else in the process) that blocks the loop that long puts calls at risk of a
+ * heartbeat timeout, after which they run again on another worker. The longest delay counts: one
+ * block is enough to miss a heartbeat. One warning per interval.
+ *
+ * The delay is measured by a timer of its own (how late each tick fires), not by
+ * `monitorEventLoopDelay`: resetting that histogram at the end of an interval can drop the sample
+ * of a block when the interval's timer runs before the histogram's after it, and a block would go
+ * unreported. Here a block that spans the end of an interval counts in the next one.
  */
 export class EventLoopDelayMonitor {
-  private readonly histogram: ReturnType<typeof monitorEventLoopDelay>;
+  private readonly sampler: NodeJS.Timeout;
   private readonly timer: NodeJS.Timeout;
+  private readonly thresholdMs: number;
+  private lastTickAt = performance.now();
+  private maxDelayMs = 0;
 
-  constructor(options: { heartbeatTimeoutMs: number; logger: ZapLogger; intervalMs?: number }) {
-    const thresholdMs = options.heartbeatTimeoutMs / 2;
-    this.histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-    this.histogram.enable();
-    this.timer = setInterval(() => {
-      const p99Ms = this.histogram.percentile(99) / 1e6;
-      const maxMs = this.histogram.max / 1e6;
-      this.histogram.reset();
-      if (maxMs > thresholdMs) {
-        options.logger.warn(
-          `The worker's event loop was blocked for up to ${Math.round(maxMs)} ms (p99 ${Math.round(p99Ms)} ms), more than half the shortest ` +
-            `heartbeat timeout (${options.heartbeatTimeoutMs} ms): calls may time out and run again on another worker. ` +
-            'Keep tools asynchronous, move CPU-bound work off the loop, or give such a tool a longer `heartbeat`.',
-          { p99Ms, maxMs, heartbeatTimeoutMs: options.heartbeatTimeoutMs },
-        );
-      }
-    }, options.intervalMs ?? EVENT_LOOP_DELAY_CHECK_INTERVAL_MS);
+  constructor(private readonly options: { heartbeatTimeoutMs: number; logger: ZapLogger; intervalMs?: number }) {
+    this.thresholdMs = options.heartbeatTimeoutMs / 2;
+    this.sampler = setInterval(() => this.sample(), RESOLUTION_MS);
+    this.sampler.unref();
+    this.timer = setInterval(() => this.check(), options.intervalMs ?? EVENT_LOOP_DELAY_CHECK_INTERVAL_MS);
     this.timer.unref();
   }
 
+  /** Ends the current interval: warns when its longest delay exceeded the threshold, then starts a new one. */
+  check(): void {
+    const maxMs = this.maxDelayMs;
+    this.maxDelayMs = 0;
+    if (maxMs > this.thresholdMs) {
+      this.options.logger.warn(
+        `The worker's event loop was blocked for up to ${Math.round(maxMs)} ms, more than half the shortest ` +
+          `heartbeat timeout (${this.options.heartbeatTimeoutMs} ms): calls may time out and run again on another worker. ` +
+          'Keep tools asynchronous, move CPU-bound work off the loop, or give such a tool a longer `heartbeat`.',
+        { maxMs, heartbeatTimeoutMs: this.options.heartbeatTimeoutMs },
+      );
+    }
+  }
+
   stop(): void {
+    clearInterval(this.sampler);
     clearInterval(this.timer);
-    this.histogram.disable();
+  }
+
+  private sample(): void {
+    const now = performance.now();
+    this.maxDelayMs = Math.max(this.maxDelayMs, now - this.lastTickAt - RESOLUTION_MS);
+    this.lastTickAt = now;
   }
 }
