@@ -355,7 +355,7 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
     let previous = { tasks: 0, workerRssBytes: after.before.workerRssBytes };
     console.log(
       formatTable(
-        ['open tasks', 'worker RSS MiB', 'vs 1 GiB', 'KiB/task since previous', 'cached runs', 'main heap used MiB', 'workflow thread heap MiB', 'external MiB', 'array buffers MiB', 'server RSS MiB', 'start s'],
+        ['open tasks', 'worker RSS MiB', 'vs 1 GiB', 'KiB/task since previous', 'cached runs', 'main heap used MiB', 'workflow thread heap MiB', 'reserved MiB', 'external MiB', 'array buffers MiB', 'server RSS MiB', 'start s'],
         [{ tasks: 0, startSeconds: 0, ...after.before }, ...after.checkpoints].map((checkpoint) => {
           const marginal = checkpoint.tasks === 0 ? '' : kib((checkpoint.workerRssBytes - previous.workerRssBytes) / (checkpoint.tasks - previous.tasks));
           if (checkpoint.tasks > 0) previous = checkpoint;
@@ -367,6 +367,7 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
             String(checkpoint.status.numCachedWorkflows),
             mebibytes(checkpoint.status.heapUsedBytes),
             checkpoint.status.workflowThreadHeapUsedBytes === undefined ? '' : mebibytes(checkpoint.status.workflowThreadHeapUsedBytes),
+            checkpoint.status.workflowThreadHeapTotalBytes === undefined ? '' : mebibytes(checkpoint.status.workflowThreadHeapTotalBytes),
             mebibytes(checkpoint.status.externalBytes),
             mebibytes(checkpoint.status.arrayBuffersBytes),
             mebibytes(checkpoint.serverRssBytes),

@@ -85,6 +85,8 @@ async function printStatus(worker: Worker): Promise<void> {
   if (mainSnapshotPrefix) writeHeapSnapshot(`${mainSnapshotPrefix}-${sequence}.heapsnapshot`);
   const usage = process.memoryUsage();
   const threadHeaps = await Promise.all(threads.map((thread) => thread.getHeapStatistics?.().catch(() => undefined)));
+  const sumOfThreads = (key: 'used_heap_size' | 'total_heap_size'): number | undefined =>
+    threadHeaps.every((heap) => heap !== undefined) ? threadHeaps.reduce((sum, heap) => sum + heap![key], 0) : undefined;
   const report: WorkerStatusReport = {
     sequence,
     numCachedWorkflows: worker.getStatus().numCachedWorkflows,
@@ -92,10 +94,8 @@ async function printStatus(worker: Worker): Promise<void> {
     heapUsedBytes: usage.heapUsed,
     externalBytes: usage.external,
     arrayBuffersBytes: usage.arrayBuffers,
-    workflowThreadHeapUsedBytes: threadHeaps.every((heap) => heap !== undefined) ? threadHeaps.reduce((sum, heap) => sum + heap.used_heap_size, 0) : undefined,
-    workflowThreadHeapTotalBytes: threadHeaps.every((heap) => heap !== undefined) ? threadHeaps.reduce((sum, heap) => sum + heap.total_heap_size, 0) : undefined,
-    workflowThreadMallocedBytes: threadHeaps.every((heap) => heap !== undefined) ? threadHeaps.reduce((sum, heap) => sum + heap.malloced_memory, 0) : undefined,
-    heapTotalBytes: usage.heapTotal,
+    workflowThreadHeapUsedBytes: sumOfThreads('used_heap_size'),
+    workflowThreadHeapTotalBytes: sumOfThreads('total_heap_size'),
   };
   console.log(`${STATUS_REPORT_PREFIX}${JSON.stringify(report)}`);
 }

@@ -29,11 +29,8 @@ export interface WorkerStatusReport {
   arrayBuffersBytes: number;
   /** Used heap of the worker threads that run workflows (where cached runs live), when Node can tell. */
   workflowThreadHeapUsedBytes: number | undefined;
-  /** Heap the workflow threads' V8 has reserved (used, garbage and fragmentation), and what it allocated outside its heap. */
+  /** Heap the workflow threads' V8 has reserved: used, garbage not yet collected, fragmentation. */
   workflowThreadHeapTotalBytes?: number | undefined;
-  workflowThreadMallocedBytes?: number | undefined;
-  /** The main thread's reserved heap (`process.memoryUsage().heapTotal`). */
-  heapTotalBytes?: number;
 }
 
 /** How the worker process started, as measured inside it. */
