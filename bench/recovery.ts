@@ -71,7 +71,7 @@ const OLD_DEFAULT = { heartbeat: '20 seconds', workerOptions: { maxHeartbeatThro
 /** The call a kill lands in. */
 type KilledCall = 'idempotent tool' | 'model call' | 'non-idempotent tool';
 const SCENARIO_OF: Record<KilledCall, Scenario> = { 'idempotent tool': 'slow', 'model call': 'hang', 'non-idempotent tool': 'unsafe' };
-const ACTIVITY_OF: Record<KilledCall, string> = { 'idempotent tool': 'callTool', 'model call': 'invokeModel', 'non-idempotent tool': 'callTool' };
+const ACTIVITY_OF: Record<KilledCall, string> = { 'idempotent tool': 'callTool', 'model call': 'invokeModel', 'non-idempotent tool': 'callToolAtMostOnce' };
 
 interface KillConfig {
   label: string;

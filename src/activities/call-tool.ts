@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { CallToolInput } from '../core/activity-contracts';
 import type { JsonValue } from '../core/json';
@@ -7,7 +8,7 @@ import { DEFAULT_MAX_TOOL_RESULT_BYTES } from '../core/defaults';
 import { ToolExecutionError } from '../core/errors';
 import type { ToolCallOutcome } from '../core/tool-definition';
 import type { ActivityDependencies } from './activity-dependencies';
-import { withHeartbeats } from './heartbeats';
+import { takeOverStickiness, withHeartbeats } from './heartbeats';
 import { limitToolResult } from './result-size-limits';
 import { permanentFailure, toApplicationFailure } from './to-application-failure';
 
@@ -31,6 +32,37 @@ export const MCP_CALL_META_KEY = 'zap-agents/call';
 export function createCallTool(dependencies: ActivityDependencies) {
   return async function callTool(input: CallToolInput): Promise<ToolCallOutcome> {
     return withHeartbeats(() => callToolOnce(dependencies, input));
+  };
+}
+
+/**
+ * Builds the at-most-once tool activity, for tools that are not idempotent. Its first attempt is
+ * the call itself, and each failure it throws is wrapped in a non-retryable `AT_MOST_ONCE_ATTEMPT`
+ * failure whose cause is what `callTool` would have thrown: Temporal retries none of them, and the
+ * workflow retries the failures the tool reported, each as a new activity, with the agent's tool
+ * backoff. So a second attempt happens only after a timeout (the worker died or stalled past the
+ * heartbeat timeout, or the call ran past the tool timeout), when the call may have taken effect.
+ * That attempt does not run the tool: it takes the workflow's stickiness over from the worker
+ * that ran the first one, and fails at once with `TOOL_OUTCOME_UNKNOWN`. The workflow hears the
+ * outcome from a live worker, instead of handling the timeout on the dead worker's sticky queue
+ * until that queue's schedule-to-start timeout passed.
+ */
+export function createCallToolAtMostOnce(dependencies: ActivityDependencies) {
+  return async function callToolAtMostOnce(input: CallToolInput): Promise<ToolCallOutcome> {
+    const context = Context.current();
+    if (context.info.attempt > 1) {
+      await takeOverStickiness(context);
+      throw permanentFailure(
+        FailureType.ToolOutcomeUnknown,
+        `Tool ${input.toolName} did not report back: the attempt running it timed out (its worker may have stopped)`,
+      );
+    }
+    try {
+      return await withHeartbeats(() => callToolOnce(dependencies, input));
+    } catch (error) {
+      const failure = toApplicationFailure(error);
+      throw ApplicationFailure.create({ type: FailureType.AtMostOnceAttempt, message: failure.message, nonRetryable: true, cause: failure });
+    }
   };
 }
 

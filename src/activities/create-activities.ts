@@ -2,7 +2,7 @@ import type { AgentTaskSettings } from '../core/agent-settings';
 import type { DescribeAgentInput, ZapActivities } from '../core/activity-contracts';
 import type { ActivityDependencies } from './activity-dependencies';
 import { createPipelineStepActivities } from './build-pipeline-step';
-import { createCallTool } from './call-tool';
+import { createCallTool, createCallToolAtMostOnce } from './call-tool';
 import { createCheckSubTask } from './check-sub-task';
 import { createInvokeModel } from './invoke-model';
 import { createResolveAgentTask, resolveAgentSettings } from './resolve-agent-task';
@@ -16,6 +16,7 @@ export function createActivities(dependencies: ActivityDependencies): ZapActivit
   return {
     invokeModel: createInvokeModel(dependencies),
     callTool: createCallTool(dependencies),
+    callToolAtMostOnce: createCallToolAtMostOnce(dependencies),
     checkSubTask: createCheckSubTask(dependencies.client),
     runHook: createRunHook(dependencies),
     ...createPipelineStepActivities(dependencies),

@@ -37,7 +37,7 @@ export async function withHeartbeats<T>(work: () => Promise<T>, heartbeat: Activ
   const context = Context.current();
   const timeoutMs = context.info.heartbeatTimeoutMs;
   if (!timeoutMs) return work();
-  const takeover = takesOver(context.info) ? resetStickiness(context) : undefined;
+  const takeover = takeOverStickiness(context);
   const timer = setInterval(() => heartbeat.beat(), Math.max(MINIMUM_HEARTBEAT_INTERVAL_MS, timeoutMs * HEARTBEAT_INTERVAL_FRACTION));
   try {
     return await work();
@@ -83,6 +83,14 @@ export function takesOver(info: Pick<Context['info'], 'attempt' | 'heartbeatDeta
   const details: unknown = info.heartbeatDetails;
   const worker = typeof details === 'object' && details !== null ? (details as { worker?: unknown }).worker : undefined;
   return worker !== HEARTBEAT_WORKER_IDENTITY;
+}
+
+/**
+ * Resets the workflow's sticky queue when this attempt takes over from another worker
+ * ({@link takesOver}); resolves at once otherwise. Never rejects.
+ */
+export async function takeOverStickiness(context: Context): Promise<void> {
+  if (takesOver(context.info)) await resetStickiness(context);
 }
 
 /**

@@ -18,6 +18,13 @@ export interface ZapActivities {
   invokeModel(input: InvokeModelInput): Promise<InvokeModelResult>;
   /** Runs one tool call (local tool or MCP) and returns its text result. */
   callTool(input: CallToolInput): Promise<ToolCallOutcome>;
+  /**
+   * Runs one call of a tool that is not idempotent, at most once: its first attempt runs the tool
+   * and every failure it throws is final for Temporal; a second attempt (after the first timed out,
+   * or its worker died) does not run the tool but reports the outcome unknown at once, from a live
+   * worker, so the workflow learns it without waiting for the dead worker's sticky queue (0.3.0).
+   */
+  callToolAtMostOnce(input: CallToolInput): Promise<ToolCallOutcome>;
   /** Resolves an agent's task settings (prompt from context) on the worker: used for sub-agents. */
   describeAgent(input: DescribeAgentInput): Promise<AgentTaskSettings>;
   /** Looks at a sub-task's workflow: is it alive and able to answer? (local activity) */
@@ -181,7 +188,7 @@ export interface ToolHint {
   heartbeatTimeoutMs?: number;
 }
 
-/** Input of {@link ZapActivities.callTool}. */
+/** Input of {@link ZapActivities.callTool} and {@link ZapActivities.callToolAtMostOnce}. */
 export interface CallToolInput {
   taskId: string;
   agentName: string;

@@ -79,6 +79,12 @@ export const FailureType = {
   ConversationUnavailable: 'CONVERSATION_UNAVAILABLE',
   /** A non-idempotent tool call may or may not have taken effect; it is not run again. */
   ToolOutcomeUnknown: 'TOOL_OUTCOME_UNKNOWN',
+  /**
+   * The failure of an at-most-once tool call's attempt (`callToolAtMostOnce`), around the failure
+   * itself (its cause, which the workflow reads): never retried by Temporal, so a second attempt
+   * runs only after a timeout (the first attempt's outcome is unknown), and it only says so.
+   */
+  AtMostOnceAttempt: 'AT_MOST_ONCE_ATTEMPT',
   /** The model's answer is too large to store as an activity result; never retried (each attempt is paid for). */
   ModelResultTooLarge: 'MODEL_RESULT_TOO_LARGE',
   /** A request took more model calls than the agent's `maxIterations` (workflow). */

@@ -11,16 +11,31 @@ export interface TaskActivities {
    * the tool timeout and retry policy, no heartbeats (a local activity has none).
    */
   localTools: ZapActivities;
-  /** One attempt per activity: for tools whose calls must not be repeated blindly. */
+  /** One attempt per activity: for tools whose calls must not be repeated blindly (before 0.3.0). */
   singleAttemptTools: ZapActivities;
+  /**
+   * `callToolAtMostOnce` with a second attempt that only reports the outcome unknown (0.3.0): for
+   * tools whose calls must not be repeated blindly.
+   */
+  atMostOnceTools: ZapActivities;
   /** One attempt per activity: model calls of a task with a budget (the workflow retries them and charges each attempt). */
   singleAttemptModel: ZapActivities;
   /**
-   * `tools` and `singleAttemptTools` with another heartbeat timeout (a local tool's, see
+   * The tool stubs with another heartbeat timeout (a local tool's, see
    * {@link toolHeartbeatTimeoutMs}); the same stubs for the heartbeat timeout of model and MCP calls.
    */
-  withToolHeartbeat(heartbeatTimeoutMs: number): Pick<TaskActivities, 'tools' | 'singleAttemptTools'>;
+  withToolHeartbeat(heartbeatTimeoutMs: number): ToolStubs;
 }
+
+/** The stubs of remote tool calls, which have a heartbeat timeout. */
+type ToolStubs = Pick<TaskActivities, 'tools' | 'singleAttemptTools' | 'atMostOnceTools'>;
+
+/**
+ * The retry policy of `callToolAtMostOnce`: the first attempt's own failures are never retried
+ * (the activity makes them non-retryable), so the second attempt follows only a timeout, and
+ * starts soon after it (it only reports the outcome unknown).
+ */
+const AT_MOST_ONCE_RETRY = { maximumAttempts: 2, initialInterval: '100 milliseconds', backoffCoefficient: 1 } as const;
 
 /**
  * The heartbeat timeout of a tool's calls: its own (`tool({ heartbeat })`), else the agent's
@@ -34,11 +49,12 @@ export function toolHeartbeatTimeoutMs(agent: AgentTaskSettings, hint: ToolHint 
 
 export function createTaskActivities(agent: AgentTaskSettings): TaskActivities {
   // Heartbeat timeouts are activity options Temporal does not compare on replay: no patch.
-  const toolStubs = (heartbeatTimeout: number): Pick<TaskActivities, 'tools' | 'singleAttemptTools'> => ({
+  const toolStubs = (heartbeatTimeout: number): ToolStubs => ({
     tools: proxyActivities<ZapActivities>({ startToCloseTimeout: agent.toolTimeoutMs, heartbeatTimeout, retry: agent.toolRetry }),
     singleAttemptTools: proxyActivities<ZapActivities>({ startToCloseTimeout: agent.toolTimeoutMs, heartbeatTimeout, retry: { maximumAttempts: 1 } }),
+    atMostOnceTools: proxyActivities<ZapActivities>({ startToCloseTimeout: agent.toolTimeoutMs, heartbeatTimeout, retry: AT_MOST_ONCE_RETRY }),
   });
-  const byHeartbeat = new Map<number, Pick<TaskActivities, 'tools' | 'singleAttemptTools'>>();
+  const byHeartbeat = new Map<number, ToolStubs>();
   const activities: TaskActivities = {
     model: proxyActivities<ZapActivities>({
       startToCloseTimeout: agent.llmTimeoutMs,
@@ -46,22 +62,13 @@ export function createTaskActivities(agent: AgentTaskSettings): TaskActivities {
       heartbeatTimeout: agent.heartbeatTimeoutMs,
       retry: agent.llmRetry,
     }),
-    tools: proxyActivities<ZapActivities>({
-      startToCloseTimeout: agent.toolTimeoutMs,
-      heartbeatTimeout: agent.heartbeatTimeoutMs,
-      retry: agent.toolRetry,
-    }),
+    ...toolStubs(agent.heartbeatTimeoutMs),
     localTools: proxyLocalActivities<ZapActivities>({
       startToCloseTimeout: agent.toolTimeoutMs,
       retry: agent.toolRetry,
     }),
     singleAttemptModel: proxyActivities<ZapActivities>({
       startToCloseTimeout: agent.llmTimeoutMs,
-      heartbeatTimeout: agent.heartbeatTimeoutMs,
-      retry: { maximumAttempts: 1 },
-    }),
-    singleAttemptTools: proxyActivities<ZapActivities>({
-      startToCloseTimeout: agent.toolTimeoutMs,
       heartbeatTimeout: agent.heartbeatTimeoutMs,
       retry: { maximumAttempts: 1 },
     }),

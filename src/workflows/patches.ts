@@ -79,6 +79,12 @@ export const Patch = {
    * carry the hint, so their histories never reach it.
    */
   LocalToolActivities: 'zap-local-tool-activities',
+  /**
+   * 0.3.0: a call of a tool that is not idempotent is a `callToolAtMostOnce` activity (two
+   * attempts, the second of which only reports the outcome unknown) instead of a single-attempt
+   * `callTool`. Asked as each such call starts; 0.1.0 and 0.2.0 histories replay `callTool`.
+   */
+  AtMostOnceToolActivity: 'zap-at-most-once-tool-activity',
 } as const satisfies Record<string, `zap-${string}`>;
 
 /** A patch id of the agent workflow. */

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, patched, sleep } from '@temporalio/workflow';
-import { FailureType, type CallApprovalHint, type CallToolInput, type ToolHint, type ZapActivities } from '../core/activity-contracts';
+import { FailureType, type CallApprovalHint, type CallToolInput, type ToolHint } from '../core/activity-contracts';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, specGatesCall, timeoutPolicyOf } from '../core/approval-rules';
 import { MESSAGE_AGENT_TOOL_NAME, WAIT_FOR_EVENT_TOOL_NAME } from '../core/built-in-tools';
 import { EVENT_PREVIEW_BYTES } from '../core/events';
@@ -160,7 +160,7 @@ export class ToolDispatcher {
         throw error;
       }
     }
-    return this.callAtMostOnceAfterUnknownOutcome(toolInput, tools.singleAttemptTools);
+    return this.callAtMostOnceAfterUnknownOutcome(toolInput, tools);
   }
 
   /**
@@ -168,14 +168,20 @@ export class ToolDispatcher {
    * tool backoff, but a failure whose outcome is unknown (a timeout, or the worker or MCP server
    * dying mid-call) is not, since the call may already have taken effect. The model is told.
    */
-  private async callAtMostOnceAfterUnknownOutcome(input: CallToolInput, singleAttemptTools: ZapActivities): Promise<ToolCallOutcome> {
+  private async callAtMostOnceAfterUnknownOutcome(
+    input: CallToolInput,
+    tools: Pick<TaskActivities, 'singleAttemptTools' | 'atMostOnceTools'>,
+  ): Promise<ToolCallOutcome> {
     const backoff = this.task.input.agent.toolBackoff;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await singleAttemptTools.callTool(input);
+        // Asked as each activity is scheduled: a task opened by 0.2.0 replays its earlier calls as they ran.
+        return patched(Patch.AtMostOnceToolActivity)
+          ? await tools.atMostOnceTools.callToolAtMostOnce(input)
+          : await tools.singleAttemptTools.callTool(input);
       } catch (error) {
         if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
-        const cause = error.cause;
+        const cause = attemptFailure(error.cause);
         const reported = cause instanceof ApplicationFailure && cause.type !== FailureType.ToolOutcomeUnknown;
         if (!reported) {
           return {
@@ -197,6 +203,17 @@ export class ToolDispatcher {
   private isEventWait(toolName: string): boolean {
     return toolName === WAIT_FOR_EVENT_TOOL_NAME && Object.keys(this.task.input.agent.events ?? {}).length > 0;
   }
+}
+
+/**
+ * What an attempt of an at-most-once call threw: `callToolAtMostOnce` wraps it in a failure that
+ * Temporal does not retry (see `FailureType.AtMostOnceAttempt`); `callTool` throws it as it is.
+ */
+function attemptFailure(cause: Error | undefined): Error | undefined {
+  if (cause instanceof ApplicationFailure && cause.type === FailureType.AtMostOnceAttempt && cause.cause instanceof ApplicationFailure) {
+    return cause.cause;
+  }
+  return cause;
 }
 
 /**

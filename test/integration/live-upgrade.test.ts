@@ -303,13 +303,14 @@ describe(`live upgrade from zap-agents ${RELEASED_VERSION} to the current code`,
       const nameWorker = (identity: string): string =>
         identity.startsWith(`${releasedPid}@`) ? RELEASED : identity.startsWith(`${currentPid}@`) ? CURRENT : identity;
       const expectedActivities: Record<string, string[]> = {
-        [taskIds.idle]: ['invokeModel@released', 'invokeModel@current', 'callTool@current', 'invokeModel@current'],
-        [taskIds.approval]: ['invokeModel@released', 'callTool@current', 'invokeModel@current'],
+        [taskIds.idle]: ['invokeModel@released', 'invokeModel@current', 'callToolAtMostOnce@current', 'invokeModel@current'],
+        [taskIds.approval]: ['invokeModel@released', 'callToolAtMostOnce@current', 'invokeModel@current'],
         [taskIds.delegation]: ['invokeModel@released', 'invokeModel@current', 'invokeModel@current'],
-        [childId]: ['invokeModel@released', 'callTool@current', 'invokeModel@current', 'invokeModel@current'],
+        [childId]: ['invokeModel@released', 'callToolAtMostOnce@current', 'invokeModel@current', 'invokeModel@current'],
         [taskIds.continued]: [
           ...['invokeModel', 'callTool', 'invokeModel', 'callTool', 'invokeModel'].map((type) => `${type}@${RELEASED}`),
-          ...['invokeModel', 'callTool', 'invokeModel'].map((type) => `${type}@${CURRENT}`),
+          // A call made after the upgrade takes the current code's activity (patched, as it is scheduled).
+          ...['invokeModel', 'callToolAtMostOnce', 'invokeModel'].map((type) => `${type}@${CURRENT}`),
         ],
       };
       for (const [workflowId, expected] of Object.entries(expectedActivities)) {

@@ -1,4 +1,8 @@
-import type { MockActivityEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { HEARTBEAT_WORKER_IDENTITY } from '../../src/activities/heartbeats';
 import { z } from 'zod';
 import { tool, type ToolExecutionContext } from '../../src/agent/tool';
 import { ZapAgent } from '../../src/agent/zap-agent';
@@ -212,6 +216,66 @@ describe('callTool activity', () => {
     expect(failure.type).toBe('TOOL_EXECUTION');
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toBe('Tool charge_card failed: card declined by the bank');
+  });
+});
+
+describe('callToolAtMostOnce activity', () => {
+  /** An environment of `attempt`, after a first attempt whose last heartbeat named `worker`; records sticky resets. */
+  function environmentOfAttempt(attempt: number, worker?: string) {
+    const resets: unknown[] = [];
+    const fake = {
+      workflowService: { resetStickyTaskQueue: async (request: unknown) => (resets.push(request), {}) },
+      withAbortSignal: <R>(_signal: AbortSignal, work: () => Promise<R>) => work(),
+    };
+    const client = fake as unknown as Client;
+    const mock = new MockActivityEnvironment(
+      {
+        attempt,
+        heartbeatTimeoutMs: 4_000,
+        workflowExecution: { workflowId: 'task-1', runId: 'run-1' },
+        ...(worker !== undefined ? { heartbeatDetails: { worker } } : {}),
+      },
+      { logger: new DefaultLogger('ERROR'), client },
+    );
+    return { attemptEnvironment: mock, resets };
+  }
+
+  it('runs the tool on its first attempt', async () => {
+    const { attemptEnvironment, resets } = environmentOfAttempt(1);
+    const outcome = await runActivity(attemptEnvironment, activities.callToolAtMostOnce, callInput({}));
+    expect(outcome).toEqual({ content: 'Sunny in Paris for 1 day(s)', isError: false });
+    expect(calls).toHaveLength(1);
+    expect(resets).toEqual([]);
+  });
+
+  it('makes each failure of its first attempt final for Temporal, keeping what the tool reported as the cause', async () => {
+    const { attemptEnvironment } = environmentOfAttempt(1);
+    const thrown = await failureOf(
+      runActivity(attemptEnvironment, activities.callToolAtMostOnce, callInput({ toolName: 'charge_card', arguments: { amount: 10 } })),
+    );
+    expect(thrown).toMatchObject({ type: 'AT_MOST_ONCE_ATTEMPT', nonRetryable: true, message: 'Tool charge_card failed: card declined by the bank' });
+    expect(thrown.cause).toBeInstanceOf(ApplicationFailure);
+    expect(thrown.cause).toMatchObject({ type: 'TOOL_EXECUTION', nonRetryable: false, message: 'Tool charge_card failed: card declined by the bank' });
+
+    const unknown = await failureOf(runActivity(attemptEnvironment, activities.callToolAtMostOnce, callInput({ toolName: 'no_such_tool' })));
+    expect(unknown).toMatchObject({ type: 'AT_MOST_ONCE_ATTEMPT', nonRetryable: true });
+    expect(unknown.cause).toMatchObject({ type: 'TOOL_NOT_FOUND', nonRetryable: true });
+  });
+
+  it('on a second attempt does not run the tool: it reports the outcome unknown and takes the stickiness over from a dead worker', async () => {
+    const { attemptEnvironment, resets } = environmentOfAttempt(2, '123@elsewhere/abcd');
+    const failure = await failureOf(runActivity(attemptEnvironment, activities.callToolAtMostOnce, callInput({})));
+    expect(failure).toMatchObject({ type: 'TOOL_OUTCOME_UNKNOWN', nonRetryable: true });
+    expect(failure.message).toBe('Tool get_weather did not report back: the attempt running it timed out (its worker may have stopped)');
+    expect(calls).toEqual([]);
+    expect(resets).toEqual([expect.objectContaining({ execution: { workflowId: 'task-1', runId: 'run-1' } })]);
+  });
+
+  it('on a second attempt after its own worker timed out, reports the outcome unknown without resetting stickiness', async () => {
+    const { attemptEnvironment, resets } = environmentOfAttempt(2, HEARTBEAT_WORKER_IDENTITY);
+    expect(await failureOf(runActivity(attemptEnvironment, activities.callToolAtMostOnce, callInput({})))).toMatchObject({ type: 'TOOL_OUTCOME_UNKNOWN' });
+    expect(calls).toEqual([]);
+    expect(resets).toEqual([]);
   });
 });
 

@@ -90,7 +90,7 @@ describe('the model endpoint down for a minute', () => {
     const activities = await activityExecutions(zap.client, started.id);
     expect(activities.map(({ type, outcome }) => ({ type, outcome }))).toEqual([
       { type: 'invokeModel', outcome: 'completed' },
-      { type: 'callTool', outcome: 'completed' },
+      { type: 'callToolAtMostOnce', outcome: 'completed' },
       { type: 'invokeModel', outcome: 'completed' },
     ]);
     const finalAttempt = activities[2]!.attempt ?? 0;

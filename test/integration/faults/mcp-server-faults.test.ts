@@ -88,16 +88,16 @@ describe('MCP server faults', () => {
     const activities = await activityExecutions(zap.client, started.id);
     expect(activities.map(({ type, attempt, outcome }) => ({ type, attempt, outcome }))).toEqual([
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
-      { type: 'callTool', attempt: 1, outcome: 'completed' },
+      { type: 'callToolAtMostOnce', attempt: 1, outcome: 'completed' },
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
       // Not retried: crash_server is not idempotent and may have acted before the crash.
-      { type: 'callTool', attempt: 1, outcome: 'failed' },
+      { type: 'callToolAtMostOnce', attempt: 1, outcome: 'failed' },
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
-      { type: 'callTool', attempt: 1, outcome: 'completed' },
-      { type: 'callTool', attempt: 1, outcome: 'completed' },
+      { type: 'callToolAtMostOnce', attempt: 1, outcome: 'completed' },
+      { type: 'callToolAtMostOnce', attempt: 1, outcome: 'completed' },
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
     ]);
-    expect(failures.counts).toEqual({ callTool: 1 });
+    expect(failures.counts).toEqual({ callToolAtMostOnce: 1 });
   });
 
   test('a server that hangs past the tool timeout: outcome unknown within the timeout, and the server still answers', async () => {
@@ -125,14 +125,14 @@ describe('MCP server faults', () => {
     const activities = await activityExecutions(zap.client, started.id);
     expect(activities.map(({ type, attempt, outcome }) => ({ type, attempt, outcome }))).toEqual([
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
-      { type: 'callTool', attempt: 1, outcome: 'completed' },
+      { type: 'callToolAtMostOnce', attempt: 1, outcome: 'completed' },
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
-      { type: 'callTool', attempt: 1, outcome: 'failed' },
+      { type: 'callToolAtMostOnce', attempt: 1, outcome: 'failed' },
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
-      { type: 'callTool', attempt: 1, outcome: 'completed' },
-      { type: 'callTool', attempt: 1, outcome: 'completed' },
+      { type: 'callToolAtMostOnce', attempt: 1, outcome: 'completed' },
+      { type: 'callToolAtMostOnce', attempt: 1, outcome: 'completed' },
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
     ]);
-    expect(failures.counts).toEqual({ callTool: 1 });
+    expect(failures.counts).toEqual({ callToolAtMostOnce: 1 });
   });
 });

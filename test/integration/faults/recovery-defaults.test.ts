@@ -2,7 +2,9 @@
  * Recovery with zap's default timeouts: a worker process SIGKILLed in the middle of a local tool
  * and in the middle of a model call. The call moves to a second worker after the (default) heartbeat
  * timeout, and the retried attempt hands the workflow's stickiness over: the workflow task after it
- * goes to the task queue itself, not to the dead worker's sticky queue.
+ * goes to the task queue itself, not to the dead worker's sticky queue. A tool that is not
+ * idempotent is not run again: its second attempt only reports the outcome unknown, from the
+ * second worker, and hands the stickiness over the same way.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,8 +27,8 @@ const { EventType, TaskQueueKind } = temporal.api.enums.v1;
 jest.setTimeout(120_000);
 
 /**
- * The queue kind of the first workflow task scheduled after the completion of the last `activityType`
- * activity: NORMAL once a takeover reset the sticky queue, STICKY while the run still points at a worker.
+ * The queue kind of the first workflow task scheduled after the last `activityType` activity
+ * completed or failed: NORMAL once a takeover reset the sticky queue, STICKY while the run still points at a worker.
  */
 async function queueKindAfterLast(client: Client, workflowId: string, activityType: string): Promise<temporal.api.enums.v1.TaskQueueKind | null | undefined> {
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
@@ -35,8 +37,8 @@ async function queueKindAfterLast(client: Client, workflowId: string, activityTy
   events.forEach((event, index) => {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) scheduledTypes.set(String(event.eventId), scheduled.activityType?.name ?? '');
-    const completed = event.activityTaskCompletedEventAttributes;
-    if (completed && scheduledTypes.get(String(completed.scheduledEventId)) === activityType) completedIndex = index;
+    const closed = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes;
+    if (closed && scheduledTypes.get(String(closed.scheduledEventId)) === activityType) completedIndex = index;
   });
   const next = events.slice(completedIndex + 1).find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
   return next?.workflowTaskScheduledEventAttributes?.taskQueue?.kind;
@@ -108,6 +110,34 @@ describe('recovery with the default heartbeat timeouts', () => {
     expect(await queueKindAfterLast(client.client, started.id, 'callTool')).toBe(TaskQueueKind.TASK_QUEUE_KIND_NORMAL);
   });
 
+  test('a worker killed mid non-idempotent tool: the second worker reports the outcome unknown without running it, and the task goes on from the normal queue', async () => {
+    llm.enqueue(
+      scripted.toolCalls([{ id: 'call_pay', name: 'send_payment', arguments: { amount: 30, gate: 'pay' } }]),
+      scripted.text('The payment may have gone through.'),
+    );
+    const first = await startWorker();
+    const started = await client.executeTask({ agentName: FAULT_AGENT, task: 'Pay 30' });
+    await waitUntil('the payment to start', () => (readEffects(options.effectsFile).some((effect) => effect.tool === 'send_payment') ? true : undefined));
+    expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+    const second = await startWorker();
+
+    const task = await waitForCompletion(client, started.id, TAKEOVER_TIMEOUT_MS);
+    expect(task.result).toBe('The payment may have gone through.');
+    expect(llm.requests[1]!.body.messages.at(-1).content).toBe(
+      '[Tool call outcome unknown: Tool send_payment did not report back: the attempt running it timed out (its worker may have stopped). ' +
+        'It may or may not have taken effect; send_payment is not idempotent, so it was not retried. Check before calling it again.]',
+    );
+    expect(readEffects(options.effectsFile).filter((effect) => effect.tool === 'send_payment').map((effect) => effect.pid)).toEqual([first.child.pid]);
+    const activities = await activityExecutions(client.client, started.id);
+    expect(activities.map(({ type, attempt, outcome }) => ({ type, attempt, outcome }))).toEqual([
+      { type: 'invokeModel', attempt: 1, outcome: 'completed' },
+      { type: 'callToolAtMostOnce', attempt: 2, outcome: 'failed' },
+      { type: 'invokeModel', attempt: 1, outcome: 'completed' },
+    ]);
+    expect(activities[1]!.identity).toContain(`${second.child.pid}@`);
+    expect(await queueKindAfterLast(client.client, started.id, 'callToolAtMostOnce')).toBe(TaskQueueKind.TASK_QUEUE_KIND_NORMAL);
+  });
+
   test('a worker killed mid model call: only that call is paid again, on the second worker', async () => {
     llm.enqueue(
       scripted.toolCalls([{ id: 'call_lookup', name: 'lookup_order', arguments: { orderId: 'C3' } }]),
@@ -129,7 +159,7 @@ describe('recovery with the default heartbeat timeouts', () => {
     const activities = await activityExecutions(client.client, started.id);
     expect(activities.map(({ type, attempt, outcome }) => ({ type, attempt, outcome }))).toEqual([
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
-      { type: 'callTool', attempt: 1, outcome: 'completed' },
+      { type: 'callToolAtMostOnce', attempt: 1, outcome: 'completed' },
       { type: 'invokeModel', attempt: 2, outcome: 'completed' },
     ]);
     expect(activities[2]!.identity).toContain(`${second.child.pid}@`);

@@ -108,7 +108,7 @@ describe('the Temporal server restarted mid-task', () => {
     const activities = await activityExecutions(zap.client, started.id);
     expect(activities.map(({ type, attempt, outcome }) => ({ type, attempt, outcome }))).toEqual([
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
-      { type: 'callTool', attempt: 1, outcome: 'completed' },
+      { type: 'callToolAtMostOnce', attempt: 1, outcome: 'completed' },
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
     ]);
   });

@@ -91,7 +91,7 @@ describe('a worker killed mid-task', () => {
     const activities = await activityExecutions(client.client, started.id);
     expect(activities.map(({ type, attempt, outcome }) => ({ type, attempt, outcome }))).toEqual([
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
-      { type: 'callTool', attempt: 1, outcome: 'completed' },
+      { type: 'callToolAtMostOnce', attempt: 1, outcome: 'completed' },
       { type: 'invokeModel', attempt: 2, outcome: 'completed' },
     ]);
     expect(activities[0]!.identity).toContain(`${first.child.pid}@`);
@@ -122,7 +122,7 @@ describe('a worker killed mid-task', () => {
     const activities = await activityExecutions(client.client, started.id);
     expect(activities.map(({ type, outcome }) => ({ type, outcome }))).toEqual([
       { type: 'invokeModel', outcome: 'completed' },
-      { type: 'callTool', outcome: 'completed' },
+      { type: 'callToolAtMostOnce', outcome: 'completed' },
       { type: 'invokeModel', outcome: expect.stringMatching(/timed_out|failed/) },
       { type: 'invokeModel', outcome: 'completed' },
     ]);
@@ -154,7 +154,8 @@ describe('a worker killed mid-task', () => {
     const activities = await activityExecutions(client.client, started.id);
     expect(activities.map(({ type, attempt, outcome }) => ({ type, attempt, outcome }))).toEqual([
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
-      { type: 'callTool', attempt: 1, outcome: 'timed_out' },
+      // The second attempt, on the new worker, only reported the outcome unknown.
+      { type: 'callToolAtMostOnce', attempt: 2, outcome: 'failed' },
       { type: 'invokeModel', attempt: 1, outcome: 'completed' },
     ]);
   });
