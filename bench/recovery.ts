@@ -21,7 +21,8 @@
  * the workflow task after it (its wait, its queue, sticky timeouts). Configurations: zap's defaults
  * (4 s heartbeats, 2 s throttling, stickiness handed over on takeover) against 0.2.0's 20 s
  * heartbeat and the SDK's throttling, in the same run; and the non-idempotent path with a 3 s sticky
- * queue timeout, the one setting that path depends on.
+ * queue timeout, the one setting that path depended on before its at-most-once activity (whose
+ * second attempt reports the outcome unknown from the other worker and resets the sticky queue).
  *
  * Fragility. BENCH_RECOVERY_HEALTHY_TASKS tasks, half in one `long_step` tool call and half in a
  * model call, each BENCH_RECOVERY_CALL_SECONDS long, with default settings, while the worker's
