@@ -43,6 +43,7 @@ const BENCHMARKS: readonly BenchmarkEntry[] = [
   { name: 'budgets', fullTimeoutMs: 4 * 60_000, quickTimeoutMs: 3 * 60_000 },
   { name: 'tenant-budgets', fullTimeoutMs: 4 * 60_000, quickTimeoutMs: 3 * 60_000 },
   { name: 'throughput', fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 6 * 60_000 },
+  { name: 'workflow-promises', fullTimeoutMs: 5 * 60_000, quickTimeoutMs: 4 * 60_000 },
   { name: 'memory', fullTimeoutMs: 45 * 60_000, quickTimeoutMs: 8 * 60_000 },
   { name: 'recovery', fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 8 * 60_000 },
   { name: 'history-growth', fullTimeoutMs: 25 * 60_000, quickTimeoutMs: 6 * 60_000 },
