@@ -8,6 +8,7 @@
  * promises says how much of zap's extra worker CPU per task its workflow code causes.
  *
  *   npx tsx bench/workflow-promises.ts     # BENCH_PROMISE_TASKS=3 BENCH_PROMISE_REPLAYS=20
+ *                                          # BENCH_PROMISE_BATCH=30 BENCH_PROMISE_ROUNDS=5 BENCH_PROMISE_SITE_FRAMES=2
  *
  * One task of the throughput benchmark's shape (model call → `echo` → model call → answer) runs
  * per side on a real dev server, zap and the bare baseline (each also with its tool as a local
@@ -21,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { promiseHooks } from 'node:v8';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import { globalHandlers } from '@temporalio/worker/lib/workflow/vm-shared';
 import { createBareWorkerHost, startBareTask } from './lib/bare-activities';
 import { BENCH_AGENT, BENCH_LOCAL_AGENT, createBenchAgent, createBenchZap, FINAL_WAIT_MS } from './lib/bench-zap';
 import { range, readInteger, runBenchmark, runWorkerInProcess, startBenchServers, writeWorkflowBundle, type Cleanups, type WorkflowBundle } from './lib/harness';
@@ -33,12 +35,16 @@ type SideName = 'zap' | 'bare' | 'zap-local' | 'bare-local';
 const SIDES: readonly SideName[] = ['zap', 'bare', 'zap-local', 'bare-local'];
 /** Each side's baseline: the bare workflow with the same kind of tool call. */
 const BASELINE: Record<SideName, SideName | undefined> = { zap: 'bare', 'zap-local': 'bare-local', bare: undefined, 'bare-local': undefined };
-/** Frames of the sandbox named per creation site: the innermost this many. */
-const SITE_FRAMES = 2;
+/** Frames of the sandbox named per creation site: the innermost this many (BENCH_PROMISE_SITE_FRAMES). */
+const SITE_FRAMES = readInteger(process.env, 'BENCH_PROMISE_SITE_FRAMES', 2);
 
 interface Settings {
   tasks: number;
   replays: number;
+  /** Histories per batch through one replay worker. */
+  batch: number;
+  /** Batches per side (alternating), with the SDK's hook and without it. */
+  rounds: number;
 }
 
 interface SideResult {
@@ -48,6 +54,33 @@ interface SideResult {
   sites: Array<{ site: string; perTask: number }>;
   /** Replay of one task's history, median ms. */
   replayMs: number;
+  /** Replay of one task's history in a batch through one replay worker, median ms per task over rounds. */
+  batchMs: number;
+  /** The same without the SDK's promise hook. */
+  batchWithoutHookMs: number;
+}
+
+/** Median ms per task of each side's batches, sides alternating over `rounds`. */
+async function measureBatches(batch: (side: SideName) => Promise<number>, rounds: number): Promise<Map<SideName, number>> {
+  const times = new Map<SideName, number[]>(SIDES.map((side) => [side, []]));
+  for (const round of range(rounds)) {
+    for (const side of round % 2 === 0 ? SIDES : [...SIDES].reverse()) times.get(side)!.push(await batch(side));
+  }
+  return new Map(SIDES.map((side) => [side, median(times.get(side)!)]));
+}
+
+/**
+ * Turns the SDK's promise hook (and its source-mapped stack traces) off and on again in this
+ * thread, where replay workers run their sandboxes: `install()` is skipped while it is off.
+ */
+function sdkPromiseHook(on: boolean): void {
+  if (on) {
+    globalHandlers.installed = false;
+    globalHandlers.install();
+  } else {
+    globalHandlers.uninstall();
+    globalHandlers.installed = true;
+  }
 }
 
 const results: SideResult[] = [];
@@ -165,6 +198,23 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
       times.get(side)!.push(performance.now() - startedAt);
     }
   }
+  // The workflow code's own time: a batch of histories through one replay worker (its start and
+  // the bundle's load amortized), with the SDK's promise hook and then without it.
+  const batch = async (side: SideName): Promise<number> => {
+    const list = histories.get(side)!;
+    const bundle = side.startsWith('bare') ? bundles.bare : bundles.zap;
+    const items = range(settings.batch).map((index) => list[index % list.length]!);
+    const startedAt = performance.now();
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { code: bundle.code } }, items)) {
+      if (result.error) throw result.error;
+    }
+    return (performance.now() - startedAt) / settings.batch;
+  };
+  const batchTimes = (): Promise<Map<SideName, number>> => measureBatches(batch, settings.rounds);
+  const withHook = await batchTimes();
+  sdkPromiseHook(false);
+  const withoutHook = await batchTimes();
+  sdkPromiseHook(true);
   for (const side of SIDES) {
     const { totals, sites } = counts.get(side)!;
     results.push({
@@ -174,6 +224,8 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
         .map(([site, count]) => ({ site, perTask: count / settings.tasks }))
         .sort((left, right) => right.perTask - left.perTask),
       replayMs: median(times.get(side)!),
+      batchMs: withHook.get(side)!,
+      batchWithoutHookMs: withoutHook.get(side)!,
     });
   }
 }
@@ -199,6 +251,28 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
       }),
     ),
   );
+  console.log(
+    `\nThe workflow code's time per task: ${settings.batch} histories a batch through one replay worker (its start amortized), ` +
+      `median of ${settings.rounds} batches a side, with the SDK's promise hook (as every worker runs) and without it.`,
+  );
+  console.log(
+    formatTable(
+      ['side', 'ms/task', 'vs baseline', 'no hook ms/task', 'vs baseline', 'hook ms/task', 'hook µs/promise'],
+      results.map((result) => {
+        const baseline = BASELINE[result.side] ? bySide.get(BASELINE[result.side]!) : undefined;
+        const hookMs = result.batchMs - result.batchWithoutHookMs;
+        return [
+          result.side,
+          fixed(result.batchMs, 2),
+          baseline ? ratio(result.batchMs / baseline.batchMs) : '',
+          fixed(result.batchWithoutHookMs, 2),
+          baseline ? ratio(result.batchWithoutHookMs / baseline.batchWithoutHookMs) : '',
+          fixed(hookMs, 2),
+          fixed((hookMs * 1000) / result.promisesPerTask, 1),
+        ];
+      }),
+    ),
+  );
   for (const result of results.filter((entry) => entry.side === 'zap' || entry.side === 'bare')) {
     console.log(`\nWhere ${result.side}'s promises are created (innermost sandbox frames), per task:`);
     console.log(formatTable(['site', 'promises'], result.sites.slice(0, 25).map(({ site, perTask }) => [site, fixed(perTask, 1)])));
@@ -216,7 +290,27 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
         baseline: `${baseline.side}, same run: ${fixed(baseline.promisesPerTask, 0)}`,
         note: `replay ${fixed(result.replayMs, 2)} ms/task vs ${fixed(baseline.replayMs, 2)}`,
       };
-    });
+    })
+    .concat(
+      results
+        .filter((result) => BASELINE[result.side])
+        .map((result) => {
+          const baseline = bySide.get(BASELINE[result.side]!)!;
+          const hookMs = result.batchMs - result.batchWithoutHookMs;
+          const baselineHookMs = baseline.batchMs - baseline.batchWithoutHookMs;
+          return {
+            benchmark: 'workflow-promises',
+            figure: `workflow code per task, replayed in batches: ${result.side}`,
+            unit: 'ms',
+            median: result.batchMs,
+            ratio: result.batchMs / baseline.batchMs,
+            baseline: `${baseline.side}, same run: ${fixed(baseline.batchMs, 2)} ms`,
+            note:
+              `without the SDK's promise hook ${fixed(result.batchWithoutHookMs, 2)} vs ${fixed(baseline.batchWithoutHookMs, 2)} ms; ` +
+              `the hook ${fixed(hookMs, 2)} vs ${fixed(baselineHookMs, 2)} ms a task`,
+          };
+        }),
+    );
   const path = await writeResults('workflow-promises', { complete, settings, summary, results });
   console.log(`\nJSON: ${path}`);
 }
@@ -225,8 +319,11 @@ runBenchmark({
   readSettings: (environment): Settings => ({
     tasks: readInteger(environment, 'BENCH_PROMISE_TASKS', 3, 2),
     replays: readInteger(environment, 'BENCH_PROMISE_REPLAYS', 20, 6),
+    batch: readInteger(environment, 'BENCH_PROMISE_BATCH', 30, 10),
+    rounds: readInteger(environment, 'BENCH_PROMISE_ROUNDS', 5, 3),
   }),
-  hardTimeoutMs: (settings) => 180_000 + settings.tasks * SIDES.length * 10_000 + settings.replays * SIDES.length * 5_000,
+  hardTimeoutMs: (settings) =>
+    180_000 + settings.tasks * SIDES.length * 10_000 + settings.replays * SIDES.length * 5_000 + 2 * settings.rounds * settings.batch * SIDES.length * 1_000,
   main,
   report,
 });
