@@ -6,6 +6,7 @@
  *   npx tsx bench/throughput.ts     # BENCH_CONCURRENCY=1,10,100,500 BENCH_SLICES=5 BENCH_SLICE_SECONDS=4
  *                                   # BENCH_TUNED_WORKER_OPTIONS='{"…":…}' BENCH_TUNED_FROM=100 ('' to skip that side)
  *                                   # BENCH_STREAMING=0 BENCH_COST_TASKS=10 (0 skips the server-cost phase)
+ *                                   # BENCH_PLAIN_SIDE=1 (0: no zap-plain side at the load levels)
  *                                   # BENCH_SEARCH_ATTRIBUTE_CACHE=refresh (start-dev's default) | cached (as in production)
  *                                   # BENCH_CPU_PROFILE=<dir>: the worker processes write `node --cpu-prof` profiles there
  *
@@ -21,11 +22,15 @@
  * Per-thread CPU of the worker and per-step waits from history (workflow task and activity
  * schedule-to-start) tell where a limit comes from.
  *
- * Each side is compared with its matching baseline: `zap` (and `zap-tuned`) with `bare`, a side
+ * Each side is compared with its matching baseline: `zap` (and `zap-tuned`, `zap-plain`: the zap
+ * worker serving tasks started with `searchAttributes: 'off'`) with `bare`, a side
  * whose tools run as local activities with `bare-local`; `bare-local` itself with `bare` (what
  * one workflow task and one activity task per tool round cost). The CPU-per-task identity (on a
  * saturated machine throughput ∝ 1 / total CPU per task) predicts each ratio from CPU alone; where
- * prediction and measurement agree, the gap is the extra work per task, not waiting.
+ * prediction and measurement agree, the gap is the extra work per task, not waiting. A last table
+ * splits zap's extra CPU per task over bare by process and thread: the workflow thread (its
+ * workflow code), the rest of the worker, the server (and of it, by zap − zap-plain, what the
+ * search attributes cost), the client.
  *
  * Before the load levels, BENCH_COST_TASKS tasks per side run one at a time and the dev server's
  * own counters (`--metrics-port`) give the server's work per task: frontend RPCs by method,
@@ -72,7 +77,7 @@ const STEPS_PER_TASK = { workflowTasks: 4, activities: 3, modelCalls: 2 };
 /** The per-step means of the second table. */
 const STEPS = ['workflowTaskWait', 'workflowTaskRun', 'activityWait', 'modelActivityRun'] as const;
 
-type SideName = 'zap' | 'bare' | 'bare-local' | 'zap-local' | 'zap-tuned';
+type SideName = 'zap' | 'bare' | 'bare-local' | 'zap-local' | 'zap-plain' | 'zap-tuned';
 
 interface Settings {
   concurrency: number[];
@@ -83,6 +88,8 @@ interface Settings {
   tunedFrom: number;
   /** The Bench agent's `streaming` on the zap sides (BENCH_STREAMING=1|0). */
   streaming: boolean;
+  /** Whether zap-plain (zap without search attributes) runs at the load levels too (BENCH_PLAIN_SIDE=1|0). @default true */
+  plainSide: boolean;
   /** Tasks per side of the server-cost phase (BENCH_COST_TASKS; 0 skips it). */
   costTasks: number;
   /** Where the worker processes write CPU profiles (BENCH_CPU_PROFILE). @default undefined (none) */
@@ -188,26 +195,30 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
     const agentName = name === 'zap-local' ? BENCH_LOCAL_AGENT : BENCH_AGENT;
     return { name, worker, start: async (message) => (await zap.executeTask({ agentName, task: message })).id };
   };
-  const sides = [await startSide('zap'), await startSide('bare'), await startSide('bare-local'), await startSide('zap-local')];
+  const zapSide = await startSide('zap');
+  // zap-plain: the zap worker serving tasks started with `searchAttributes: 'off'`, so the server's
+  // cost of zap's search attributes (set at start, the final status upsert) shows by difference.
+  const plainZap = createBenchZap({
+    taskQueue: `bench-throughput-zap-${suffix}`,
+    temporalAddress: temporal.address,
+    temporalClient: startClient,
+    idleTimeout: FINAL_WAIT_MS,
+    searchAttributes: 'off',
+  });
+  await plainZap.start();
+  cleanups.push(() => plainZap.stop());
+  const plainSide: LoadSide = {
+    name: 'zap-plain',
+    worker: zapSide.worker,
+    start: async (message) => (await plainZap.executeTask({ agentName: BENCH_AGENT, task: message })).id,
+  };
+  const sides = [zapSide, await startSide('bare'), await startSide('bare-local'), await startSide('zap-local')];
+  if (settings.plainSide) sides.push(plainSide);
   if (settings.tunedWorkerOptions) sides.push(await startSide('zap-tuned', settings.tunedWorkerOptions));
   console.error(`workers: ${sides.map((side) => `${side.name} pid ${side.worker.pid}`).join(', ')}; server pid ${temporal.pid}`);
 
   if (settings.costTasks > 0) {
-    // The zap worker also serves tasks started without search attributes: a cost row of its own.
-    const zapSide = sides.find((side) => side.name === 'zap')!;
-    const plainZap = createBenchZap({
-      taskQueue: `bench-throughput-zap-${suffix}`,
-      temporalAddress: temporal.address,
-      temporalClient: startClient,
-      idleTimeout: FINAL_WAIT_MS,
-      searchAttributes: 'off',
-    });
-    await plainZap.start();
-    cleanups.push(() => plainZap.stop());
-    const costSides: Array<Pick<LoadSide, 'name' | 'start'> & { label: string }> = [
-      ...sides.filter((side) => side.name !== 'zap-tuned').map((side) => ({ ...side, label: side.name })),
-      { name: zapSide.name, label: 'zap (searchAttributes off)', start: async (message: string) => (await plainZap.executeTask({ agentName: BENCH_AGENT, task: message })).id },
-    ];
+    const costSides = [...sides.filter((side) => side.name !== 'zap-tuned' && side !== plainSide), plainSide].map((side) => ({ ...side, label: side.name }));
     for (const side of costSides) serverCosts.push(await measureServerCost(side, settings.costTasks, model, pollClient, metricsPort));
   }
 
@@ -448,6 +459,7 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
     ),
   );
   printTargets();
+  printCpuGap();
   printServerCosts();
   if (settings.tunedWorkerOptions) console.log(`\nzap-tuned worker options: ${JSON.stringify(settings.tunedWorkerOptions)}`);
   const path = await writeResults('throughput', {
@@ -510,6 +522,63 @@ function printTargets(): void {
           ratio(over(rate('zap-local', concurrency), rate('bare', concurrency))),
         ];
       }),
+    ),
+  );
+}
+
+/** CPU ms per task of one worker thread (by name, summed over threads of that name) in a level. */
+function threadMsPerTask(result: LevelResult, thread: string): number {
+  const percent = result.workerThreads.filter((entry) => entry.thread === thread).reduce((sum, entry) => sum + entry.cpuPercent, 0);
+  return result.cpuPercent.worker > 0 ? (result.cpuMsPerTask.worker * percent) / result.cpuPercent.worker : 0;
+}
+
+/**
+ * Where zap's extra CPU per task over bare goes, per level: the worker's workflow threads
+ * (`WorkerThread`: zap's workflow code and the SDK's per-promise hook, see
+ * `bench/workflow-promises.ts`), the rest of the worker (main thread: activities and the SDK's
+ * bridge; Core's threads), the server (and of it the part zap-plain saves: the search attributes),
+ * the client. The total over bare's total is the throughput ratio the CPU identity predicts.
+ */
+function printCpuGap(): void {
+  const levels = [...new Set(results.map((result) => result.concurrency))].sort((left, right) => left - right);
+  const rows = levels.flatMap((concurrency) => {
+    const at = (side: string): LevelResult | undefined => results.find((result) => result.side === side && result.concurrency === concurrency);
+    const zap = at('zap');
+    const bare = at('bare');
+    if (!zap || !bare) return [];
+    const plain = at('zap-plain');
+    const total = (result: LevelResult): number => result.cpuMsPerTask.worker + result.cpuMsPerTask.server + result.cpuMsPerTask.client;
+    const workflowThread = threadMsPerTask(zap, 'WorkerThread') - threadMsPerTask(bare, 'WorkerThread');
+    const worker = zap.cpuMsPerTask.worker - bare.cpuMsPerTask.worker;
+    const signed = (value: number | undefined): string => (value === undefined ? '' : `${value >= 0 ? '+' : ''}${fixed(value, 1)}`);
+    return [
+      [
+        String(concurrency),
+        fixed(total(bare), 1),
+        signed(total(zap) - total(bare)),
+        signed(workflowThread),
+        signed(worker - workflowThread),
+        signed(zap.cpuMsPerTask.server - bare.cpuMsPerTask.server),
+        signed(plain && zap.cpuMsPerTask.server - plain.cpuMsPerTask.server),
+        signed(zap.cpuMsPerTask.client - bare.cpuMsPerTask.client),
+        ratio(total(bare) / total(zap)),
+        plain ? ratio(total(bare) / total(plain)) : '',
+        ratio(zap.tasksPerSecond.median / bare.tasksPerSecond.median),
+        plain ? ratio(plain.tasksPerSecond.median / bare.tasksPerSecond.median) : '',
+      ],
+    ];
+  });
+  if (rows.length === 0) return;
+  console.log(
+    '\nWhere zap\'s extra CPU per task goes (ms per task, zap − bare, same level): the worker\'s workflow threads (zap\'s workflow code and the ' +
+      'SDK\'s per-promise stack-trace hook; see bench/workflow-promises.ts), the rest of the worker (main thread: activities, the SDK bridge; Core), ' +
+      'the server, and of it the search attributes (zap − zap-plain, the same tasks started with searchAttributes: \'off\'), the client. ' +
+      'Predicted = bare\'s total CPU per task over the side\'s.',
+  );
+  console.log(
+    formatTable(
+      ['C', 'bare CPU ms/task', 'zap extra', 'workflow threads', 'rest of worker', 'server', 'of it search attributes', 'client', 'zap predicted', 'zap-plain predicted', 'zap measured', 'zap-plain measured'],
+      rows,
     ),
   );
 }
@@ -597,6 +666,7 @@ function readSettings(environment: NodeJS.ProcessEnv): Settings {
     // The tuned side runs from this concurrency on (slots and pollers cannot matter below it).
     tunedFrom: readInteger(environment, 'BENCH_TUNED_FROM', 100),
     streaming: environment.BENCH_STREAMING === '1' || environment.BENCH_STREAMING === 'true',
+    plainSide: environment.BENCH_PLAIN_SIDE !== '0' && environment.BENCH_PLAIN_SIDE !== 'false',
     costTasks: readInteger(environment, 'BENCH_COST_TASKS', 10, 4, 0),
     cpuProfileDirectory: environment.BENCH_CPU_PROFILE || undefined,
     searchAttributeCache: readSearchAttributeCache(environment.BENCH_SEARCH_ATTRIBUTE_CACHE),
