@@ -6,7 +6,7 @@
  *   npx tsx bench/throughput.ts     # BENCH_CONCURRENCY=1,10,100,500 BENCH_SLICES=5 BENCH_SLICE_SECONDS=4
  *                                   # BENCH_TUNED_WORKER_OPTIONS='{"…":…}' BENCH_TUNED_FROM=100 ('' to skip that side)
  *                                   # BENCH_STREAMING=0 BENCH_COST_TASKS=10 (0 skips the server-cost phase)
- *                                   # BENCH_PLAIN_SIDE=1 (0: no zap-plain side at the load levels)
+ *                                   # BENCH_SIDES=zap,bare,bare-local,zap-local,zap-plain (bare is always measured: the baseline)
  *                                   # BENCH_SEARCH_ATTRIBUTE_CACHE=refresh (start-dev's default) | cached (as in production)
  *                                   # BENCH_CPU_PROFILE=<dir>: the worker processes write `node --cpu-prof` profiles there
  *
@@ -88,8 +88,8 @@ interface Settings {
   tunedFrom: number;
   /** The Bench agent's `streaming` on the zap sides (BENCH_STREAMING=1|0). */
   streaming: boolean;
-  /** Whether zap-plain (zap without search attributes) runs at the load levels too (BENCH_PLAIN_SIDE=1|0). @default true */
-  plainSide: boolean;
+  /** The sides measured (BENCH_SIDES, comma-separated; zap-tuned comes from BENCH_TUNED_WORKER_OPTIONS). @default all the others */
+  sides: Array<Exclude<SideName, 'zap-tuned'>>;
   /** Tasks per side of the server-cost phase (BENCH_COST_TASKS; 0 skips it). */
   costTasks: number;
   /** Where the worker processes write CPU profiles (BENCH_CPU_PROFILE). @default undefined (none) */
@@ -212,12 +212,17 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
     worker: zapSide.worker,
     start: async (message) => (await plainZap.executeTask({ agentName: BENCH_AGENT, task: message })).id,
   };
-  const sides = [zapSide, await startSide('bare'), await startSide('bare-local'), await startSide('zap-local')];
-  if (settings.plainSide) sides.push(plainSide);
+  const sides: LoadSide[] = [];
+  for (const name of settings.sides) {
+    if (name === 'zap') sides.push(zapSide);
+    else if (name === 'zap-plain') sides.push(plainSide);
+    else sides.push(await startSide(name));
+  }
   if (settings.tunedWorkerOptions) sides.push(await startSide('zap-tuned', settings.tunedWorkerOptions));
   console.error(`workers: ${sides.map((side) => `${side.name} pid ${side.worker.pid}`).join(', ')}; server pid ${temporal.pid}`);
 
   if (settings.costTasks > 0) {
+    // zap-plain's counters always: exact and cheap, they show what the search attributes cost the server.
     const costSides = [...sides.filter((side) => side.name !== 'zap-tuned' && side !== plainSide), plainSide].map((side) => ({ ...side, label: side.name }));
     for (const side of costSides) serverCosts.push(await measureServerCost(side, settings.costTasks, model, pollClient, metricsPort));
   }
@@ -650,6 +655,19 @@ function serverCostSummaryRows(): SummaryRow[] {
     );
 }
 
+const ALL_SIDES = ['zap', 'bare', 'bare-local', 'zap-local', 'zap-plain'] as const;
+
+/** BENCH_SIDES: which sides to measure; `bare` (every side's baseline, or its baseline's) always. */
+function readSides(raw: string | undefined): Settings['sides'] {
+  if (raw === undefined || raw.trim() === '') return [...ALL_SIDES];
+  const names = raw.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(ALL_SIDES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_SIDES: unknown side ${unknown.join(', ')}; the sides are ${ALL_SIDES.join(', ')}.`);
+  // bare-local is the baseline of the *-local sides.
+  const needed = new Set([...names, 'bare', ...(names.some((name) => name.endsWith('-local')) ? ['bare-local'] : [])]);
+  return ALL_SIDES.filter((name) => needed.has(name));
+}
+
 function readSettings(environment: NodeJS.ProcessEnv): Settings {
   const tuned = environment.BENCH_TUNED_WORKER_OPTIONS ?? DEFAULT_TUNED_WORKER_OPTIONS;
   const tunedWorkerOptions: unknown = tuned.trim() === '' ? undefined : JSON.parse(tuned);
@@ -666,7 +684,7 @@ function readSettings(environment: NodeJS.ProcessEnv): Settings {
     // The tuned side runs from this concurrency on (slots and pollers cannot matter below it).
     tunedFrom: readInteger(environment, 'BENCH_TUNED_FROM', 100),
     streaming: environment.BENCH_STREAMING === '1' || environment.BENCH_STREAMING === 'true',
-    plainSide: environment.BENCH_PLAIN_SIDE !== '0' && environment.BENCH_PLAIN_SIDE !== 'false',
+    sides: readSides(environment.BENCH_SIDES),
     costTasks: readInteger(environment, 'BENCH_COST_TASKS', 10, 4, 0),
     cpuProfileDirectory: environment.BENCH_CPU_PROFILE || undefined,
     searchAttributeCache: readSearchAttributeCache(environment.BENCH_SEARCH_ATTRIBUTE_CACHE),
