@@ -700,7 +700,7 @@ function readSearchAttributeCache(raw: string | undefined): Settings['searchAttr
 runBenchmark({
   readSettings,
   // Per level and side: warm-up, window, drain; generous for a loaded 2-core machine.
-  hardTimeoutMs: (settings) => 60_000 + settings.concurrency.length * 4 * (150_000 + Math.max(settings.slices * settings.sliceSeconds, WINDOW.maximumSeconds) * 1000),
+  hardTimeoutMs: (settings) => 60_000 + settings.concurrency.length * (settings.sides.length + (settings.tunedWorkerOptions ? 1 : 0)) * (150_000 + Math.max(settings.slices * settings.sliceSeconds, WINDOW.maximumSeconds) * 1000),
   main,
   report,
 });
