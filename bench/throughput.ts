@@ -197,7 +197,7 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
   };
   const zapSide = await startSide('zap');
   // zap-plain: the zap worker serving tasks started with `searchAttributes: 'off'`, so the server's
-  // cost of zap's search attributes (set at start, the final status upsert) shows by difference.
+  // cost of zap's search attributes (set at start, upserted when the task answers) shows by difference.
   const plainZap = createBenchZap({
     taskQueue: `bench-throughput-zap-${suffix}`,
     temporalAddress: temporal.address,
