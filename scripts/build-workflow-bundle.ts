@@ -15,6 +15,9 @@ async function main(): Promise<void> {
   const workflowsPath = join(DIST, 'src/workflows/index.js');
   const { code } = await bundleWorkflowCode({
     workflowsPath,
+    // As workers bundling at start do (src/worker/workflow-code.ts): zap's modules evaluated once
+    // per V8 context, not once per run.
+    preloadModules: [workflowsPath],
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   mkdirSync(DIST, { recursive: true });

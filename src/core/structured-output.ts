@@ -60,7 +60,7 @@ const FENCED_ANSWER = /^```[A-Za-z0-9_-]*[ \t]*\r?\n?([\s\S]*?)\r?\n?```$/;
  * JSON Schema keywords OpenAI's strict mode accepts (its "supported schemas"); a schema with any
  * other keyword (`default`, `minLength`, `oneOf`, `allOf`, …) is sent with `strict: false`.
  */
-const STRICT_KEYWORDS = new Set([
+const STRICT_KEYWORDS: ReadonlySet<string> = new Set([
   'type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'const', 'anyOf', '$ref', '$defs',
   'definitions', 'description', 'title', 'pattern', 'format', 'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum',
   'exclusiveMinimum', 'minItems', 'maxItems',

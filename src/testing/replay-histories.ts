@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import type { HistoryAndWorkflowId } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { withZapWorkflowCode } from '../worker/workflow-code';
 
 /** One recorded history: a file in Temporal's JSON history format and the workflow it belongs to. */
 export interface RecordedHistory {
@@ -28,7 +29,8 @@ export interface ReplayHistoriesOptions {
   histories: RecordedHistory[];
   /**
    * The workflow code to replay them against. Give either a pre-built bundle or a workflows path.
-   * @default zap-agents' own workflows (`zap-agents/workflows`)
+   * @default zap-agents' own workflows, as its workers run them (the prebuilt bundle of `dist`, or
+   * `zap-agents/workflows` bundled with its modules preloaded)
    */
   workflowBundle?: { codePath: string };
   workflowsPath?: string;
@@ -90,9 +92,12 @@ function loadSet(directory: string): RecordedHistory[] {
  */
 export async function replayHistories(options: ReplayHistoriesOptions): Promise<HistoryReplayResult[]> {
   const { histories } = options;
+  // zap's own workflows replay as its workers run them: with their modules preloaded.
   const code = options.workflowBundle
     ? { workflowBundle: options.workflowBundle }
-    : { workflowsPath: options.workflowsPath ?? require.resolve('../workflows/index') };
+    : options.workflowsPath
+      ? { workflowsPath: options.workflowsPath }
+      : withZapWorkflowCode({ ...options.worker });
   // Results name only the workflow id, and the runs of one task share it: match them in order.
   const waiting = new Map<string, RecordedHistory[]>();
   function* inputs(): Iterable<HistoryAndWorkflowId> {

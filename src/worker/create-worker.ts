@@ -8,7 +8,7 @@ import { openWorkerResources, withPayloadCodec } from './worker-resources';
 import { withDefaultMaxCachedWorkflows } from './sticky-cache';
 import { EventLoopDelayMonitor } from './event-loop-delay-monitor';
 import { shortestHeartbeatTimeoutMs, withDefaultHeartbeatThrottle } from './heartbeat-options';
-import { resolveWorkflowCode } from './workflow-code';
+import { withZapWorkflowCode } from './workflow-code';
 
 /** Grace period for in-flight activities when the worker shuts down. */
 export const DEFAULT_SHUTDOWN_GRACE_TIME = '30 seconds';
@@ -74,8 +74,7 @@ export async function createZapWorker(
     const dataConverter = withPayloadCodec(extra.dataConverter, payloadCodec);
     const worker = await Worker.create({
       shutdownGraceTime: DEFAULT_SHUTDOWN_GRACE_TIME,
-      ...(extra.workflowBundle || extra.workflowsPath ? {} : resolveWorkflowCode()),
-      ...withDefaultHeartbeatThrottle(withDefaultMaxCachedWorkflows(extra), options.agents.values()),
+      ...withDefaultHeartbeatThrottle(withDefaultMaxCachedWorkflows(withZapWorkflowCode(extra)), options.agents.values()),
       connection,
       namespace: options.temporal.namespace,
       taskQueue: options.taskQueue,

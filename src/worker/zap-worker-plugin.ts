@@ -8,7 +8,7 @@ import { openWorkerResources, withPayloadCodec, type ZapWorkerResources } from '
 import { withDefaultMaxCachedWorkflows } from './sticky-cache';
 import { EventLoopDelayMonitor } from './event-loop-delay-monitor';
 import { shortestHeartbeatTimeoutMs, withDefaultHeartbeatThrottle } from './heartbeat-options';
-import { resolveWorkflowCode } from './workflow-code';
+import { withZapWorkflowCode } from './workflow-code';
 
 /** Name of the plugin `zap.workerPlugin()` returns, as Temporal logs it. */
 export const ZAP_WORKER_PLUGIN_NAME = 'zap-agents';
@@ -160,10 +160,4 @@ export class ZapWorkerPlugin extends SimplePlugin {
     this.closing ??= this.resources.close();
     return this.closing;
   }
-}
-
-/** The options with zap's own workflow code when they name no workflow code. */
-function withZapWorkflowCode<T extends Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'>>(options: T): T {
-  if (options.workflowsPath || options.workflowBundle) return options;
-  return { ...options, ...resolveWorkflowCode() };
 }

@@ -7,12 +7,17 @@ import { Patch } from './patches';
 /** Issues named in the failure's message; all of them are in its details. */
 const MESSAGE_ISSUES = 5;
 
-/** What a final answer is taken to lack when the worker sent no check (one of before 0.2.0). */
-const UNCHECKED_ANSWER: OutputIssue = {
-  code: 'unchecked',
-  path: [],
-  message: 'The worker that served this model call did not check the answer against the output schema (zap-agents before 0.2.0).',
-};
+/**
+ * What a final answer is taken to lack when the worker sent no check (one of before 0.2.0): a new
+ * object each time, since it goes into the task's state.
+ */
+function uncheckedAnswer(): OutputIssue {
+  return {
+    code: 'unchecked',
+    path: [],
+    message: 'The worker that served this model call did not check the answer against the output schema (zap-agents before 0.2.0).',
+  };
+}
 
 /**
  * Structured output in the turn loop: decides what a final answer (one without tool calls) of a
@@ -30,7 +35,7 @@ export function acceptFinalAnswer(task: AgentTask, response: InvokeModelResult):
   // Only tasks with an output schema (0.2.0 inputs) reach the patch: older histories never call it.
   if (!output || !patched(Patch.StructuredOutput)) return true;
   const { state } = task;
-  const check = response.output ?? { valid: false as const, issues: [UNCHECKED_ANSWER] };
+  const check = response.output ?? { valid: false as const, issues: [uncheckedAnswer()] };
   if (check.valid) {
     state.output = check.value;
     state.outputRepairs = 0;

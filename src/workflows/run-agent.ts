@@ -90,8 +90,21 @@ export interface RunAgentResult<TOutput = JsonValue> {
   iterations: number;
 }
 
-/** `runAgent` calls so far in this workflow run (module state is per workflow run in Temporal's sandbox). */
-let runAgentCalls = 0;
+/**
+ * Where the count of `runAgent` calls in this workflow run lives: a global of the run, not module
+ * state. Workers preload zap's workflow modules once into the shared V8 context (see
+ * `zapWorkflowPreloadModules`), so a module-level variable would count across every run the
+ * context serves; the sandbox keeps each run's globals apart, with or without `reuseV8Context`.
+ */
+const RUN_AGENT_CALLS = Symbol.for('zap-agents.runAgentCalls');
+
+/** Counts this `runAgent` call and returns its number in the run (1, 2, …). */
+function nextRunAgentCall(): number {
+  const run = globalThis as unknown as Record<symbol, number | undefined>;
+  const call = (run[RUN_AGENT_CALLS] ?? 0) + 1;
+  run[RUN_AGENT_CALLS] = call;
+  return call;
+}
 
 /**
  * Runs an agent task as a child workflow of the calling workflow and returns its answer: one agent
@@ -130,7 +143,7 @@ let runAgentCalls = 0;
  * ```
  */
 export async function runAgent<TOutput = JsonValue>(agentName: string, options: RunAgentOptions): Promise<RunAgentResult<TOutput>> {
-  const call = ++runAgentCalls;
+  const call = nextRunAgentCall();
   const request = validateRunAgentRequest(agentName, options);
   const info = workflowInfo();
   const taskId = request.taskId ?? `${info.workflowId}.agent.${call}`;

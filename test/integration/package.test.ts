@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,6 +70,11 @@ describe('the published package', () => {
       { cwd: project },
     );
     expect(entryPoints.trim()).toBe('function,function,function,function,function,function');
+
+    // The prebuilt workflow bundle preloads zap's workflow modules (once per V8 context), as
+    // workers bundling at start do; the quickstart below runs on it.
+    const prebuilt = readFileSync(join(project, 'node_modules/zap-agents/dist/workflow-bundle.js'), 'utf8');
+    expect(prebuilt).toMatch(/exports\.preloadModules = function preloadModules\(\) \{\s*__webpack_require__\([^)]*"\.\/dist\/src\/workflows\/index\.js"\)/);
 
     // 4. The quickstart, copied verbatim, type-checks against the published declarations and runs.
     const examples = join(project, 'examples');

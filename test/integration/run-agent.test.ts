@@ -64,6 +64,13 @@ const looper = new ZapAgent({
   tools: [tool({ name: 'noop', description: 'Does nothing', parameters: z.object({}), execute: () => 'nothing' })],
 });
 
+/**
+ * The user's bundle preloads zap's workflow modules, as the README suggests for a bundle of one's
+ * own: every order workflow on a worker thread shares them, and each still numbers its `runAgent`
+ * calls from 1 (`<workflowId>.agent.1`), which the tests below check run after run.
+ */
+const USER_BUNDLER_OPTIONS = { preloadModules: [require.resolve('../../src/workflows/index')] };
+
 /** The approvals of a task that wait for a decision. */
 function pendingApprovals(task: Task): ApprovalLogEntry[] {
   return task.approvals.filter((approval) => approval.decision === undefined);
@@ -88,6 +95,7 @@ describe('runAgent in a workflow of the user', () => {
       connection,
       taskQueue: harness.taskQueue,
       workflowsPath: require.resolve('../fixtures/order-workflow/workflows'),
+      bundlerOptions: USER_BUNDLER_OPTIONS,
       activities: createOrderActivities(ledger),
       plugins: [(plugin = await harness.zap.workerPlugin())],
     });
@@ -279,7 +287,7 @@ describe('runAgent in a workflow of the user', () => {
     // A replay worker of the same workflows module, built with the same plugin.
     const results = [];
     for await (const result of Worker.runReplayHistories(
-      { workflowsPath: require.resolve('../fixtures/order-workflow/workflows'), plugins: [plugin] },
+      { workflowsPath: require.resolve('../fixtures/order-workflow/workflows'), bundlerOptions: USER_BUNDLER_OPTIONS, plugins: [plugin] },
       histories,
     )) {
       results.push({ workflowId: result.workflowId, error: result.error?.message });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadRecordedHistories, replayHistories, type HistoryReplayResult } from '../../src/testing/replay-histories';
+import { zapWorkflowPreloadModules } from '../../src/worker/workflow-code';
 
 /**
  * The replay gate: every committed history set (one per release, recorded with
@@ -12,8 +13,8 @@ import { loadRecordedHistories, replayHistories, type HistoryReplayResult } from
 const HISTORIES = join(__dirname, 'histories');
 const QUIET = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
-async function bundle(workflowsPath: string): Promise<{ codePath: string }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: QUIET });
+async function bundle(workflowsPath: string, preloadModules: string[] = []): Promise<{ codePath: string }> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, preloadModules, logger: QUIET });
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const path = join(mkdtempSync(join(tmpdir(), 'zap-replay-')), 'bundle.js');
@@ -87,9 +88,16 @@ describe('replay gate', () => {
     }
   });
 
+  // As workers run it: zap's modules preloaded, so every history replays through modules evaluated
+  // once and shared by all. Each set replays twice in one replay worker: state a run left in a
+  // shared module (a counter, a cache) would change the second replay's commands and fail it.
   test('every committed history replays against the current workflow code', async () => {
-    const results = await replayHistories({ histories, workflowBundle: await bundle(require.resolve('../../src/workflows/index')) });
-    expect(results).toHaveLength(histories.length);
+    const twice = [...histories, ...histories];
+    const results = await replayHistories({
+      histories: twice,
+      workflowBundle: await bundle(require.resolve('../../src/workflows/index'), zapWorkflowPreloadModules()),
+    });
+    expect(results).toHaveLength(twice.length);
     expect(describeFailures(results)).toBe('');
   }, 120_000);
 
@@ -108,6 +116,17 @@ describe('replay gate', () => {
       for (const result of results) {
         expect(result.error).toBeDefined();
         expect(result.error?.message).toMatch(/fieldAddedLater|Cannot read properties of undefined/);
+      }
+    }, 120_000);
+
+    test('state a preloaded module keeps across runs fails the second replay of every history', async () => {
+      const mutant = join(__dirname, 'mutants/shared-module-state.ts');
+      const twice = [...histories, ...histories];
+      const results = await replayHistories({ histories: twice, workflowBundle: await bundle(mutant, [mutant]) });
+      expect(results).toHaveLength(twice.length);
+      expect(describeFailures(results.slice(0, histories.length))).toBe('');
+      for (const result of results.slice(histories.length)) {
+        expect(result.error?.name).toBe('DeterminismViolationError');
       }
     }, 120_000);
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { TemporalDevServer } from '../../src/testing/temporal-dev-server';
+import { zapWorkflowPreloadModules } from '../../src/worker/workflow-code';
 import { startNatsServer } from './nats-server';
 
 /**
@@ -21,8 +22,10 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as Record<string, unknown>).__zapNatsServer = nats;
   process.env.ZAP_TEST_NATS_URL = nats.url;
 
+  // Bundled as workers bundle it: with zap's modules preloaded, so every test runs them shared.
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows/index'),
+    preloadModules: zapWorkflowPreloadModules(),
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   const bundlePath = join(workDirectory, 'workflow-bundle.js');

@@ -43,12 +43,27 @@ describe('zap-agents worker plugin', () => {
     );
     expect(configured.workflowsPath).toBe('/app/workflows.ts');
     expect(configured.workflowBundle).toBeUndefined();
+    // A bundle of the user's own preloads what the user says (the README shows how to add zap's).
+    expect(configured.bundlerOptions).toBeUndefined();
   });
 
   it("gives a worker without workflow code zap's own", async () => {
     const configured = (await pluginFor()).configureWorker({ taskQueue: 'orders' });
     // From the sources; from `dist`, the prebuilt bundle.
     expect(configured.workflowsPath).toBe(require.resolve('../../src/workflows/index'));
+    // Bundled with zap's modules preloaded: evaluated once per V8 context, shared by its runs.
+    expect(configured.bundlerOptions).toEqual({ preloadModules: [require.resolve('../../src/workflows/index')] });
+  });
+
+  it("adds zap's preloaded modules to the worker's own bundler options", async () => {
+    const configured = (await pluginFor()).configureWorker({
+      taskQueue: 'orders',
+      bundlerOptions: { ignoreModules: ['pg'], preloadModules: ['/app/shared-rules.ts'] },
+    });
+    expect(configured.bundlerOptions).toEqual({
+      ignoreModules: ['pg'],
+      preloadModules: ['/app/shared-rules.ts', require.resolve('../../src/workflows/index')],
+    });
   });
 
   it('refuses an activity of the user that has the name of one of zap-agents', async () => {
