@@ -1,11 +1,12 @@
 /**
  * Memory of open tasks: worker RSS with many tasks left open, answered and waiting for a follow-up
  * (`idleTimeout: '1 hour'`), or waiting for a human approval; with zap's default sticky cache
- * (`DEFAULT_MAX_CACHED_WORKFLOWS`) at 10,000 open tasks against 1 GiB, and with the SDK's
- * heap-derived default (what zap-agents used before) at 1,000; against the bare workflow left
- * sleeping after its answer, in the same run.
+ * (`DEFAULT_MAX_CACHED_WORKFLOWS`) and zap's modules preloaded at 10,000 open tasks against 1 GiB;
+ * with the SDK's heap-derived default and every run evaluating its own copy of zap's modules (what
+ * zap-agents 0.2.0 did) at 1,000; with zap's default cache but modules per run at 1,000 (what
+ * preloading saves); against the bare workflow left sleeping after its answer, in the same run.
  *
- *   npx tsx bench/memory.ts     # BENCH_OPEN_TASKS=10000 BENCH_COMPARISON_TASKS=1000 BENCH_PROBES=20 BENCH_APPROVAL_TASKS=0
+ *   npx tsx bench/memory.ts     # BENCH_OPEN_TASKS=10000 BENCH_COMPARISON_TASKS=1000 BENCH_PER_RUN_TASKS=1000 BENCH_PROBES=20 BENCH_APPROVAL_TASKS=0
  *
  * Each configuration gets a fresh worker process. After a warm-up of 20 tasks left open, the
  * worker's RSS is read (median of five readings once it has settled: V8 frees the garbage of a
@@ -23,9 +24,6 @@
  * at every status reading (`<path>-<n>.heapsnapshot`): compare the first (warm-up only) with the
  * next to see what a cached run holds.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
@@ -34,8 +32,7 @@ import { ApprovalRules, type Zap } from 'zap-agents';
 import { defaultMaxCachedWorkflows } from '../src/worker/sticky-cache';
 import { startBareTask } from './lib/bare-activities';
 import { BENCH_AGENT, createBenchZap, OPERATOR_AGENT } from './lib/bench-zap';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { mapConcurrently, range, readInteger, runBenchmark, startBenchServers, writeWorkflowBundle, ZAP_WORKFLOWS_PATH, type Cleanups, type WorkflowBundle } from './lib/harness';
+import { mapConcurrently, range, readInteger, runBenchmark, startBenchServers, writeWorkflowBundle, type Cleanups, type WorkflowBundle } from './lib/harness';
 import { HistoryFollower } from './lib/history';
 import { readProcess } from './lib/process-usage';
 import { fixed, formatTable, mebibytes, ratio, writeResults, type SummaryRow } from './lib/report';
@@ -69,8 +66,8 @@ interface Settings {
   probes: number;
   /** Open tasks awaiting approval (0: no such configuration). */
   approvalTasks: number;
-  /** Open tasks of the preloaded-modules experiment (0: none). */
-  preloadTasks: number;
+  /** Open tasks of the configuration whose runs evaluate zap's modules each (0: none). */
+  perRunTasks: number;
 }
 
 interface MemoryConfig {
@@ -80,8 +77,11 @@ interface MemoryConfig {
   cache: number | undefined;
   /** Open tasks after each checkpoint; the last is the configuration's size. */
   checkpoints: number[];
-  /** Runs zap's bundle built with its `src/core` modules preloaded (`bundlerOptions.preloadModules`). */
-  preloaded?: boolean;
+  /**
+   * Runs zap's bundle without preloaded modules: every run evaluates its own copy of zap's modules,
+   * as in zap-agents 0.2.0 (zap's workers now preload them: `zapWorkflowPreloadModules`).
+   */
+  perRunModules?: boolean;
 }
 
 /** Settled readings at one checkpoint. */
@@ -95,7 +95,7 @@ interface Checkpoint {
 }
 
 interface ConfigResult extends Omit<MemoryConfig, 'checkpoints'> {
-  preloaded: boolean;
+  perRunModules: boolean;
   label: string;
   /** The cache size the worker ran with. */
   effectiveCache: number;
@@ -117,28 +117,29 @@ const zapDefaultCache = defaultMaxCachedWorkflows({});
 async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
   const { temporal, model, client } = await startBenchServers(cleanups);
   const [zapBundle, bareBundle] = await Promise.all([writeWorkflowBundle('zap', cleanups), writeWorkflowBundle('bare', cleanups)]);
-  const preloadedBundle = settings.preloadTasks > 0 ? await writePreloadedBundle(zapBundle, cleanups) : undefined;
+  const perRunBundle = await writeWorkflowBundle('zap', cleanups, { preload: false });
   const comparison = [settings.comparisonTasks];
   const configs: MemoryConfig[] = [
-    { side: 'zap', wait: 'follow-up', cache: sdkDefaultCache, checkpoints: comparison },
+    // Before (zap-agents 0.2.0): the SDK's cache size, and every run with its own copy of zap's modules.
+    { side: 'zap', wait: 'follow-up', cache: sdkDefaultCache, checkpoints: comparison, perRunModules: true },
     // BENCH_APPROVAL_TASKS > 0 adds tasks awaiting an approval (more state per run) under the default cache.
     ...(settings.approvalTasks > 0 ? [{ side: 'zap', wait: 'approval', cache: undefined, checkpoints: [settings.approvalTasks] } satisfies MemoryConfig] : []),
     { side: 'bare', wait: 'follow-up', cache: undefined, checkpoints: comparison },
-    // An experiment, not what users get: zap's bundle with its src/core modules preloaded (shared by all runs).
-    ...(settings.preloadTasks > 0 ? [{ side: 'zap', wait: 'follow-up', cache: undefined, checkpoints: [settings.preloadTasks], preloaded: true } satisfies MemoryConfig] : []),
+    // What preloading saves: zap's default cache, but every run with its own copy of zap's modules.
+    ...(settings.perRunTasks > 0 ? [{ side: 'zap', wait: 'follow-up', cache: undefined, checkpoints: [settings.perRunTasks], perRunModules: true } satisfies MemoryConfig] : []),
     {
       side: 'zap',
       wait: 'follow-up',
       cache: undefined,
-      // 1k / 5k / 10k, and the experiment's size for its comparison.
-      checkpoints: [...new Set([Math.round(settings.openTasks / 10), Math.round(settings.openTasks / 2), settings.openTasks, settings.preloadTasks])]
+      // 1k / 5k / 10k, and the per-run configuration's size for its comparison.
+      checkpoints: [...new Set([Math.round(settings.openTasks / 10), Math.round(settings.openTasks / 2), settings.openTasks, settings.perRunTasks])]
         .filter((tasks) => tasks > 0 && tasks <= settings.openTasks)
         .sort((left, right) => left - right),
     },
   ];
   for (const config of configs) {
     const startedAt = Date.now();
-    const bundle = config.preloaded ? preloadedBundle! : config.side === 'zap' ? zapBundle : bareBundle;
+    const bundle = config.perRunModules ? perRunBundle : config.side === 'zap' ? zapBundle : bareBundle;
     const result = await measureConfig({ config, settings, client, model, temporalAddress: temporal.address, serverPid: temporal.pid, bundle });
     results.push(result);
     console.error(`${result.label}: ${(result.workerPerTaskBytes / 1024).toFixed(1)} KiB/task in the worker (${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);
@@ -165,8 +166,8 @@ async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResul
   const { config, settings, client, model } = options;
   const cache = describeCache(config);
   const tasks = config.checkpoints.at(-1)!;
-  const label = `${config.side}${config.preloaded ? ' (core preloaded)' : ''}, ${config.wait === 'approval' ? 'awaiting approval' : 'idle'}, ${tasks} tasks, cache ${cache.label}`;
-  const prefix = `${config.side}${config.preloaded ? '-preloaded' : ''}-${config.wait}-${config.cache ?? 'default'}-${tasks}`;
+  const label = `${config.side}${config.perRunModules ? ' (modules per run)' : ''}, ${config.wait === 'approval' ? 'awaiting approval' : 'idle'}, ${tasks} tasks, cache ${cache.label}`;
+  const prefix = `${config.side}${config.perRunModules ? '-per-run' : ''}-${config.wait}-${config.cache ?? 'default'}-${tasks}`;
   const taskQueue = `bench-memory-${prefix}`;
   const worker = await startWorkerProcess({
     side: config.side,
@@ -224,7 +225,7 @@ async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResul
       side: config.side,
       wait: config.wait,
       cache: config.cache,
-      preloaded: config.preloaded === true,
+      perRunModules: config.perRunModules === true,
       label,
       effectiveCache: cache.effective,
       before,
@@ -288,28 +289,6 @@ async function readSettledRss(pids: readonly number[]): Promise<number[]> {
   return readings.map((values) => median(values.slice(-RSS_READINGS)));
 }
 
-/**
- * zap's workflow bundle again, with every `src/core` module it contains preloaded: with
- * `reuseV8Context` each run otherwise evaluates its own copy of every zap module (classes,
- * closures, hidden classes), which heap snapshots show as most of a cached run's memory.
- */
-async function writePreloadedBundle(zapBundle: WorkflowBundle, cleanups: Cleanups): Promise<WorkflowBundle> {
-  const root = resolve(__dirname, '..');
-  const preloadModules = [...zapBundle.code.matchAll(/^\/\*\*\*\/ "\.\/(src\/core\/[^"]+)"/gm)].map((match) => join(root, match[1]!));
-  const directory = await mkdtemp(join(tmpdir(), 'zap-bench-preloaded-'));
-  cleanups.push(() => rm(directory, { recursive: true, force: true }));
-  const silent = (): void => undefined;
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: ZAP_WORKFLOWS_PATH,
-    preloadModules,
-    logger: { trace: silent, debug: silent, info: silent, log: silent, warn: console.warn, error: console.error },
-  });
-  const path = join(directory, 'workflow-bundle.js');
-  await writeFile(path, code);
-  console.error(`preloaded bundle: ${preloadModules.length} src/core modules preloaded`);
-  return { path, code };
-}
-
 /** The SDK's default `maxCachedWorkflows` for a worker with this process's heap limit (see `@temporalio/worker` worker-options). */
 function sdkDefaultCacheSize(): number {
   const heapMiB = getHeapStatistics().heap_size_limit / (1024 * 1024);
@@ -319,7 +298,7 @@ function sdkDefaultCacheSize(): number {
 async function report(settings: Settings, complete: boolean): Promise<void> {
   const baseline = results.find((result) => result.side === 'bare');
   const before = results.find((result) => result.side === 'zap' && result.wait === 'follow-up' && result.cache === sdkDefaultCache);
-  const after = results.find((result) => result.side === 'zap' && result.wait === 'follow-up' && result.cache === undefined && !result.preloaded);
+  const after = results.find((result) => result.side === 'zap' && result.wait === 'follow-up' && result.cache === undefined && !result.perRunModules);
   const vsBare = (result: ConfigResult): number | undefined =>
     baseline && result !== baseline && baseline.workerPerTaskBytes > 0 ? result.workerPerTaskBytes / baseline.workerPerTaskBytes : undefined;
   const kib = (bytes: number): string => fixed(bytes / 1024, 1);
@@ -401,28 +380,29 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
       });
     }
   }
-  const preloaded = results.find((result) => result.preloaded);
-  const matching = preloaded && after?.checkpoints.find((checkpoint) => checkpoint.tasks === preloaded.checkpoints.at(-1)!.tasks);
-  if (preloaded && after && matching) {
+  const perRun = results.find((result) => result.perRunModules && result.cache === undefined);
+  const matching = perRun && after?.checkpoints.find((checkpoint) => checkpoint.tasks === perRun.checkpoints.at(-1)!.tasks);
+  if (perRun && after && matching) {
     const heapPerTask = (result: ConfigResult, checkpoint: Checkpoint): number =>
       ((checkpoint.status.workflowThreadHeapUsedBytes ?? Number.NaN) - (result.before.status.workflowThreadHeapUsedBytes ?? Number.NaN)) / checkpoint.tasks;
-    const withPreload = heapPerTask(preloaded, preloaded.checkpoints.at(-1)!);
-    const without = heapPerTask(after, matching);
+    const preloaded = heapPerTask(after, matching);
+    const withoutPreload = heapPerTask(perRun, perRun.checkpoints.at(-1)!);
+    const preloadedRss = (matching.workerRssBytes - after.before.workerRssBytes) / matching.tasks;
     console.log(
       `
-Experiment: workflow-thread heap per cached idle task with src/core preloaded ${kib(withPreload)} KiB against ${kib(without)} KiB ` +
-        `(${ratio(withPreload / without)}); worker RSS per task ${kib(preloaded.workerPerTaskBytes)} against ${kib((matching.workerRssBytes - after.before.workerRssBytes) / matching.tasks)} KiB.`,
+Preloaded modules: workflow-thread heap per cached idle task ${kib(preloaded)} KiB against ${kib(withoutPreload)} KiB with modules per run ` +
+        `(${ratio(preloaded / withoutPreload)}); worker RSS per task ${kib(preloadedRss)} against ${kib(perRun.workerPerTaskBytes)} KiB (${ratio(preloadedRss / perRun.workerPerTaskBytes)}).`,
     );
     summary.push({
       benchmark: 'memory',
-      figure: `workflow-thread heap per cached idle task, src/core preloaded (experiment, not the default), ${matching.tasks} tasks`,
+      figure: `workflow-thread heap per cached idle task, zap's modules preloaded (the default), ${matching.tasks} tasks`,
       unit: 'KiB',
-      median: withPreload / 1024,
-      ratio: withPreload / without,
-      baseline: `zap default bundle, first ${matching.tasks} tasks (all cached): ${kib(without)}`,
+      median: preloaded / 1024,
+      ratio: preloaded / withoutPreload,
+      baseline: `modules per run (0.2.0's bundle), same cache, ${matching.tasks} tasks: ${kib(withoutPreload)}`,
     });
   }
-  for (const result of results.filter((candidate) => candidate !== baseline && !candidate.preloaded)) {
+  for (const result of results.filter((candidate) => candidate !== baseline && candidate !== perRun)) {
     summary.push({
       benchmark: 'memory',
       figure: `worker RSS per open task: ${result.label}`,
@@ -448,12 +428,12 @@ runBenchmark({
     comparisonTasks: readInteger(environment, 'BENCH_COMPARISON_TASKS', 1000, 100, 10),
     probes: readInteger(environment, 'BENCH_PROBES', 20, 5, 2),
     approvalTasks: readInteger(environment, 'BENCH_APPROVAL_TASKS', 0, 0, 0),
-    preloadTasks: readInteger(environment, 'BENCH_PRELOAD_TASKS', 1000, 100, 0),
+    perRunTasks: readInteger(environment, 'BENCH_PER_RUN_TASKS', 1000, 100, 0),
   }),
-  // Two small configurations (three with approvals), the preload experiment and the default's
+  // Two small configurations (three with approvals), the per-run-modules one and the default's
   // checkpoints (three settled readings), each task start allowed 150 ms: tasks open at about
   // 15 a second on a quiet 2-core machine (10,000 in some 11 minutes), 2–4 a second on a loaded one.
-  hardTimeoutMs: (settings) => 120_000 + 8 * (2 * MAX_SETTLE_MS + 60_000) + (2 * settings.comparisonTasks + settings.approvalTasks + settings.preloadTasks + settings.openTasks) * 150,
+  hardTimeoutMs: (settings) => 120_000 + 8 * (2 * MAX_SETTLE_MS + 60_000) + (2 * settings.comparisonTasks + settings.approvalTasks + settings.perRunTasks + settings.openTasks) * 150,
   main,
   report,
 });

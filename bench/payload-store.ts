@@ -243,7 +243,8 @@ async function main(): Promise<void> {
   const s3 = WITH_S3 ? await startMotoS3Server() : undefined;
   const s3Store = s3 ? new S3PayloadStore({ bucket: 'bench', endpoint: s3.endpoint, credentials: MOTO_CREDENTIALS }) : undefined;
   try {
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows/index'), logger: new DefaultLogger('WARN') });
+    const workflowsPath = require.resolve('../src/workflows/index');
+    const { code } = await bundleWorkflowCode({ workflowsPath, preloadModules: [workflowsPath], logger: new DefaultLogger('WARN') });
     const rows = [
       await measure('inline payloads', server.address, code, undefined),
       await measure('claim check, file system', server.address, code, countingStore(new FileSystemPayloadStore({ directory: storeDirectory }))),

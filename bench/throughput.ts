@@ -6,7 +6,8 @@
  *   npx tsx bench/throughput.ts     # BENCH_CONCURRENCY=1,10,100,500 BENCH_SLICES=5 BENCH_SLICE_SECONDS=4
  *                                   # BENCH_TUNED_WORKER_OPTIONS='{"…":…}' BENCH_TUNED_FROM=100 ('' to skip that side)
  *                                   # BENCH_STREAMING=0 BENCH_COST_TASKS=10 (0 skips the server-cost phase)
- *                                   # BENCH_SIDES=zap,bare,bare-local,zap-local,zap-plain (bare is always measured: the baseline)
+ *                                   # BENCH_SIDES=zap,bare,bare-local,zap-local,zap-plain (bare is always measured: the baseline;
+ *                                   #   zap-per-run, only when named: zap's bundle without preloaded modules, as in 0.2.0)
  *                                   # BENCH_SEARCH_ATTRIBUTE_CACHE=refresh (start-dev's default) | cached (as in production)
  *                                   # BENCH_CPU_PROFILE=<dir>: the worker processes write `node --cpu-prof` profiles there
  *
@@ -77,7 +78,7 @@ const STEPS_PER_TASK = { workflowTasks: 4, activities: 3, modelCalls: 2 };
 /** The per-step means of the second table. */
 const STEPS = ['workflowTaskWait', 'workflowTaskRun', 'activityWait', 'modelActivityRun'] as const;
 
-type SideName = 'zap' | 'bare' | 'bare-local' | 'zap-local' | 'zap-plain' | 'zap-tuned';
+type SideName = 'zap' | 'bare' | 'bare-local' | 'zap-local' | 'zap-plain' | 'zap-per-run' | 'zap-tuned';
 
 interface Settings {
   concurrency: number[];
@@ -163,6 +164,8 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
   const metrics = settings.costTasks > 0 ? metricsArguments(metricsPort) : [];
   const { temporal, model, client: startClient, connect } = await startBenchServers(cleanups, [...metrics, ...cacheArguments]);
   const [zapBundle, bareBundle] = await Promise.all([writeWorkflowBundle('zap', cleanups), writeWorkflowBundle('bare', cleanups)]);
+  // zap-per-run: zap's bundle with every run evaluating its own copy of zap's modules (0.2.0's way).
+  const perRunBundle = settings.sides.includes('zap-per-run') ? await writeWorkflowBundle('zap', cleanups, { preload: false }) : undefined;
   // Starts go through one connection, the history long polls of the answer waits through another.
   const pollClient = await connect();
   const suffix = randomBytes(4).toString('hex');
@@ -175,7 +178,7 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
       taskQueue,
       temporalAddress: temporal.address,
       llmBaseURL: model.baseURL,
-      workflowBundlePath: bare ? bareBundle.path : zapBundle.path,
+      workflowBundlePath: bare ? bareBundle.path : name === 'zap-per-run' ? perRunBundle!.path : zapBundle.path,
       workerOptions,
       environment: {
         BENCH_STREAMING: settings.streaming ? '1' : '0',
@@ -655,17 +658,20 @@ function serverCostSummaryRows(): SummaryRow[] {
     );
 }
 
-const ALL_SIDES = ['zap', 'bare', 'bare-local', 'zap-local', 'zap-plain'] as const;
+/** The sides measured unless BENCH_SIDES says otherwise. */
+const DEFAULT_SIDES = ['zap', 'bare', 'bare-local', 'zap-local', 'zap-plain'] as const;
+/** Every side BENCH_SIDES may name, in measuring order. */
+const KNOWN_SIDES = [...DEFAULT_SIDES, 'zap-per-run'] as const;
 
 /** BENCH_SIDES: which sides to measure; `bare` (every side's baseline, or its baseline's) always. */
 function readSides(raw: string | undefined): Settings['sides'] {
-  if (raw === undefined || raw.trim() === '') return [...ALL_SIDES];
+  if (raw === undefined || raw.trim() === '') return [...DEFAULT_SIDES];
   const names = raw.split(',').map((name) => name.trim());
-  const unknown = names.filter((name) => !(ALL_SIDES as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new Error(`BENCH_SIDES: unknown side ${unknown.join(', ')}; the sides are ${ALL_SIDES.join(', ')}.`);
+  const unknown = names.filter((name) => !(KNOWN_SIDES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_SIDES: unknown side ${unknown.join(', ')}; the sides are ${KNOWN_SIDES.join(', ')}.`);
   // bare-local is the baseline of the *-local sides.
   const needed = new Set([...names, 'bare', ...(names.some((name) => name.endsWith('-local')) ? ['bare-local'] : [])]);
-  return ALL_SIDES.filter((name) => needed.has(name));
+  return KNOWN_SIDES.filter((name) => needed.has(name));
 }
 
 function readSettings(environment: NodeJS.ProcessEnv): Settings {

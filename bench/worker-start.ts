@@ -70,8 +70,11 @@ async function main(settings: { runs: number }, cleanups: Cleanups): Promise<voi
         temporalAddress: temporal.address,
         llmBaseURL: model.baseURL,
         readyTimeoutMs: READY_TIMEOUT_MS,
-        // Explicit either way: what a worker does when given neither is the library's choice.
-        ...(variant === 'prebuilt' ? { workflowBundlePath: bundle.path } : { workerOptions: { workflowsPath: ZAP_WORKFLOWS_PATH } }),
+        // Explicit either way: what a worker does when given neither is the library's choice. Both
+        // preload zap's modules, as zap's own workflow code does.
+        ...(variant === 'prebuilt'
+          ? { workflowBundlePath: bundle.path }
+          : { workerOptions: { workflowsPath: ZAP_WORKFLOWS_PATH, bundlerOptions: { preloadModules: [ZAP_WORKFLOWS_PATH] } } }),
       });
       try {
         await model.whenRequested(taskKey, 1);

@@ -17,6 +17,11 @@
  * function that created them. Counts are exact and the same on every run of the same code; the
  * replay time per task (median of BENCH_PROMISE_REPLAYS, alternating sides, without our hook's
  * stack captures) is printed beside them.
+ *
+ * The batches also measure what preloading zap's modules saves (zap's workers preload them; see
+ * `zapWorkflowPreloadModules`): zap's histories replayed through its bundle as shipped and through
+ * the same bundle without preloaded modules (every run evaluating its own copy, as in 0.2.0),
+ * alternating.
  */
 import { performance } from 'node:perf_hooks';
 import { promiseHooks } from 'node:v8';
@@ -59,6 +64,14 @@ interface SideResult {
   /** The same without the SDK's promise hook. */
   batchWithoutHookMs: number;
 }
+
+/** zap's batches through its bundle as shipped (modules preloaded) and with modules per run. */
+interface PreloadResult {
+  side: 'zap' | 'zap-local';
+  preloadedMs: number;
+  perRunMs: number;
+}
+const preloadResults: PreloadResult[] = [];
 
 /** Median ms per task of each side's batches, sides alternating over `rounds`. */
 async function measureBatches(batch: (side: SideName) => Promise<number>, rounds: number): Promise<Map<SideName, number>> {
@@ -149,6 +162,7 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
     zap: await writeWorkflowBundle('zap', cleanups),
     bare: await writeWorkflowBundle('bare', cleanups),
   };
+  const perRunBundle = await writeWorkflowBundle('zap', cleanups, { preload: false });
   const zapQueue = `bench-promises-zap-${process.pid}`;
   const bareQueue = `bench-promises-bare-${process.pid}`;
   const llm = { baseURL: model.baseURL, apiKey: 'bench' };
@@ -200,9 +214,8 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
   }
   // The workflow code's own time: a batch of histories through one replay worker (its start and
   // the bundle's load amortized), with the SDK's promise hook and then without it.
-  const batch = async (side: SideName): Promise<number> => {
+  const batch = async (side: SideName, bundle: WorkflowBundle = side.startsWith('bare') ? bundles.bare : bundles.zap): Promise<number> => {
     const list = histories.get(side)!;
-    const bundle = side.startsWith('bare') ? bundles.bare : bundles.zap;
     const items = range(settings.batch).map((index) => list[index % list.length]!);
     const startedAt = performance.now();
     for await (const result of Worker.runReplayHistories({ workflowBundle: { code: bundle.code } }, items)) {
@@ -215,6 +228,17 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
   sdkPromiseHook(false);
   const withoutHook = await batchTimes();
   sdkPromiseHook(true);
+  for (const side of ['zap', 'zap-local'] as const) {
+    const preloaded: number[] = [];
+    const perRun: number[] = [];
+    for (const round of range(settings.rounds)) {
+      for (const variant of round % 2 === 0 ? ['preloaded', 'per-run'] : ['per-run', 'preloaded']) {
+        if (variant === 'preloaded') preloaded.push(await batch(side));
+        else perRun.push(await batch(side, perRunBundle));
+      }
+    }
+    preloadResults.push({ side, preloadedMs: median(preloaded), perRunMs: median(perRun) });
+  }
   for (const side of SIDES) {
     const { totals, sites } = counts.get(side)!;
     results.push({
@@ -273,6 +297,16 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
       }),
     ),
   );
+  console.log(
+    `\nPreloaded modules: zap's workflow code per task in the same batches, through its bundle as shipped (zap's modules ` +
+      `evaluated once per V8 context) and with every run evaluating its own copy (0.2.0), alternating, median of ${settings.rounds}.`,
+  );
+  console.log(
+    formatTable(
+      ['side', 'preloaded ms/task', 'modules per run ms/task', 'ratio', 'saved ms/task'],
+      preloadResults.map((result) => [result.side, fixed(result.preloadedMs, 2), fixed(result.perRunMs, 2), ratio(result.preloadedMs / result.perRunMs), fixed(result.perRunMs - result.preloadedMs, 2)]),
+    ),
+  );
   for (const result of results.filter((entry) => entry.side === 'zap' || entry.side === 'bare')) {
     console.log(`\nWhere ${result.side}'s promises are created (innermost sandbox frames), per task:`);
     console.log(formatTable(['site', 'promises'], result.sites.slice(0, 25).map(({ site, perTask }) => [site, fixed(perTask, 1)])));
@@ -310,8 +344,19 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
               `the hook ${fixed(hookMs, 2)} vs ${fixed(baselineHookMs, 2)} ms a task`,
           };
         }),
+    )
+    .concat(
+      preloadResults.map((result) => ({
+        benchmark: 'workflow-promises',
+        figure: `workflow code per task, replayed in batches, zap's modules preloaded (the default): ${result.side}`,
+        unit: 'ms',
+        median: result.preloadedMs,
+        ratio: result.preloadedMs / result.perRunMs,
+        baseline: `modules per run (0.2.0's bundle), same run: ${fixed(result.perRunMs, 2)} ms`,
+        note: `${fixed(result.perRunMs - result.preloadedMs, 2)} ms a task saved`,
+      })),
     );
-  const path = await writeResults('workflow-promises', { complete, settings, summary, results });
+  const path = await writeResults('workflow-promises', { complete, settings, summary, results, preload: preloadResults });
   console.log(`\nJSON: ${path}`);
 }
 
@@ -323,7 +368,7 @@ runBenchmark({
     rounds: readInteger(environment, 'BENCH_PROMISE_ROUNDS', 5, 3),
   }),
   hardTimeoutMs: (settings) =>
-    180_000 + settings.tasks * SIDES.length * 10_000 + settings.replays * SIDES.length * 5_000 + 2 * settings.rounds * settings.batch * SIDES.length * 1_000,
+    180_000 + settings.tasks * SIDES.length * 10_000 + settings.replays * SIDES.length * 5_000 + (2 * SIDES.length + 4) * settings.rounds * settings.batch * 1_000,
   main,
   report,
 });

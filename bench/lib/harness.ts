@@ -12,6 +12,7 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type RuntimeOptions, type Worker } from '@temporalio/worker';
 import { TemporalDevServer } from 'zap-agents/testing';
 import type { WorkerHost } from '../../src/worker/run-worker';
+import { zapWorkflowPreloadModules } from '../../src/worker/workflow-code';
 import { isQuick } from './report';
 import { ScriptedModel } from './scripted-model';
 
@@ -158,14 +159,19 @@ export interface WorkflowBundle {
 
 /**
  * Bundles zap-agents' workflows or the bare baseline's with `bundleWorkflowCode`, before anything
- * is timed, so no worker pays for webpack (but the worker-start benchmark's bundling side).
+ * is timed, so no worker pays for webpack (but the worker-start benchmark's bundling side). zap's
+ * bundle preloads its modules as zap's workers do (`zapWorkflowPreloadModules`) unless `preload`
+ * is false (every run evaluates its own copy, as in zap-agents 0.2.0); the bare baseline's
+ * preloads nothing, as a plain Temporal worker's.
  */
-export async function writeWorkflowBundle(side: 'zap' | 'bare', cleanups: Cleanups): Promise<WorkflowBundle> {
-  const directory = await mkdtemp(join(tmpdir(), `zap-bench-${side}-`));
+export async function writeWorkflowBundle(side: 'zap' | 'bare', cleanups: Cleanups, options: { preload?: boolean } = {}): Promise<WorkflowBundle> {
+  const preload = side === 'zap' && options.preload !== false;
+  const directory = await mkdtemp(join(tmpdir(), `zap-bench-${side}${preload ? '' : '-per-run'}-`));
   cleanups.push(() => rm(directory, { recursive: true, force: true }));
   const silent = (): void => undefined;
   const { code } = await bundleWorkflowCode({
     workflowsPath: side === 'zap' ? ZAP_WORKFLOWS_PATH : require.resolve('./bare-workflow'),
+    preloadModules: preload ? zapWorkflowPreloadModules() : [],
     logger: { trace: silent, debug: silent, info: silent, log: silent, warn: console.warn, error: console.error },
   });
   const path = join(directory, 'workflow-bundle.js');
