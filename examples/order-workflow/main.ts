@@ -68,6 +68,8 @@ runExample('Order workflow example', async () => {
       connection,
       taskQueue: TASK_QUEUE,
       workflowsPath: require.resolve('./workflows'),
+      // zap's workflow modules evaluated once per V8 context instead of once per workflow run.
+      bundlerOptions: { preloadModules: [require.resolve('zap-agents/workflows')] },
       activities: createShopActivities(shop),
       plugins: [await zap.workerPlugin()],
     });
