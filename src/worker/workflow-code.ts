@@ -15,7 +15,7 @@ export type WorkflowCode = { workflowBundle: { codePath: string } } | { workflow
  *
  * Workers that run zap's workflow code by default preload it; a bundle of your own that includes
  * zap's workflows can too, with `preloadModules: [require.resolve('zap-agents/workflows')]` (the
- * README's "Workers" section).
+ * README's "Preloaded workflow modules", under "Deploying workers").
  */
 export function zapWorkflowPreloadModules(): string[] {
   return [require.resolve('../workflows/index')];

@@ -15,7 +15,7 @@ import type { TaskEvent } from '../../src/core/events';
 import type { ZapWorkerPlugin } from '../../src/worker/zap-worker-plugin';
 import { scripted } from '../../src/testing/scripted-llm-server';
 import { createOrderActivities, UNIT_PRICE_CENTS, type CustomerReply, type OrderLedger } from '../fixtures/order-workflow/activities';
-import type { agentProbeWorkflow, OrderInput, orderWorkflow } from '../fixtures/order-workflow/workflows';
+import type { agentProbeWorkflow, OrderInput, orderWorkflow, twoAgentStepsWorkflow } from '../fixtures/order-workflow/workflows';
 import { AgentRouter } from '../support/agent-router';
 import { stdioServerConfig } from '../fixtures/mcp/stdio-server-command';
 import { startHarness, temporalAddress, testWorkerOptions, waitForTask, type Harness } from '../support/harness';
@@ -248,6 +248,22 @@ describe('runAgent in a workflow of the user', () => {
       args: ['Nobody', 'Hello'],
     });
     await expect(harness.zap.client.workflow.getHandle(`${workflowId}.agent.1`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  test('runAgent numbers its calls per run, with two runs interleaved on one worker thread', async () => {
+    for (const index of [1, 2, 3, 4]) router.enqueue(SUPPORT_PROMPT, scripted.json({ subject: 'Hi', body: `Reply ${index}` }));
+    const workflowIds = ['a', 'b'].map((name) => `steps-${name}-${randomBytes(4).toString('hex')}`);
+    // Both runs share the worker's one workflow thread, and with it zap's preloaded modules.
+    const taskIds = await Promise.all(
+      workflowIds.map((workflowId) =>
+        harness.zap.client.workflow.execute<typeof twoAgentStepsWorkflow>('twoAgentStepsWorkflow', {
+          taskQueue: harness.taskQueue,
+          workflowId,
+          args: ['Support', 'Draft a short reply.'],
+        }),
+      ),
+    );
+    expect(taskIds).toEqual(workflowIds.map((workflowId) => [`${workflowId}.agent.1`, `${workflowId}.agent.2`]));
   });
 
   test('the one worker built with the plugin runs the user\'s workflows and zap\'s own', async () => {
