@@ -108,6 +108,13 @@ describe('a worker killed mid-task', () => {
     const first = await startWorker();
     const started = await client.executeTask({ agentName: FAULT_AGENT, task: 'Where is order B2?', budget: { maxUsd: 0.1 } });
     await llm.waitForRequests(2, 30_000);
+    // The call's worst case travels in its first heartbeat, sent as the call starts but
+    // asynchronously: killed before the server records it, the attempt would be charged nothing
+    // (a window of milliseconds, which the README states). Kill once the server holds it.
+    await waitUntil('the budgeted call to heartbeat its worst case', async () => {
+      const { raw } = await client.client.workflow.getHandle(started.id).describe();
+      return raw.pendingActivities?.some((activity) => (activity.heartbeatDetails?.payloads?.length ?? 0) > 0) ? true : undefined;
+    });
     await kill(first);
     await startWorker();
 
