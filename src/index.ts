@@ -125,6 +125,7 @@ export type { ZapWorkerPlugin } from './worker/zap-worker-plugin';
 export type { ZapWorkerDeploymentOptions, ZapVersioningBehavior } from './worker/worker-deployment';
 export { runWorker } from './worker/run-worker';
 export type { RunWorkerOptions } from './worker/run-worker';
+export type { ZapWorkerHeap } from './worker/worker-heap';
 export {
   ZapError,
   ZapConfigurationError,

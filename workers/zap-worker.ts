@@ -12,6 +12,9 @@
  * Worker Deployment (Worker Versioning); give both or neither. ZAP_VERSIONING_BEHAVIOR=pinned
  * keeps tasks on the build they started on instead of the default `auto-upgrade`.
  *
+ * ZAP_WORKER_HEAP=node keeps Node's V8 heap flags instead of the default `compact` heap
+ * (V8's `--optimize-for-size`, unless Node was started with that flag or its `--no-` form).
+ *
  * The module may also export a function returning the Zap (or a promise of it).
  */
 import { runWorkerProcess } from '../src/worker/run-worker-process';

@@ -3,18 +3,19 @@ import { loadZapModule } from './load-zap-module';
 import { runWorker } from './run-worker';
 import { DEFAULT_VERSIONING_BEHAVIOR } from './worker-deployment';
 import { readWorkerDeploymentFromEnvironment } from './worker-deployment-environment';
+import { readWorkerHeapFromEnvironment } from './worker-heap';
 
 /** Options of {@link runWorkerProcess}. */
 export interface RunWorkerProcessOptions {
   /** The module exporting your Zap (see `loadZapModule`). */
   modulePath: string;
-  /** Where `ZAP_WORKFLOW_BUNDLE` and the `ZAP_DEPLOYMENT_NAME` family are read. @default process.env */
+  /** Where `ZAP_WORKFLOW_BUNDLE`, `ZAP_WORKER_HEAP` and the `ZAP_DEPLOYMENT_NAME` family are read. @default process.env */
   environment?: NodeJS.ProcessEnv;
 }
 
 /**
  * What `zap-worker <module>` and `zap worker <module>` run: loads the module's Zap, runs a worker
- * for it (with `ZAP_WORKFLOW_BUNDLE` and Worker Versioning from the environment) until
+ * for it (with `ZAP_WORKFLOW_BUNDLE`, Worker Versioning and `ZAP_WORKER_HEAP` from the environment) until
  * SIGINT/SIGTERM, and drains. Prints `[zap-worker] running …` once polling and
  * `[zap-worker] stopped` at the end.
  */
@@ -22,6 +23,7 @@ export async function runWorkerProcess(options: RunWorkerProcessOptions): Promis
   const environment = options.environment ?? process.env;
   // Before loading the user's module: a half-configured deployment fails at once.
   const deployment = readWorkerDeploymentFromEnvironment(environment);
+  const heap = readWorkerHeapFromEnvironment(environment);
   const zap = await loadZapModule(options.modulePath);
   const bundlePath = environment.ZAP_WORKFLOW_BUNDLE;
   const version = deployment
@@ -30,6 +32,7 @@ export async function runWorkerProcess(options: RunWorkerProcessOptions): Promis
   await runWorker(zap, {
     ...(bundlePath ? { worker: { workflowBundle: { codePath: resolve(bundlePath) } } } : {}),
     ...(deployment ? { deployment } : {}),
+    ...(heap ? { heap } : {}),
     onRunning: (worker) =>
       console.log(`[zap-worker] running (pid ${process.pid}) on task queue ${worker.options.taskQueue}${version}`),
   });
