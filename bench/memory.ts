@@ -1,12 +1,14 @@
 /**
  * Memory of open tasks: worker RSS with many tasks left open, answered and waiting for a follow-up
  * (`idleTimeout: '1 hour'`), or waiting for a human approval; with zap's default sticky cache
- * (`DEFAULT_MAX_CACHED_WORKFLOWS`) and zap's modules preloaded at 10,000 open tasks against 1 GiB;
- * with the SDK's heap-derived default and every run evaluating its own copy of zap's modules (what
- * zap-agents 0.2.0 did) at 1,000; with zap's default cache but modules per run at 1,000 (what
- * preloading saves); against the bare workflow left sleeping after its answer, in the same run.
+ * (`DEFAULT_MAX_CACHED_WORKFLOWS`), zap's modules preloaded and zap-worker's compact V8 heap at
+ * 10,000 open tasks against 1 GiB; with the SDK's heap-derived default, every run evaluating its own
+ * copy of zap's modules and Node's heap flags (what zap-agents 0.2.0 did) at 1,000; with zap's
+ * default cache but modules per run at 1,000 (what preloading saves); with everything the default's
+ * but Node's heap flags at 3,000 (what the compact heap saves); against the bare workflow (Node's
+ * heap flags, as users run Temporal workers) left sleeping after its answer, in the same run.
  *
- *   npx tsx bench/memory.ts     # BENCH_OPEN_TASKS=10000 BENCH_COMPARISON_TASKS=1000 BENCH_PER_RUN_TASKS=1000 BENCH_PROBES=20 BENCH_APPROVAL_TASKS=0
+ *   npx tsx bench/memory.ts     # BENCH_OPEN_TASKS=10000 BENCH_COMPARISON_TASKS=1000 BENCH_PER_RUN_TASKS=1000 BENCH_NODE_HEAP_TASKS=3000 BENCH_PROBES=20 BENCH_APPROVAL_TASKS=0
  *
  * Each configuration gets a fresh worker process. After a warm-up of 20 tasks left open, the
  * worker's RSS is read (median of five readings once it has settled: V8 frees the garbage of a
@@ -68,6 +70,8 @@ interface Settings {
   approvalTasks: number;
   /** Open tasks of the configuration whose runs evaluate zap's modules each (0: none). */
   perRunTasks: number;
+  /** Open tasks of the configuration with Node's V8 heap flags (0: none). */
+  nodeHeapTasks: number;
 }
 
 interface MemoryConfig {
@@ -82,6 +86,11 @@ interface MemoryConfig {
    * as in zap-agents 0.2.0 (zap's workers now preload them: `zapWorkflowPreloadModules`).
    */
   perRunModules?: boolean;
+  /**
+   * Runs the worker with Node's V8 heap flags (`ZAP_WORKER_HEAP=node`) instead of zap-worker's
+   * compact heap (`--optimize-for-size`), as zap-agents 0.2.0 did.
+   */
+  nodeHeap?: boolean;
 }
 
 /** Settled readings at one checkpoint. */
@@ -96,6 +105,7 @@ interface Checkpoint {
 
 interface ConfigResult extends Omit<MemoryConfig, 'checkpoints'> {
   perRunModules: boolean;
+  nodeHeap: boolean;
   label: string;
   /** The cache size the worker ran with. */
   effectiveCache: number;
@@ -120,19 +130,21 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
   const perRunBundle = await writeWorkflowBundle('zap', cleanups, { preload: false });
   const comparison = [settings.comparisonTasks];
   const configs: MemoryConfig[] = [
-    // Before (zap-agents 0.2.0): the SDK's cache size, and every run with its own copy of zap's modules.
-    { side: 'zap', wait: 'follow-up', cache: sdkDefaultCache, checkpoints: comparison, perRunModules: true },
+    // Before (zap-agents 0.2.0): the SDK's cache size, every run with its own copy of zap's modules, Node's heap flags.
+    { side: 'zap', wait: 'follow-up', cache: sdkDefaultCache, checkpoints: comparison, perRunModules: true, nodeHeap: true },
     // BENCH_APPROVAL_TASKS > 0 adds tasks awaiting an approval (more state per run) under the default cache.
     ...(settings.approvalTasks > 0 ? [{ side: 'zap', wait: 'approval', cache: undefined, checkpoints: [settings.approvalTasks] } satisfies MemoryConfig] : []),
     { side: 'bare', wait: 'follow-up', cache: undefined, checkpoints: comparison },
     // What preloading saves: zap's default cache, but every run with its own copy of zap's modules.
     ...(settings.perRunTasks > 0 ? [{ side: 'zap', wait: 'follow-up', cache: undefined, checkpoints: [settings.perRunTasks], perRunModules: true } satisfies MemoryConfig] : []),
+    // What the compact heap saves: everything as the default, but Node's V8 heap flags.
+    ...(settings.nodeHeapTasks > 0 ? [{ side: 'zap', wait: 'follow-up', cache: undefined, checkpoints: [settings.nodeHeapTasks], nodeHeap: true } satisfies MemoryConfig] : []),
     {
       side: 'zap',
       wait: 'follow-up',
       cache: undefined,
-      // 1k / 5k / 10k, and the per-run configuration's size for its comparison.
-      checkpoints: [...new Set([Math.round(settings.openTasks / 10), Math.round(settings.openTasks / 2), settings.openTasks, settings.perRunTasks])]
+      // 1k / 5k / 10k, and the per-run and Node-heap configurations' sizes for their comparisons.
+      checkpoints: [...new Set([Math.round(settings.openTasks / 10), Math.round(settings.openTasks / 2), settings.openTasks, settings.perRunTasks, settings.nodeHeapTasks])]
         .filter((tasks) => tasks > 0 && tasks <= settings.openTasks)
         .sort((left, right) => left - right),
     },
@@ -166,8 +178,9 @@ async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResul
   const { config, settings, client, model } = options;
   const cache = describeCache(config);
   const tasks = config.checkpoints.at(-1)!;
-  const label = `${config.side}${config.perRunModules ? ' (modules per run)' : ''}, ${config.wait === 'approval' ? 'awaiting approval' : 'idle'}, ${tasks} tasks, cache ${cache.label}`;
-  const prefix = `${config.side}${config.perRunModules ? '-per-run' : ''}-${config.wait}-${config.cache ?? 'default'}-${tasks}`;
+  const variant = [config.perRunModules ? 'modules per run' : '', config.nodeHeap ? "Node's heap flags" : ''].filter(Boolean).join(', ');
+  const label = `${config.side}${variant && config.side === 'zap' ? ` (${variant})` : ''}, ${config.wait === 'approval' ? 'awaiting approval' : 'idle'}, ${tasks} tasks, cache ${cache.label}`;
+  const prefix = `${config.side}${config.perRunModules ? '-per-run' : ''}${config.nodeHeap ? '-node-heap' : ''}-${config.wait}-${config.cache ?? 'default'}-${tasks}`;
   const taskQueue = `bench-memory-${prefix}`;
   const worker = await startWorkerProcess({
     side: config.side,
@@ -176,6 +189,8 @@ async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResul
     llmBaseURL: model.baseURL,
     workflowBundlePath: options.bundle.path,
     workerOptions: config.cache === undefined ? {} : { maxCachedWorkflows: config.cache },
+    // (bare runs with Node's heap flags anyway: startWorkerProcess)
+    ...(config.nodeHeap ? { environment: { ZAP_WORKER_HEAP: 'node' } } : {}),
     // A loaded machine can take more than the default 30 s to start a worker.
     readyTimeoutMs: 180_000,
   });
@@ -226,6 +241,7 @@ async function measureConfig(options: MeasureConfigOptions): Promise<ConfigResul
       wait: config.wait,
       cache: config.cache,
       perRunModules: config.perRunModules === true,
+      nodeHeap: config.nodeHeap === true || config.side === 'bare',
       label,
       effectiveCache: cache.effective,
       before,
@@ -298,7 +314,7 @@ function sdkDefaultCacheSize(): number {
 async function report(settings: Settings, complete: boolean): Promise<void> {
   const baseline = results.find((result) => result.side === 'bare');
   const before = results.find((result) => result.side === 'zap' && result.wait === 'follow-up' && result.cache === sdkDefaultCache);
-  const after = results.find((result) => result.side === 'zap' && result.wait === 'follow-up' && result.cache === undefined && !result.perRunModules);
+  const after = results.find((result) => result.side === 'zap' && result.wait === 'follow-up' && result.cache === undefined && !result.perRunModules && !result.nodeHeap);
   const vsBare = (result: ConfigResult): number | undefined =>
     baseline && result !== baseline && baseline.workerPerTaskBytes > 0 ? result.workerPerTaskBytes / baseline.workerPerTaskBytes : undefined;
   const kib = (bytes: number): string => fixed(bytes / 1024, 1);
@@ -402,7 +418,26 @@ Preloaded modules: workflow-thread heap per cached idle task ${kib(preloaded)} K
       baseline: `modules per run (0.2.0's bundle), same cache, ${matching.tasks} tasks: ${kib(withoutPreload)}`,
     });
   }
-  for (const result of results.filter((candidate) => candidate !== baseline && candidate !== perRun)) {
+  const nodeHeap = results.find((result) => result.side === 'zap' && result.nodeHeap && result.cache === undefined);
+  const nodeHeapMatching = nodeHeap && after?.checkpoints.find((checkpoint) => checkpoint.tasks === nodeHeap.checkpoints.at(-1)!.tasks);
+  if (nodeHeap && after && nodeHeapMatching) {
+    const compactRss = nodeHeapMatching.workerRssBytes;
+    const nodeRss = nodeHeap.checkpoints.at(-1)!.workerRssBytes;
+    console.log(
+      `\nCompact heap: worker RSS with ${nodeHeapMatching.tasks} open tasks ${mebibytes(compactRss)} MiB against ${mebibytes(nodeRss)} MiB with Node's heap flags ` +
+        `(${ratio(compactRss / nodeRss)}); main heap used ${mebibytes(nodeHeapMatching.status.heapUsedBytes)} against ${mebibytes(nodeHeap.checkpoints.at(-1)!.status.heapUsedBytes)} MiB, ` +
+        `workflow thread reserved ${mebibytes(nodeHeapMatching.status.workflowThreadHeapTotalBytes ?? Number.NaN)} against ${mebibytes(nodeHeap.checkpoints.at(-1)!.status.workflowThreadHeapTotalBytes ?? Number.NaN)} MiB.`,
+    );
+    summary.push({
+      benchmark: 'memory',
+      figure: `worker RSS with ${nodeHeapMatching.tasks} open idle tasks, compact heap (the default)`,
+      unit: 'MiB',
+      median: compactRss / (1024 * 1024),
+      ratio: compactRss / nodeRss,
+      baseline: `Node's heap flags (ZAP_WORKER_HEAP=node), same cache, ${nodeHeapMatching.tasks} tasks: ${mebibytes(nodeRss)}`,
+    });
+  }
+  for (const result of results.filter((candidate) => candidate !== baseline && candidate !== perRun && candidate !== nodeHeap)) {
     summary.push({
       benchmark: 'memory',
       figure: `worker RSS per open task: ${result.label}`,
@@ -429,11 +464,12 @@ runBenchmark({
     probes: readInteger(environment, 'BENCH_PROBES', 20, 5, 2),
     approvalTasks: readInteger(environment, 'BENCH_APPROVAL_TASKS', 0, 0, 0),
     perRunTasks: readInteger(environment, 'BENCH_PER_RUN_TASKS', 1000, 100, 0),
+    nodeHeapTasks: readInteger(environment, 'BENCH_NODE_HEAP_TASKS', 3000, 200, 0),
   }),
   // Two small configurations (three with approvals), the per-run-modules one and the default's
   // checkpoints (three settled readings), each task start allowed 150 ms: tasks open at about
   // 15 a second on a quiet 2-core machine (10,000 in some 11 minutes), 2–4 a second on a loaded one.
-  hardTimeoutMs: (settings) => 120_000 + 8 * (2 * MAX_SETTLE_MS + 60_000) + (2 * settings.comparisonTasks + settings.approvalTasks + settings.perRunTasks + settings.openTasks) * 150,
+  hardTimeoutMs: (settings) => 120_000 + 8 * (2 * MAX_SETTLE_MS + 60_000) + (2 * settings.comparisonTasks + settings.approvalTasks + settings.perRunTasks + settings.nodeHeapTasks + settings.openTasks) * 150,
   main,
   report,
 });

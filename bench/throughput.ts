@@ -7,7 +7,8 @@
  *                                   # BENCH_TUNED_WORKER_OPTIONS='{"…":…}' BENCH_TUNED_FROM=100 ('' to skip that side)
  *                                   # BENCH_STREAMING=0 BENCH_COST_TASKS=10 (0 skips the server-cost phase)
  *                                   # BENCH_SIDES=zap,bare,bare-local,zap-local,zap-plain (bare is always measured: the baseline;
- *                                   #   zap-per-run, only when named: zap's bundle without preloaded modules, as in 0.2.0)
+ *                                   #   zap-per-run, only when named: zap's bundle without preloaded modules, as in 0.2.0;
+ *                                   #   zap-node-heap, only when named: the zap worker with Node's heap flags, not the compact heap)
  *                                   # BENCH_SEARCH_ATTRIBUTE_CACHE=refresh (start-dev's default) | cached (as in production)
  *                                   # BENCH_CPU_PROFILE=<dir>: the worker processes write `node --cpu-prof` profiles there
  *
@@ -78,7 +79,7 @@ const STEPS_PER_TASK = { workflowTasks: 4, activities: 3, modelCalls: 2 };
 /** The per-step means of the second table. */
 const STEPS = ['workflowTaskWait', 'workflowTaskRun', 'activityWait', 'modelActivityRun'] as const;
 
-type SideName = 'zap' | 'bare' | 'bare-local' | 'zap-local' | 'zap-plain' | 'zap-per-run' | 'zap-tuned';
+type SideName = 'zap' | 'bare' | 'bare-local' | 'zap-local' | 'zap-plain' | 'zap-per-run' | 'zap-node-heap' | 'zap-tuned';
 
 interface Settings {
   concurrency: number[];
@@ -182,6 +183,8 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
       workerOptions,
       environment: {
         BENCH_STREAMING: settings.streaming ? '1' : '0',
+        // zap-node-heap: the zap worker with Node's V8 heap flags instead of zap-worker's compact heap (as in 0.2.0).
+        ...(name === 'zap-node-heap' ? { ZAP_WORKER_HEAP: 'node' } : {}),
         // A profile per worker process, written when it exits (after its drain).
         ...(settings.cpuProfileDirectory ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${settings.cpuProfileDirectory}/${name}`.trim() } : {}),
       },
@@ -661,7 +664,7 @@ function serverCostSummaryRows(): SummaryRow[] {
 /** The sides measured unless BENCH_SIDES says otherwise. */
 const DEFAULT_SIDES = ['zap', 'bare', 'bare-local', 'zap-local', 'zap-plain'] as const;
 /** Every side BENCH_SIDES may name, in measuring order. */
-const KNOWN_SIDES = [...DEFAULT_SIDES, 'zap-per-run'] as const;
+const KNOWN_SIDES = [...DEFAULT_SIDES, 'zap-per-run', 'zap-node-heap'] as const;
 
 /** BENCH_SIDES: which sides to measure; `bare` (every side's baseline, or its baseline's) always. */
 function readSides(raw: string | undefined): Settings['sides'] {

@@ -60,6 +60,8 @@ export interface WorkerProcessOptions {
   readyTimeoutMs?: number;
   /** The module exporting the worker's Zap. @default `worker-module.ts` next to this file */
   modulePath?: string;
+  /** Node flags before the script (e.g. V8 heap flags). @default BENCH_WORKER_NODE_FLAGS split on spaces, else none */
+  nodeFlags?: string[];
   /** Repository whose `workers/zap-worker.ts` runs, in its directory (another checkout: another version). @default this repository */
   root?: string;
 }
@@ -84,11 +86,13 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const startedAt = performance.now();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', resolve(options.root ?? REPOSITORY_ROOT, 'workers/zap-worker.ts'), options.modulePath ?? resolve(__dirname, 'worker-module.ts')],
+    [...(options.nodeFlags ?? (process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean)), '--import', 'tsx', resolve(options.root ?? REPOSITORY_ROOT, 'workers/zap-worker.ts'), options.modulePath ?? resolve(__dirname, 'worker-module.ts')],
     {
       cwd: options.root ?? REPOSITORY_ROOT,
       env: {
         ...process.env,
+        // The bare baseline is a Temporal worker as users run one: Node's V8 heap flags, not zap-worker's compact heap.
+        ...(options.side === 'bare' ? { ZAP_WORKER_HEAP: 'node' } : {}),
         ...options.environment,
         BENCH_WORKER_SIDE: options.side ?? 'zap',
         ZAP_TASK_QUEUE: options.taskQueue,
