@@ -4,9 +4,10 @@ import { ZapConfigurationError } from '../core/errors';
 /**
  * How a worker process sizes its V8 heaps.
  * - `compact`: V8's memory-saving mode (`--optimize-for-size`): old generations grow less past
- *   their live size before a full collection and young generations stay at 8 MiB at most, so the
- *   garbage left by a burst of tasks is collected instead of kept as resident memory. (1 MiB
- *   semi-spaces on top saved little more memory and cost more worker CPU per task.)
+ *   their live size before a full collection, and new threads' young generations stay at 8–16 MiB
+ *   (Node's default lets them reach 32), so the garbage left by a burst of tasks is collected
+ *   instead of kept as resident memory. (1 MiB semi-spaces on top saved little more memory and
+ *   cost more worker CPU per task.)
  * - `node`: V8 flags stay as Node set them.
  */
 export type ZapWorkerHeap = 'compact' | 'node';
@@ -42,7 +43,7 @@ export function workerHeapFlags(heap: ZapWorkerHeap, processFlags: readonly stri
  * for every isolate created afterwards (the worker's workflow threads, created by `createWorker`),
  * and the main thread's old generation follows them from its next collection on. `runWorker` calls
  * this before it builds the worker; an app that embeds `zap.createWorker()` in a process of its own
- * can call it (or start Node with the flags) itself. `node` changes nothing, and a `compact` heap
+ * gets the same by starting Node with `--optimize-for-size`. `node` changes nothing, and a `compact` heap
  * cannot be undone in the same process.
  */
 export function useWorkerHeap(heap: ZapWorkerHeap = DEFAULT_WORKER_HEAP): void {
