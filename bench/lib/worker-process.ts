@@ -60,8 +60,6 @@ export interface WorkerProcessOptions {
   readyTimeoutMs?: number;
   /** The module exporting the worker's Zap. @default `worker-module.ts` next to this file */
   modulePath?: string;
-  /** Node flags before the script (e.g. V8 heap flags). @default BENCH_WORKER_NODE_FLAGS split on spaces, else none */
-  nodeFlags?: string[];
   /** Repository whose `workers/zap-worker.ts` runs, in its directory (another checkout: another version). @default this repository */
   root?: string;
 }
@@ -86,7 +84,8 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const startedAt = performance.now();
   const child = spawn(
     process.execPath,
-    [...(options.nodeFlags ?? (process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean)), '--import', 'tsx', resolve(options.root ?? REPOSITORY_ROOT, 'workers/zap-worker.ts'), options.modulePath ?? resolve(__dirname, 'worker-module.ts')],
+    // BENCH_WORKER_NODE_FLAGS: Node flags for the worker processes of an experiment (e.g. V8 heap flags).
+    [...(process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', resolve(options.root ?? REPOSITORY_ROOT, 'workers/zap-worker.ts'), options.modulePath ?? resolve(__dirname, 'worker-module.ts')],
     {
       cwd: options.root ?? REPOSITORY_ROOT,
       env: {

@@ -18,24 +18,20 @@ export const DEFAULT_WORKER_HEAP: ZapWorkerHeap = 'compact';
 /** Environment variable read by `zap-worker` and `zap worker`: `compact` (default) or `node`. */
 export const WORKER_HEAP_VARIABLE = 'ZAP_WORKER_HEAP';
 
-/**
- * The V8 flags of the `compact` heap, each with the flags that mean the operator already chose it
- * (on Node's command line: V8 does not take `--optimize-for-size` from NODE_OPTIONS). A flag the
- * operator chose is left as they set it.
- */
-const COMPACT_HEAP_FLAGS: readonly { flag: string; chosenBy: readonly string[] }[] = [
-  { flag: '--optimize-for-size', chosenBy: ['--optimize-for-size', '--no-optimize-for-size', '--optimize_for_size', '--no-optimize_for_size'] },
-];
+/** The V8 flag of the `compact` heap. */
+const COMPACT_HEAP_FLAG = '--optimize-for-size';
+/** Node command-line flags by which the operator already chose (V8 does not take them from NODE_OPTIONS). */
+const OPERATOR_CHOICES = ['--optimize-for-size', '--no-optimize-for-size', '--optimize_for_size', '--no-optimize_for_size'];
 
 /**
- * The flags {@link useWorkerHeap} sets for this heap, given the process's own flags (`execArgv`
- * and `NODE_OPTIONS`). Pure: what `useWorkerHeap` would do.
+ * The flags {@link useWorkerHeap} sets for this heap, given the process's command-line flags
+ * (`process.execArgv`): none when the operator already chose. Pure: what `useWorkerHeap` would do.
  */
 export function workerHeapFlags(heap: ZapWorkerHeap, processFlags: readonly string[]): string[] {
   assertWorkerHeap(heap, '`heap`');
   if (heap === 'node') return [];
-  const chosen = (prefix: string): boolean => processFlags.some((flag) => flag === prefix || flag.startsWith(`${prefix}=`));
-  return COMPACT_HEAP_FLAGS.filter(({ chosenBy }) => !chosenBy.some(chosen)).map(({ flag }) => flag);
+  const chosen = processFlags.some((flag) => OPERATOR_CHOICES.some((choice) => flag === choice || flag.startsWith(`${choice}=`)));
+  return chosen ? [] : [COMPACT_HEAP_FLAG];
 }
 
 /**
@@ -47,7 +43,7 @@ export function workerHeapFlags(heap: ZapWorkerHeap, processFlags: readonly stri
  * cannot be undone in the same process.
  */
 export function useWorkerHeap(heap: ZapWorkerHeap = DEFAULT_WORKER_HEAP): void {
-  const flags = workerHeapFlags(heap, currentProcessFlags());
+  const flags = workerHeapFlags(heap, process.execArgv);
   if (flags.length > 0) setFlagsFromString(flags.join(' '));
 }
 
@@ -66,9 +62,4 @@ function assertWorkerHeap(value: string, label: string): asserts value is ZapWor
   if (!(WORKER_HEAPS as readonly string[]).includes(value)) {
     throw new ZapConfigurationError({ message: `${label} must be ${WORKER_HEAPS.map((heap) => `'${heap}'`).join(' or ')}, not ${JSON.stringify(value)}.` });
   }
-}
-
-/** The Node and V8 flags this process was started with. */
-function currentProcessFlags(): string[] {
-  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean)];
 }

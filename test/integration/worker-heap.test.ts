@@ -4,14 +4,12 @@
  * The fixture starts a thread right before `createWorker` and reports how large its young
  * generation grows, which is what the workflow threads created next get.
  */
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { spawnWorker } from '../support/spawn-worker';
+import { runWorkerToExit, spawnWorker } from '../support/spawn-worker';
 import { temporalAddress, uniqueTaskQueue } from '../support/harness';
 
 jest.setTimeout(90_000);
 
-const REPOSITORY_ROOT = resolve(__dirname, '../..');
 const FIXTURE = resolve(__dirname, '../fixtures/heap-probe-zap.ts');
 const MIB = 1024 * 1024;
 
@@ -51,15 +49,7 @@ describe('zap-worker heap flags (ZAP_WORKER_HEAP)', () => {
   });
 
   test('an unknown ZAP_WORKER_HEAP fails the worker with a clear message before it polls', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPOSITORY_ROOT, 'workers/zap-worker.ts'), FIXTURE], {
-      cwd: REPOSITORY_ROOT,
-      env: { ...process.env, ZAP_WORKER_HEAP: 'small', ZAP_TASK_QUEUE: uniqueTaskQueue('heap'), TEMPORAL_ADDRESS: temporalAddress() },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolveClose) => child.once('close', (exitCode) => resolveClose(exitCode)));
+    const { code, output } = await runWorkerToExit(FIXTURE, { ZAP_WORKER_HEAP: 'small', ZAP_TASK_QUEUE: uniqueTaskQueue('heap'), TEMPORAL_ADDRESS: temporalAddress() });
     expect(code).toBe(1);
     expect(output).toContain(`[zap-worker] failed: ZAP_WORKER_HEAP must be 'compact' or 'node', not "small".`);
     expect(output).not.toContain('[heap-probe]');

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Worker } from '@temporalio/worker';
@@ -11,7 +10,7 @@ import {
 } from '../../src/testing/scripted-llm-server';
 import { createVersionedZap } from '../fixtures/versioned-worker-zap';
 import { temporalAddress, testWorkerOptions, uniqueTaskQueue, waitForCompletion, waitForTask } from '../support/harness';
-import { spawnWorker, type WorkerProcess } from '../support/spawn-worker';
+import { runWorkerToExit, spawnWorker, type WorkerProcess } from '../support/spawn-worker';
 import {
   countOpenWorkflowsOn,
   describeVersioning,
@@ -19,7 +18,6 @@ import {
   pollUntil,
 } from '../support/worker-deployments';
 
-const REPOSITORY_ROOT = resolve(__dirname, '../..');
 const FIXTURE = resolve(__dirname, '../fixtures/versioned-worker-zap.ts');
 const GATED = new ApprovalRules({ patterns: ['ship_*'] });
 
@@ -47,20 +45,6 @@ function modelKeysOf(llm: ScriptedLlmServer, task: string): string[] {
   return llm.requests
     .filter((request) => firstUserMessage(request) === task)
     .map((request) => String(request.headers.authorization).replace(/^Bearer /, ''));
-}
-
-/** Runs a script through tsx to its end (output pipes drained), for a process expected to fail. */
-async function runToExit(args: string[], environment: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: REPOSITORY_ROOT,
-    env: { ...process.env, ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolveClose) => child.once('close', (exitCode) => resolveClose(exitCode)));
-  return { code, output };
 }
 
 function uniqueDeploymentName(): string {
@@ -233,8 +217,8 @@ describe('worker versioning (worker deployments)', () => {
   });
 
   test('zap-worker refuses a deployment name without a build id, before connecting anything', async () => {
-    const { code, output } = await runToExit(
-      [resolve(REPOSITORY_ROOT, 'workers/zap-worker.ts'), FIXTURE],
+    const { code, output } = await runWorkerToExit(
+      FIXTURE,
       { ZAP_DEPLOYMENT_NAME: 'support-agents', ZAP_BUILD_ID: '', ZAP_TASK_QUEUE: uniqueTaskQueue(), TEMPORAL_ADDRESS: temporalAddress() },
     );
     expect(code).toBe(1);

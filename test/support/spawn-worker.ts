@@ -64,3 +64,20 @@ export async function spawnWorker(
     },
   };
 }
+
+/**
+ * Runs the real worker entry with a fixture module to its end (output pipes drained), for a worker
+ * expected to fail before it polls: its exit code and everything it printed.
+ */
+export async function runWorkerToExit(modulePath: string, environment: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPOSITORY_ROOT, 'workers/zap-worker.ts'), modulePath], {
+    cwd: REPOSITORY_ROOT,
+    env: { ...process.env, ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolveClose) => child.once('close', (exitCode) => resolveClose(exitCode)));
+  return { code, output };
+}
