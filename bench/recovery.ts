@@ -7,22 +7,25 @@
  *   npx tsx bench/recovery.ts     # BENCH_RECOVERY_REPETITIONS=3 BENCH_RECOVERY_CALL_SECONDS=30 BENCH_RECOVERY_HEALTHY_TASKS=4
  *                                 # BENCH_RECOVERY_STICKY_TASKS=400 BENCH_RECOVERY_STICKY_CONCURRENCY=200 BENCH_RECOVERY_STICKY_ROUNDS=1
  *                                 # BENCH_RECOVERY_PARTS=kills,rpcs,sticky,fragility
+ *                                 # BENCH_RECOVERY_KILLED_CALLS='model call,budgeted model call' (kill rows of these calls only)
  *
  * Kills. Each repetition: a task of the `Operator` agent is in a call (`slow_step`, idempotent and
- * local, blocking on its first attempt; or a model call whose first request hangs; or
- * `unsafe_step`, not idempotent), the benchmark waits a kill delay spread over 0.2–2 s across
- * repetitions (where the kill falls between two heartbeats), SIGKILLs the one of the two worker
- * processes that runs the call; the other takes over, and a replacement starts once the task made
- * progress (on this busy machine a worker start takes seconds of most of its CPU, which would
- * otherwise hide what the timeouts do). Progress = the task's next
- * model request reaching the scripted server: the retried call finished on the other worker (or, not idempotent, the workflow told the
- * model the outcome is unknown) and the workflow went on. The history then tells what the time went
- * to: the heartbeat timeout (the retried attempt's start, or the timeout the workflow handled), and
- * the workflow task after it (its wait, its queue, sticky timeouts). Configurations: zap's defaults
- * (4 s heartbeats, 2 s throttling, stickiness handed over on takeover) against 0.2.0's 20 s
- * heartbeat and the SDK's throttling, in the same run; and the non-idempotent path with a 3 s sticky
- * queue timeout, the one setting that path depended on before its at-most-once activity (whose
- * second attempt reports the outcome unknown from the other worker and resets the sticky queue).
+ * local, blocking on its first attempt; or a model call whose first request hangs, in a task with
+ * and without a budget; or `unsafe_step`, not idempotent), the benchmark waits a kill delay spread
+ * over 0.2–2 s across repetitions (where the kill falls between two heartbeats), SIGKILLs the one
+ * of the two worker processes that runs the call; the other takes over, and a replacement starts
+ * once the task made progress (on this busy machine a worker start takes seconds of most of its
+ * CPU, which would otherwise hide what the timeouts do). Progress = the task's next model request
+ * reaching the scripted server: the retried call finished on the other worker (or, for a tool that
+ * is not idempotent and for a budgeted model call, the other worker reported the outcome unknown and
+ * the workflow told the model, or charged the lost call and made it again). The history then tells
+ * what the time went to: the heartbeat timeout (the retried attempt's start, or the timeout the
+ * workflow handled), and the workflow task after it (its wait, its queue, sticky timeouts).
+ * Configurations: zap's defaults (4 s heartbeats, 2 s throttling, stickiness handed over on
+ * takeover) against 0.2.0's 20 s heartbeat and the SDK's throttling, in the same run; and the
+ * non-idempotent path with a 3 s sticky queue timeout, the one setting that path depended on before
+ * its at-most-once activity (whose second attempt reports the outcome unknown from the other worker
+ * and resets the sticky queue). Budgeted model calls have had the same second attempt since 0.3.0.
  *
  * Fragility. BENCH_RECOVERY_HEALTHY_TASKS tasks, half in one `long_step` tool call and half in a
  * model call, each BENCH_RECOVERY_CALL_SECONDS long, with default settings, while the worker's
@@ -70,9 +73,16 @@ const DEFAULT_HEARTBEAT_MS = 4_000;
 const OLD_DEFAULT = { heartbeat: '20 seconds', workerOptions: { maxHeartbeatThrottleInterval: '60 seconds' } } as const;
 
 /** The call a kill lands in. */
-type KilledCall = 'idempotent tool' | 'model call' | 'non-idempotent tool';
-const SCENARIO_OF: Record<KilledCall, Scenario> = { 'idempotent tool': 'slow', 'model call': 'hang', 'non-idempotent tool': 'unsafe' };
-const ACTIVITY_OF: Record<KilledCall, string> = { 'idempotent tool': 'callTool', 'model call': 'invokeModel', 'non-idempotent tool': 'callToolAtMostOnce' };
+type KilledCall = 'idempotent tool' | 'model call' | 'budgeted model call' | 'non-idempotent tool';
+const SCENARIO_OF: Record<KilledCall, Scenario> = { 'idempotent tool': 'slow', 'model call': 'hang', 'budgeted model call': 'hang', 'non-idempotent tool': 'unsafe' };
+const ACTIVITY_OF: Record<KilledCall, string> = {
+  'idempotent tool': 'callTool',
+  'model call': 'invokeModel',
+  'budgeted model call': 'invokeModelWithinBudget',
+  'non-idempotent tool': 'callToolAtMostOnce',
+};
+/** The budget of the budgeted model call's task: any budget makes its model calls the workflow's own (no price needed for a call count). */
+const KILL_BUDGET = { maxModelCalls: 50 } as const;
 
 interface KillConfig {
   label: string;
@@ -143,6 +153,8 @@ interface Settings {
   stickyRounds: number;
   /** What to run (BENCH_RECOVERY_PARTS, comma-separated): `kills`, `rpcs`, `sticky`, `fragility`. @default all */
   parts: ReadonlySet<string>;
+  /** Which kill rows to run, by the call killed (BENCH_RECOVERY_KILLED_CALLS, comma-separated). @default all */
+  killedCalls: ReadonlySet<KilledCall>;
 }
 
 const killResults: KillResult[] = [];
@@ -169,6 +181,7 @@ const KILL_CONFIGS: readonly KillConfig[] = [
     maxRepetitions: 2,
   },
   { label: 'default (4 s): model call', call: 'model call', heartbeatMs: DEFAULT_HEARTBEAT_MS, workerOptions: {} },
+  { label: 'default (4 s): model call of a budgeted task', call: 'budgeted model call', heartbeatMs: DEFAULT_HEARTBEAT_MS, workerOptions: {} },
   { label: 'default (4 s): non-idempotent tool', call: 'non-idempotent tool', heartbeatMs: DEFAULT_HEARTBEAT_MS, workerOptions: {} },
   {
     label: 'default + sticky timeout 3 s: non-idempotent tool',
@@ -186,7 +199,7 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
     // A worker start takes seconds on this shared machine, more when several start at once.
     startWorkerProcess({ taskQueue, temporalAddress: server.address, llmBaseURL: model.baseURL, workflowBundlePath: bundle.path, workerOptions, readyTimeoutMs: WORKER_READY_TIMEOUT_MS });
 
-  for (const config of settings.parts.has('kills') ? KILL_CONFIGS : []) {
+  for (const config of settings.parts.has('kills') ? KILL_CONFIGS.filter((config) => settings.killedCalls.has(config.call)) : []) {
     const taskQueue = `bench-recovery-${randomBytes(4).toString('hex')}`;
     const startWorker = workerFor(taskQueue, config.workerOptions);
     const zap = createBenchZap({ taskQueue, temporalAddress: server.address, temporalClient: client, ...(config.heartbeat ? { heartbeat: config.heartbeat } : {}) });
@@ -202,7 +215,11 @@ async function main(settings: Settings, cleanups: Cleanups): Promise<void> {
         const [low, high] = KILL_DELAY_RANGE_MS;
         const killDelayMs = Math.round(low + ((high - low) * (repetition + 0.5)) / repetitions);
         const taskKey = `recovery-${taskQueue}-${repetition}`;
-        const task = await zap.executeTask({ agentName: OPERATOR_AGENT, task: formatTaskMessage({ taskKey, scenario: SCENARIO_OF[config.call] }) });
+        const task = await zap.executeTask({
+          agentName: OPERATOR_AGENT,
+          task: formatTaskMessage({ taskKey, scenario: SCENARIO_OF[config.call] }),
+          ...(config.call === 'budgeted model call' ? { budget: KILL_BUDGET } : {}),
+        });
         const identity = await waitForCallRunning(client, task.id, ACTIVITY_OF[config.call]);
         const victimIndex = workers.findIndex((worker) => identity.startsWith(`${worker.pid}@`));
         if (victimIndex < 0) throw new Error(`The call of ${task.id} runs on ${identity}, not on a worker of this benchmark.`);
@@ -552,13 +569,24 @@ async function report(settings: Settings, complete: boolean): Promise<void> {
   const path = await writeResults('recovery', {
     complete,
     summary,
-    settings: { ...settings, parts: [...settings.parts], killDelayRangeMs: KILL_DELAY_RANGE_MS, disruptionMs: DISRUPTION_MS, disruptionEveryMs: DISRUPTION_EVERY_MS },
+    settings: { ...settings, parts: [...settings.parts], killedCalls: [...settings.killedCalls], killDelayRangeMs: KILL_DELAY_RANGE_MS, disruptionMs: DISRUPTION_MS, disruptionEveryMs: DISRUPTION_EVERY_MS },
     configs: killResults,
     fragility: fragilityResults,
     rpcCounts,
     stickyLoad: stickyLoadResults,
   });
   console.log(`\nJSON: ${path}`);
+}
+
+/** BENCH_RECOVERY_KILLED_CALLS: the calls whose kill rows run (all when unset); an unknown one is an error. */
+function readKilledCalls(value: string | undefined): ReadonlySet<KilledCall> {
+  const known = Object.keys(SCENARIO_OF) as KilledCall[];
+  if (!value) return new Set(known);
+  const calls = value.split(',').map((call) => call.trim());
+  for (const call of calls) {
+    if (!known.includes(call as KilledCall)) throw new Error(`BENCH_RECOVERY_KILLED_CALLS: unknown call '${call}' (known: ${known.join(', ')}).`);
+  }
+  return new Set(calls as KilledCall[]);
 }
 
 runBenchmark({
@@ -570,6 +598,7 @@ runBenchmark({
     stickyConcurrency: readInteger(environment, 'BENCH_RECOVERY_STICKY_CONCURRENCY', 200, 50),
     stickyRounds: readInteger(environment, 'BENCH_RECOVERY_STICKY_ROUNDS', 1, 1),
     parts: new Set((environment.BENCH_RECOVERY_PARTS || 'kills,rpcs,sticky,fragility').split(',').map((part) => part.trim())),
+    killedCalls: readKilledCalls(environment.BENCH_RECOVERY_KILLED_CALLS),
   }),
   // A repetition lasts a worker start (tens of seconds on a loaded machine) plus 5–25 s.
   hardTimeoutMs: (settings) =>

@@ -4,7 +4,7 @@ import type { ActivityDependencies } from './activity-dependencies';
 import { createPipelineStepActivities } from './build-pipeline-step';
 import { createCallTool, createCallToolAtMostOnce } from './call-tool';
 import { createCheckSubTask } from './check-sub-task';
-import { createInvokeModel } from './invoke-model';
+import { createModelActivities } from './invoke-model';
 import { createResolveAgentTask, resolveAgentSettings } from './resolve-agent-task';
 import { createRunHook } from './run-hook';
 
@@ -14,7 +14,7 @@ import { createRunHook } from './run-hook';
  */
 export function createActivities(dependencies: ActivityDependencies): ZapActivities {
   return {
-    invokeModel: createInvokeModel(dependencies),
+    ...createModelActivities(dependencies),
     callTool: createCallTool(dependencies),
     callToolAtMostOnce: createCallToolAtMostOnce(dependencies),
     checkSubTask: createCheckSubTask(dependencies.client),

@@ -1,12 +1,16 @@
 import { Context } from '@temporalio/activity';
-import type { InvokeModelInput, InvokeModelResult, ToolHint } from '../core/activity-contracts';
+import { ApplicationFailure } from '@temporalio/common';
+import type { InvokeModelInput, InvokeModelResult, ModelCallBudget, ToolHint, ZapActivities } from '../core/activity-contracts';
 import { FailureType } from '../core/activity-contracts';
+import { budgetChargeOf, type ModelCallCharge } from '../core/budget';
 import type { ChatMessage } from '../core/messages';
 import { outputInstructions, type OutputSettings } from '../core/structured-output';
+import type { FunctionToolDefinition } from '../core/tool-definition';
+import type { ZapAgent } from '../agent/zap-agent';
 import { TokenPublisher } from '../streaming/token-publisher';
 import type { ActivityDependencies } from './activity-dependencies';
 import { checkApprovals } from './approval-checks';
-import { ActivityHeartbeat, withHeartbeats } from './heartbeats';
+import { ActivityHeartbeat, takeOverStickiness, withHeartbeats } from './heartbeats';
 import { planBudgetedCall, type BudgetedCallPlan } from './model-call-budget';
 import { createOutputValidator, type OutputValidator } from './output-validation';
 import { assertModelResultFits } from './result-size-limits';
@@ -14,27 +18,99 @@ import { reserveForModelCall, settleAfterCall, TenantBudgetReservations } from '
 import { permanentFailure, toApplicationFailure } from './to-application-failure';
 
 /**
- * Builds the model activity: reads the conversation, calls the endpoint, returns the answer. An
- * answer too large to be stored as the activity's result fails with `MODEL_RESULT_TOO_LARGE`,
- * never retried: each attempt would buy the same oversized answer again.
+ * Builds the model activities: `invokeModel` reads the conversation, calls the endpoint and
+ * returns the answer; `invokeModelWithinBudget` is the same call for a task with a budget, made at
+ * most once. An answer too large to be stored as the activity's result fails with
+ * `MODEL_RESULT_TOO_LARGE`, never retried: each attempt would buy the same oversized answer again.
  */
-export function createInvokeModel(dependencies: ActivityDependencies) {
+export function createModelActivities(dependencies: ActivityDependencies): Pick<ZapActivities, 'invokeModel' | 'invokeModelWithinBudget'> {
   const validateOutput = createOutputValidator();
   const tenantBudgets = dependencies.tenantBudgets ?? new TenantBudgetReservations({ client: dependencies.client });
-  return async function invokeModel(input: InvokeModelInput): Promise<InvokeModelResult> {
+  async function invokeModel(input: InvokeModelInput): Promise<InvokeModelResult> {
     const heartbeat = new ActivityHeartbeat(input.budget !== undefined);
     return withHeartbeats(() => invokeModelOnce(dependencies, validateOutput, input, heartbeat, tenantBudgets), heartbeat);
-  };
+  }
+  /**
+   * A budgeted task's model call. Its first attempt is the call, and each failure it throws is
+   * wrapped in a non-retryable `AT_MOST_ONCE_ATTEMPT` failure around what `invokeModel` would have
+   * thrown: the workflow retries the call itself, as a new activity, and charges each attempt. So
+   * a second attempt happens only after a timeout (the worker died or stalled past the heartbeat
+   * timeout, or the call ran past the LLM timeout), when the provider may have billed the call.
+   * That attempt calls no model: it takes the workflow's stickiness over from the worker that ran
+   * the first one and fails at once with `MODEL_OUTCOME_UNKNOWN`, carrying the first attempt's
+   * worst case (its heartbeat's, or when the first attempt died before its heartbeat reached the
+   * server, a new plan of the same call). The workflow hears of the lost call from a live worker,
+   * instead of handling the timeout on the dead worker's sticky queue once that queue timed out.
+   */
+  async function invokeModelWithinBudget(input: InvokeModelInput): Promise<InvokeModelResult> {
+    const context = Context.current();
+    if (context.info.attempt > 1) {
+      await takeOverStickiness(context);
+      const charge = await lostAttemptCharge(dependencies, input, context);
+      throw ApplicationFailure.create({
+        type: FailureType.ModelOutcomeUnknown,
+        message: 'The model call did not report back: the attempt making it timed out (its worker may have stopped); it is charged at its worst case',
+        details: [charge ? { budgetCharge: charge } : {}],
+        nonRetryable: true,
+      });
+    }
+    try {
+      return await invokeModel(input);
+    } catch (error) {
+      const failure = toApplicationFailure(error);
+      throw ApplicationFailure.create({ type: FailureType.AtMostOnceAttempt, message: failure.message, nonRetryable: true, cause: failure });
+    }
+  }
+  return { invokeModel, invokeModelWithinBudget };
 }
 
-async function invokeModelOnce(
-  dependencies: ActivityDependencies,
-  validateOutput: OutputValidator,
-  input: InvokeModelInput,
-  heartbeat: ActivityHeartbeat,
-  tenantBudgets: TenantBudgetReservations,
-): Promise<InvokeModelResult> {
-  const context = Context.current();
+/** Longest time the second attempt of a budgeted call spends planning the lost call again, as a share of its heartbeat timeout. */
+const REPLAN_SHARE_OF_HEARTBEAT = 1 / 2;
+
+/**
+ * What the lost first attempt of a budgeted call may have cost: the worst case its heartbeat
+ * carries; without one (it died before that heartbeat reached the server), the same call planned
+ * again here (the conversation up to the call, the agent's tools and price), which is the worst
+ * case the first attempt was allowed unless the worker's agent changed. A call its plan refuses
+ * was never sent: nothing. Undefined when neither is known within half the heartbeat timeout
+ * (the conversation could not be read): the workflow then charges what it knows, nothing.
+ */
+async function lostAttemptCharge(dependencies: ActivityDependencies, input: InvokeModelInput, context: Context): Promise<ModelCallCharge | undefined> {
+  const fromHeartbeat = budgetChargeOf(context.info.heartbeatDetails);
+  if (fromHeartbeat) return fromHeartbeat;
+  const budget = input.budget;
+  if (!budget) return undefined;
+  const limitMs = Math.max(500, (context.info.heartbeatTimeoutMs ?? 2_000) * REPLAN_SHARE_OF_HEARTBEAT);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), limitMs);
+  });
+  const planned = (async (): Promise<ModelCallCharge | undefined> => {
+    const { agent, requestMessages, tools } = await prepareRequest(dependencies, input, context);
+    return planCall(dependencies, agent, budget, requestMessages, tools).charge;
+  })().catch((error: unknown) => {
+    if (error instanceof ApplicationFailure && error.type === FailureType.BudgetWouldExceed) return { nanoUsd: 0, tokens: 0 };
+    context.log.warn('Could not plan a lost budgeted model call again; it is charged what is known of it', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return undefined;
+  });
+  try {
+    return await Promise.race([planned, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What a model call sends, from the worker's agent and the workflow's conversation. */
+interface PreparedRequest {
+  agent: ZapAgent;
+  /** The conversation as sent (with instruction mode's addendum). */
+  requestMessages: ChatMessage[];
+  tools: FunctionToolDefinition[];
+}
+
+async function prepareRequest(dependencies: ActivityDependencies, input: InvokeModelInput, context: Context): Promise<PreparedRequest> {
   const execution = context.info.workflowExecution;
   if (!execution) {
     throw permanentFailure(FailureType.ConversationUnavailable, 'invokeModel must run as part of an agent workflow.');
@@ -54,27 +130,40 @@ async function invokeModelOnce(
   }
   try {
     const tools = await dependencies.toolbox.definitions(agent.name);
+    // Structured output: the schema goes in `response_format`, or (instruction mode) in the prompt.
+    const requestMessages = input.output?.mode === 'instructions' ? withOutputInstructions(messages, input.output) : messages;
+    return { agent, requestMessages, tools };
+  } catch (error) {
+    throw toApplicationFailure(error);
+  }
+}
+
+/** Refused here, before anything is sent, when the call's worst case does not fit what is left. */
+function planCall(dependencies: ActivityDependencies, agent: ZapAgent, budget: ModelCallBudget, messages: ChatMessage[], tools: FunctionToolDefinition[]): BudgetedCallPlan {
+  return planBudgetedCall({ budget, messages, tools, maxTokens: agent.maxTokens, price: dependencies.prices.resolve(agent.model), model: agent.model });
+}
+
+async function invokeModelOnce(
+  dependencies: ActivityDependencies,
+  validateOutput: OutputValidator,
+  input: InvokeModelInput,
+  heartbeat: ActivityHeartbeat,
+  tenantBudgets: TenantBudgetReservations,
+): Promise<InvokeModelResult> {
+  const context = Context.current();
+  const { agent, requestMessages, tools } = await prepareRequest(dependencies, input, context);
+  try {
     const model = dependencies.models.forAgent(agent);
     const tokens = agent.streaming ? dependencies.tokens : undefined;
     // Deltas go out only while someone listens. No heartbeat per delta: the interval heartbeat of
     // withHeartbeats delivers a cancellation to a long generation.
     const publisher = tokens ? new TokenPublisher(tokens, { taskId: input.taskId, callIndex: input.callIndex, attempt: context.info.attempt }) : undefined;
     const onDelta = publisher ? (delta: string): void => publisher.delta(delta) : undefined;
-    // Structured output: the schema goes in `response_format`, or (instruction mode) in the prompt.
     const output = input.output;
-    const requestMessages = output?.mode === 'instructions' ? withOutputInstructions(messages, output) : messages;
     let maxTokens = agent.maxTokens;
     let plan: BudgetedCallPlan | undefined;
     if (input.budget) {
-      // Refused here, before anything is sent, when the call's worst case does not fit what is left.
-      plan = planBudgetedCall({
-        budget: input.budget,
-        messages: requestMessages,
-        tools,
-        maxTokens: agent.maxTokens,
-        price: dependencies.prices.resolve(agent.model),
-        model: agent.model,
-      });
+      plan = planCall(dependencies, agent, input.budget, requestMessages, tools);
       maxTokens = plan.maxTokens;
       heartbeat.setDetails({ budgetCharge: plan.charge });
     }

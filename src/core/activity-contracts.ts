@@ -16,6 +16,13 @@ import type { ToolCallOutcome } from './tool-definition';
 export interface ZapActivities {
   /** Calls the model with the first `messageCount` messages of the task's conversation. */
   invokeModel(input: InvokeModelInput): Promise<InvokeModelResult>;
+  /**
+   * A model call of a task with a budget, made at most once: its first attempt calls the model and
+   * every failure it throws is final for Temporal (the workflow retries and charges each attempt);
+   * a second attempt (after the first timed out, or its worker died) calls nothing but reports the
+   * outcome unknown at once, from a live worker, with the first attempt's worst case (0.3.0).
+   */
+  invokeModelWithinBudget(input: InvokeModelInput): Promise<InvokeModelResult>;
   /** Runs one tool call (local tool or MCP) and returns its text result. */
   callTool(input: CallToolInput): Promise<ToolCallOutcome>;
   /**

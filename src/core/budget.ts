@@ -248,6 +248,20 @@ export function reconcileChild(ledger: BudgetState, childTaskId: string, childSp
   return total;
 }
 
+/** What a model call may have cost at most (`budgetCharge` in its heartbeat, or in a report of it lost). */
+export interface ModelCallCharge {
+  nanoUsd: number;
+  tokens: number;
+}
+
+/** The `budgetCharge` of heartbeat or failure details, when they carry a valid one. */
+export function budgetChargeOf(details: unknown): ModelCallCharge | undefined {
+  const charge = typeof details === 'object' && details !== null ? (details as { budgetCharge?: unknown }).budgetCharge : undefined;
+  if (typeof charge !== 'object' || charge === null) return undefined;
+  const { nanoUsd, tokens } = charge as { nanoUsd?: unknown; tokens?: unknown };
+  return typeof nanoUsd === 'number' && Number.isFinite(nanoUsd) && typeof tokens === 'number' && Number.isFinite(tokens) ? { nanoUsd, tokens } : undefined;
+}
+
 /** Nano-dollars as dollars. */
 export function toUsd(nanoUsd: number): number {
   return nanoUsd / NANO_USD_PER_USD;

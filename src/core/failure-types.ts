@@ -80,11 +80,17 @@ export const FailureType = {
   /** A non-idempotent tool call may or may not have taken effect; it is not run again. */
   ToolOutcomeUnknown: 'TOOL_OUTCOME_UNKNOWN',
   /**
-   * The failure of an at-most-once tool call's attempt (`callToolAtMostOnce`), around the failure
+   * The failure of an at-most-once call's attempt (`callToolAtMostOnce`, `invokeModelWithinBudget`), around the failure
    * itself (its cause, which the workflow reads): never retried by Temporal, so a second attempt
    * runs only after a timeout (the first attempt's outcome is unknown), and it only says so.
    */
   AtMostOnceAttempt: 'AT_MOST_ONCE_ATTEMPT',
+  /**
+   * A budgeted model call's attempt timed out, so the provider may have billed it
+   * (`invokeModelWithinBudget`'s second attempt, which calls nothing); details carry its worst case
+   * as `budgetCharge`. The workflow charges it and tries the call again.
+   */
+  ModelOutcomeUnknown: 'MODEL_OUTCOME_UNKNOWN',
   /** The model's answer is too large to store as an activity result; never retried (each attempt is paid for). */
   ModelResultTooLarge: 'MODEL_RESULT_TOO_LARGE',
   /** A request took more model calls than the agent's `maxIterations` (workflow). */

@@ -18,8 +18,13 @@ export interface TaskActivities {
    * tools whose calls must not be repeated blindly.
    */
   atMostOnceTools: ZapActivities;
-  /** One attempt per activity: model calls of a task with a budget (the workflow retries them and charges each attempt). */
+  /** One attempt per activity: model calls of a task with a budget (the workflow retries them and charges each attempt; before 0.3.0). */
   singleAttemptModel: ZapActivities;
+  /**
+   * `invokeModelWithinBudget` with a second attempt that only reports the outcome unknown (0.3.0):
+   * model calls of a task with a budget (the workflow retries them and charges each attempt).
+   */
+  budgetedModel: ZapActivities;
   /**
    * The tool stubs with another heartbeat timeout (a local tool's, see
    * {@link toolHeartbeatTimeoutMs}); the same stubs for the heartbeat timeout of model and MCP calls.
@@ -31,7 +36,7 @@ export interface TaskActivities {
 type ToolStubs = Pick<TaskActivities, 'tools' | 'singleAttemptTools' | 'atMostOnceTools'>;
 
 /**
- * The retry policy of `callToolAtMostOnce`: the first attempt's own failures are never retried
+ * The retry policy of `callToolAtMostOnce` and `invokeModelWithinBudget`: the first attempt's own failures are never retried
  * (the activity makes them non-retryable), so the second attempt follows only a timeout, and
  * starts soon after it (it only reports the outcome unknown).
  */
@@ -71,6 +76,11 @@ export function createTaskActivities(agent: AgentTaskSettings): TaskActivities {
       startToCloseTimeout: agent.llmTimeoutMs,
       heartbeatTimeout: agent.heartbeatTimeoutMs,
       retry: { maximumAttempts: 1 },
+    }),
+    budgetedModel: proxyActivities<ZapActivities>({
+      startToCloseTimeout: agent.llmTimeoutMs,
+      heartbeatTimeout: agent.heartbeatTimeoutMs,
+      retry: AT_MOST_ONCE_RETRY,
     }),
     withToolHeartbeat(heartbeatTimeoutMs) {
       if (heartbeatTimeoutMs === agent.heartbeatTimeoutMs) return activities;

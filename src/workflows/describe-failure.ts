@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
+import { FailureType } from '../core/failure-types';
 
 /**
  * A readable sentence for an activity failure: the innermost application message (what the
@@ -15,4 +16,16 @@ export function describeFailure(failure: ActivityFailure): string {
 
 function timeoutName(timeoutType: TimeoutFailure['timeoutType']): string {
   return (timeoutType ?? 'unspecified').toLowerCase().replace(/_/g, '-');
+}
+
+/**
+ * What an attempt of an at-most-once call threw: `callToolAtMostOnce` and
+ * `invokeModelWithinBudget` wrap it in a failure that Temporal does not retry (see
+ * `FailureType.AtMostOnceAttempt`); other activities throw it as it is.
+ */
+export function attemptFailure(cause: Error | undefined): Error | undefined {
+  if (cause instanceof ApplicationFailure && cause.type === FailureType.AtMostOnceAttempt && cause.cause instanceof ApplicationFailure) {
+    return cause.cause;
+  }
+  return cause;
 }

@@ -85,6 +85,13 @@ export const Patch = {
    * `callTool`. Asked as each such call starts; 0.1.0 and 0.2.0 histories replay `callTool`.
    */
   AtMostOnceToolActivity: 'zap-at-most-once-tool-activity',
+  /**
+   * 0.3.0: a budgeted task's model call is an `invokeModelWithinBudget` activity (two attempts,
+   * the second of which calls nothing but reports the outcome unknown with the first's worst case)
+   * instead of a single-attempt `invokeModel`. Asked as each attempt starts; only budgeted tasks
+   * reach it, and 0.1.0 and 0.2.0 histories replay `invokeModel`.
+   */
+  BudgetedModelProbe: 'zap-budgeted-model-probe',
 } as const satisfies Record<string, `zap-${string}`>;
 
 /** A patch id of the agent workflow. */

@@ -2,6 +2,7 @@ import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio
 import { FailureType, type InvokeModelResult, type ModelCallBudget } from '../core/activity-contracts';
 import {
   addAmounts,
+  budgetChargeOf,
   budgetSnapshot,
   compileBudget,
   initialBudgetState,
@@ -18,10 +19,12 @@ import {
   type BudgetSnapshot,
   type BudgetSpec,
   type BudgetState,
+  type ModelCallCharge,
 } from '../core/budget';
 import type { TokenUsage } from '../core/messages';
 import { TaskStatus } from '../core/task-status';
 import type { AgentTask } from './agent-task';
+import { attemptFailure } from './describe-failure';
 
 /** Why a model call cannot be made (from the workflow's own check or the model activity's). */
 export interface BudgetShortfall {
@@ -37,12 +40,6 @@ export interface BudgetRefusalDetails extends BudgetShortfall {
   promptTokensUpperBound: number;
 }
 
-/** What a lost attempt's heartbeat said it might cost (the model activity's worst case). */
-export interface ModelCallCharge {
-  nanoUsd: number;
-  tokens: number;
-}
-
 /**
  * The budget of one task: the ledger in its carried state, the checks before each model call and
  * tool call, the reservations for sub-agents, and what happens when a limit is reached (`fail`,
@@ -52,8 +49,9 @@ export interface ModelCallCharge {
  * Exactness: usage is added once, from the model activity's recorded result, so replays,
  * continue-as-new (the ledger is carried) and worker restarts never lose or double it. A model
  * call whose attempt was lost (its worker died, it timed out) may have been billed without any
- * usage reported: it is charged at the worst case its attempt was allowed (from its last
- * heartbeat), so a cap is never exceeded, at the price of counting such attempts high.
+ * usage reported: it is charged at the worst case its attempt was allowed (from its heartbeat, or
+ * planned again by the second attempt of `invokeModelWithinBudget` when that heartbeat never
+ * reached the server), so a cap is never exceeded, at the price of counting such attempts high.
  */
 export class TaskBudgetKeeper {
   private readonly spec: BudgetSpec | undefined;
@@ -267,13 +265,18 @@ export class TaskBudgetKeeper {
   }
 }
 
-/** The worst case a lost attempt heartbeated before it went silent; without one, nothing is known to charge. */
+/**
+ * The worst case of a lost attempt: what the second attempt of `invokeModelWithinBudget` reported
+ * (`MODEL_OUTCOME_UNKNOWN`: from the first attempt's heartbeat, or the call planned again), or
+ * what the attempt heartbeated before it went silent (a timeout). Without either, nothing is
+ * known to charge.
+ */
 function lostAttemptCharge(error: ActivityFailure): ModelCallCharge {
   const cause = error.cause;
-  const details = cause instanceof TimeoutFailure ? (cause.lastHeartbeatDetails as { budgetCharge?: ModelCallCharge } | undefined) : undefined;
-  const charge = details?.budgetCharge;
-  if (charge && Number.isFinite(charge.nanoUsd) && Number.isFinite(charge.tokens)) return charge;
-  return { nanoUsd: 0, tokens: 0 };
+  let details: unknown;
+  if (cause instanceof ApplicationFailure && cause.type === FailureType.ModelOutcomeUnknown) details = cause.details?.[0];
+  else if (cause instanceof TimeoutFailure) details = cause.lastHeartbeatDetails;
+  return budgetChargeOf(details) ?? { nanoUsd: 0, tokens: 0 };
 }
 
 function shortfallPhrase(shortfall: BudgetShortfall, ledger: BudgetState): string {
@@ -324,7 +327,7 @@ export function budgetExceeded(shortfall: BudgetShortfall, ledger: BudgetState, 
 /** Reads the details of the model activity's `BUDGET_WOULD_EXCEED` refusal. */
 export function budgetRefusalOf(error: unknown): BudgetRefusalDetails | undefined {
   if (!(error instanceof ActivityFailure)) return undefined;
-  const cause = error.cause;
+  const cause = attemptFailure(error.cause);
   if (!(cause instanceof ApplicationFailure) || cause.type !== FailureType.BudgetWouldExceed) return undefined;
   return cause.details?.[0] as BudgetRefusalDetails | undefined;
 }

@@ -12,7 +12,7 @@ import { parseToolArguments } from '../core/tool-arguments';
 import { toolHeartbeatTimeoutMs, type TaskActivities } from './activity-proxies';
 import type { AgentTask } from './agent-task';
 import { TIMEOUT_POLICY_DECIDER } from './approval-gate';
-import { describeFailure } from './describe-failure';
+import { attemptFailure, describeFailure } from './describe-failure';
 import { Patch } from './patches';
 
 /**
@@ -203,17 +203,6 @@ export class ToolDispatcher {
   private isEventWait(toolName: string): boolean {
     return toolName === WAIT_FOR_EVENT_TOOL_NAME && Object.keys(this.task.input.agent.events ?? {}).length > 0;
   }
-}
-
-/**
- * What an attempt of an at-most-once call threw: `callToolAtMostOnce` wraps it in a failure that
- * Temporal does not retry (see `FailureType.AtMostOnceAttempt`); `callTool` throws it as it is.
- */
-function attemptFailure(cause: Error | undefined): Error | undefined {
-  if (cause instanceof ApplicationFailure && cause.type === FailureType.AtMostOnceAttempt && cause.cause instanceof ApplicationFailure) {
-    return cause.cause;
-  }
-  return cause;
 }
 
 /**

@@ -9,7 +9,7 @@ import { TaskStatus } from '../core/task-status';
 import type { TaskActivities } from './activity-proxies';
 import type { AgentTask } from './agent-task';
 import { continueAsNewIfDue, isContinueAsNewDue } from './continue-as-new';
-import { describeFailure } from './describe-failure';
+import { attemptFailure, describeFailure } from './describe-failure';
 import { acceptFinalAnswer } from './output-check';
 import { Patch } from './patches';
 import { StuckDetection } from './stuck-detector';
@@ -166,16 +166,22 @@ export class TurnLoop {
    * backoff, so every attempt is charged: its reported usage (also of a failed attempt that
    * reports it), or the worst case it was allowed when its outcome is unknown (a lost worker, a
    * timeout). Before each attempt the budget must allow a call (or a human raises it, `ask`); the
-   * activity then checks the call's worst case against what is left, before sending it.
+   * activity then checks the call's worst case against what is left, before sending it. Since
+   * 0.3.0 a lost attempt is reported by the activity's second attempt, from a live worker, and the
+   * first one is made again without the backoff.
    */
   private async invokeModelWithinBudget(request: InvokeModelInput): Promise<InvokeModelResult> {
     const { budget, state, input } = this.task;
     const backoff = llmBackoff(input.agent.llmRetry);
     const startedAt = Date.now();
+    let madeLostCallAgain = false;
     for (let attempt = 1; ; attempt += 1) {
       const callBudget = await budget.beforeModelCall();
       try {
-        const result = await this.activities.singleAttemptModel.invokeModel({ ...request, budget: callBudget });
+        // 0.3.0: a lost attempt is reported from a live worker (see `invokeModelWithinBudget`).
+        const result = patched(Patch.BudgetedModelProbe)
+          ? await this.activities.budgetedModel.invokeModelWithinBudget({ ...request, budget: callBudget })
+          : await this.activities.singleAttemptModel.invokeModel({ ...request, budget: callBudget });
         budget.recordModelCall(result);
         if (result.costNanoUsd !== undefined) state.costNanoUsd = (state.costNanoUsd ?? 0) + result.costNanoUsd;
         return result;
@@ -189,18 +195,25 @@ export class TurnLoop {
           continue;
         }
         if (!(error instanceof ActivityFailure)) throw error;
-        const cause = error.cause;
-        if (cause instanceof ApplicationFailure) {
+        const cause = attemptFailure(error.cause);
+        const reportedLost = cause instanceof ApplicationFailure && cause.type === FailureType.ModelOutcomeUnknown;
+        if (cause instanceof ApplicationFailure && !reportedLost) {
           const reported = reportedUsageOf(cause);
           if (reported) budget.recordFailedAttempt(reported.usage, reported.costNanoUsd);
           if (cause.nonRetryable || backoff.nonRetryableTypes.includes(cause.type ?? '')) throw modelCallFailure(error);
         } else {
           budget.recordLostAttempt(error);
         }
-        const delayMs = nextDelay(backoff, attempt, cause instanceof ApplicationFailure ? cause.nextRetryDelay : undefined);
+        // The first lost attempt the next one reported (its worker died, or it timed out) is made
+        // again at once: the provider reported no failure, and the heartbeat or LLM timeout was
+        // waiting enough. Any later one waits the backoff, so a crash loop is not a hot loop.
+        const atOnce = reportedLost && !madeLostCallAgain;
+        if (reportedLost) madeLostCallAgain = true;
+        const delayMs = atOnce ? 0 : nextDelay(backoff, attempt, cause instanceof ApplicationFailure ? cause.nextRetryDelay : undefined);
         const deadlinePassed = input.agent.llmDeadlineMs !== undefined && Date.now() + delayMs - startedAt >= input.agent.llmDeadlineMs;
         if ((backoff.maximumAttempts > 0 && attempt >= backoff.maximumAttempts) || deadlinePassed) throw modelCallFailure(error);
-        await sleep(delayMs);
+        // (Only the 0.3.0 path reports lost attempts: earlier histories always slept here.)
+        if (!atOnce) await sleep(delayMs);
       }
     }
   }

@@ -1,4 +1,7 @@
-import type { MockActivityEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { z } from 'zod';
 import type { ConversationReader } from '../../src/activities/conversation-reader';
 import { tool } from '../../src/agent/tool';
@@ -216,6 +219,109 @@ describe('invokeModel activity', () => {
     const failure = await failureOf(runActivity(environment, failing.invokeModel, input()));
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toBe('query timed out');
+    expect(server.requestCount()).toBe(0);
+  });
+});
+
+describe('invokeModelWithinBudget activity', () => {
+  /** $0.10 left: gpt-4o-mini's 256 completion tokens fit. */
+  const budget = { remainingNanoUsd: 100_000_000 };
+
+  /** An environment of `attempt` whose previous attempt's last heartbeat was `heartbeatDetails`; records heartbeats and sticky resets. */
+  function environmentOfAttempt(attempt: number, heartbeatDetails?: unknown) {
+    const resets: unknown[] = [];
+    const beats: unknown[] = [];
+    const fake = {
+      workflowService: { resetStickyTaskQueue: async (request: unknown) => (resets.push(request), {}) },
+      withAbortSignal: <R>(_signal: AbortSignal, work: () => Promise<R>) => work(),
+    };
+    const attemptEnvironment = new MockActivityEnvironment(
+      {
+        attempt,
+        heartbeatTimeoutMs: 4_000,
+        workflowExecution: { workflowId: 'task-1', runId: 'run-1' },
+        ...(heartbeatDetails !== undefined ? { heartbeatDetails } : {}),
+      },
+      { logger: new DefaultLogger('ERROR'), client: fake as unknown as Client },
+    );
+    attemptEnvironment.on('heartbeat', (details: unknown) => beats.push(details));
+    return { attemptEnvironment, resets, beats };
+  }
+
+  /** The worst case a first attempt of `input({ budget })` heartbeats as it starts. */
+  async function firstAttemptCharge(): Promise<{ nanoUsd: number; tokens: number }> {
+    server.enqueue(scripted.text('Sunny.', { usage: { promptTokens: 40, completionTokens: 2 } }));
+    const { attemptEnvironment, beats } = environmentOfAttempt(1);
+    await runActivity(attemptEnvironment, activities.invokeModelWithinBudget, input({ budget }));
+    const charge = (beats[0] as { budgetCharge?: { nanoUsd: number; tokens: number } }).budgetCharge;
+    expect(charge).toEqual({ nanoUsd: expect.any(Number), tokens: expect.any(Number) });
+    server.reset();
+    reader.reads.length = 0;
+    return charge!;
+  }
+
+  it('calls the model on its first attempt, heartbeating the worst case it was allowed', async () => {
+    server.enqueue(scripted.text('Sunny.', { usage: { promptTokens: 40, completionTokens: 2 } }));
+    const { attemptEnvironment, beats, resets } = environmentOfAttempt(1);
+    const result = await runActivity(attemptEnvironment, activities.invokeModelWithinBudget, input({ budget }));
+    expect(result).toMatchObject({ message: { role: 'assistant', content: 'Sunny.' }, usage: { promptTokens: 40, completionTokens: 2 } });
+    expect(server.requests).toHaveLength(1);
+    // 256 completion tokens at $0.60 per million plus the prompt bound at $0.15 per million.
+    const [beat] = beats as Array<{ budgetCharge: { nanoUsd: number; tokens: number } }>;
+    expect(beat!.budgetCharge.tokens).toBeGreaterThan(256);
+    expect(beat!.budgetCharge.nanoUsd).toBe((beat!.budgetCharge.tokens - 256) * 150 + 256 * 600);
+    expect(resets).toEqual([]);
+  });
+
+  it('makes each failure of its first attempt final for Temporal, keeping the failure itself as the cause', async () => {
+    server.enqueue(scripted.error(429, 'Rate limit reached', { retryAfterSeconds: 2 }));
+    const { attemptEnvironment } = environmentOfAttempt(1);
+    const limited = await failureOf(runActivity(attemptEnvironment, activities.invokeModelWithinBudget, input({ budget })));
+    expect(limited).toMatchObject({ type: 'AT_MOST_ONCE_ATTEMPT', nonRetryable: true });
+    expect(limited.cause).toBeInstanceOf(ApplicationFailure);
+    expect(limited.cause).toMatchObject({ type: 'LLM_PROVIDER', nonRetryable: false, nextRetryDelay: 2000 });
+
+    // A call whose worst case does not fit is refused before anything is sent.
+    const refused = await failureOf(runActivity(attemptEnvironment, activities.invokeModelWithinBudget, input({ budget: { remainingNanoUsd: 1_000 } })));
+    expect(refused).toMatchObject({ type: 'AT_MOST_ONCE_ATTEMPT', nonRetryable: true });
+    expect(refused.cause).toMatchObject({ type: 'BUDGET_WOULD_EXCEED', nonRetryable: true, details: [expect.objectContaining({ limit: 'usd' })] });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('on a second attempt calls no model: it reports the outcome unknown with the worst case the first heartbeated, and takes the stickiness over', async () => {
+    const charge = { nanoUsd: 2_000_000, tokens: 3_000 };
+    const { attemptEnvironment, resets } = environmentOfAttempt(2, { worker: '123@elsewhere/abcd', budgetCharge: charge });
+    const failure = await failureOf(runActivity(attemptEnvironment, activities.invokeModelWithinBudget, input({ budget })));
+    expect(failure).toMatchObject({ type: 'MODEL_OUTCOME_UNKNOWN', nonRetryable: true, details: [{ budgetCharge: charge }] });
+    expect(server.requestCount()).toBe(0);
+    // The heartbeat said it all: the conversation is not read again.
+    expect(reader.reads).toEqual([]);
+    expect(resets).toEqual([expect.objectContaining({ execution: { workflowId: 'task-1', runId: 'run-1' } })]);
+  });
+
+  it('on a second attempt after a first that died before its heartbeat reached the server, plans the same call again for its worst case', async () => {
+    const charge = await firstAttemptCharge();
+    const { attemptEnvironment, resets } = environmentOfAttempt(2);
+    const failure = await failureOf(runActivity(attemptEnvironment, activities.invokeModelWithinBudget, input({ budget })));
+    expect(failure).toMatchObject({ type: 'MODEL_OUTCOME_UNKNOWN', details: [{ budgetCharge: charge }] });
+    expect(reader.reads).toEqual([{ workflowId: 'task-1', runId: 'run-1', count: 4 }]);
+    expect(server.requestCount()).toBe(0);
+    expect(resets).toHaveLength(1);
+  });
+
+  it('on a second attempt charges nothing for a call its plan refuses (it was never sent), and reports no charge when the conversation cannot be read', async () => {
+    const { attemptEnvironment } = environmentOfAttempt(2);
+    const refused = await failureOf(runActivity(attemptEnvironment, activities.invokeModelWithinBudget, input({ budget: { remainingNanoUsd: 1_000 } })));
+    expect(refused).toMatchObject({ type: 'MODEL_OUTCOME_UNKNOWN', details: [{ budgetCharge: { nanoUsd: 0, tokens: 0 } }] });
+
+    const unreadable = createTestActivities({
+      agents: [support, plain],
+      mcpPool,
+      models: new ModelRegistry({ baseURL: server.baseURL, apiKey: 'test-key' }),
+      conversations: failingConversationReader('query timed out'),
+    });
+    const unknown = await failureOf(runActivity(environmentOfAttempt(2).attemptEnvironment, unreadable.invokeModelWithinBudget, input({ budget })));
+    expect(unknown).toMatchObject({ type: 'MODEL_OUTCOME_UNKNOWN', details: [{}] });
     expect(server.requestCount()).toBe(0);
   });
 });

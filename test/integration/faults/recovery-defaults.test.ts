@@ -28,16 +28,22 @@ jest.setTimeout(120_000);
 
 /**
  * The queue kind of the first workflow task scheduled after the last `activityType` activity
- * completed or failed: NORMAL once a takeover reset the sticky queue, STICKY while the run still points at a worker.
+ * completed or failed (only failed, with `failedOnly`): NORMAL once a takeover reset the sticky
+ * queue, STICKY while the run still points at a worker.
  */
-async function queueKindAfterLast(client: Client, workflowId: string, activityType: string): Promise<temporal.api.enums.v1.TaskQueueKind | null | undefined> {
+async function queueKindAfterLast(
+  client: Client,
+  workflowId: string,
+  activityType: string,
+  failedOnly = false,
+): Promise<temporal.api.enums.v1.TaskQueueKind | null | undefined> {
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   const scheduledTypes = new Map<string, string>();
   let completedIndex = -1;
   events.forEach((event, index) => {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) scheduledTypes.set(String(event.eventId), scheduled.activityType?.name ?? '');
-    const closed = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes;
+    const closed = failedOnly ? event.activityTaskFailedEventAttributes : (event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes);
     if (closed && scheduledTypes.get(String(closed.scheduledEventId)) === activityType) completedIndex = index;
   });
   const next = events.slice(completedIndex + 1).find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
@@ -164,5 +170,36 @@ describe('recovery with the default heartbeat timeouts', () => {
     ]);
     expect(activities[2]!.identity).toContain(`${second.child.pid}@`);
     expect(await queueKindAfterLast(client.client, started.id, 'invokeModel')).toBe(TaskQueueKind.TASK_QUEUE_KIND_NORMAL);
+  });
+
+  test('a worker killed mid model call of a task with a budget: the second worker reports the lost call without calling the model, and the task goes on from the normal queue', async () => {
+    llm.enqueue(
+      scripted.toolCalls([{ id: 'call_lookup', name: 'lookup_order', arguments: { orderId: 'D4' } }], { usage: { promptTokens: 300, completionTokens: 100 } }),
+      scripted.hang(),
+      scripted.text('Order D4 has shipped.', { usage: { promptTokens: 400, completionTokens: 100 } }),
+    );
+    const first = await startWorker();
+    const started = await client.executeTask({ agentName: FAULT_AGENT, task: 'Where is order D4?', budget: { maxUsd: 0.1 } });
+    await llm.waitForRequests(2, 30_000);
+    expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+    const second = await startWorker();
+
+    const task = await waitForCompletion(client, started.id, TAKEOVER_TIMEOUT_MS);
+    expect(task.result).toBe('Order D4 has shipped.');
+    // The lost call is charged at its worst case: from its heartbeat, or planned again by the
+    // second attempt when the kill came before the heartbeat reached the server. Either way the
+    // same figure: 4096 completion tokens of the fault agent's model ($0.008192).
+    expect(task.budget).toMatchObject({ spent: { modelCalls: 3 }, estimatedUsd: 0.008192 });
+    expect(llm.requests).toHaveLength(3);
+    const activities = await activityExecutions(client.client, started.id);
+    expect(activities.map(({ type, attempt, outcome }) => ({ type, attempt, outcome }))).toEqual([
+      { type: 'invokeModelWithinBudget', attempt: 1, outcome: 'completed' },
+      { type: 'callToolAtMostOnce', attempt: 1, outcome: 'completed' },
+      { type: 'invokeModelWithinBudget', attempt: 2, outcome: 'failed' },
+      { type: 'invokeModelWithinBudget', attempt: 1, outcome: 'completed' },
+    ]);
+    expect(activities[2]!.identity).toContain(`${second.child.pid}@`);
+    // The report reset the sticky queue: the workflow task that charged it and retried the call did not wait for the dead worker's.
+    expect(await queueKindAfterLast(client.client, started.id, 'invokeModelWithinBudget', true)).toBe(TaskQueueKind.TASK_QUEUE_KIND_NORMAL);
   });
 });
