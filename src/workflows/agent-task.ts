@@ -11,6 +11,7 @@ import { ApprovalGate } from './approval-gate';
 import { subTaskUpdateSignal } from './definitions';
 import { LifecycleHooks } from './lifecycle-hooks';
 import { NamedEvents } from './named-events';
+import { RunPatches } from './run-patches';
 import { StatusSearchAttribute } from './status-search-attribute';
 import { SubAgentDelegation } from './sub-agent-delegation';
 import { TaskBudgetKeeper } from './task-budget';
@@ -22,6 +23,8 @@ import { TaskBudgetKeeper } from './task-budget';
  * on this object.
  */
 export class AgentTask {
+  /** The changes this run takes (asked first, before any command: see {@link RunPatches}). */
+  readonly patches = new RunPatches();
   readonly state: CarriedTaskState;
   readonly eventLog: EventLog;
   readonly approvals: ApprovalGate;
@@ -51,11 +54,11 @@ export class AgentTask {
     this.state = input.carried ?? initialTaskState(input);
     this.eventLog = new EventLog(input.taskId, input.eventLogLimit, this.state.eventLog);
     this.hooks = new LifecycleHooks(this);
-    this.approvals = new ApprovalGate(this.state.approvals);
+    this.approvals = new ApprovalGate(this.patches, this.state.approvals);
     this.delegation = new SubAgentDelegation(this, this.state.delegation);
     this.events = new NamedEvents(this, (this.state.receivedEvents ??= []));
     this.budget = new TaskBudgetKeeper(this);
-    this.statusAttribute = new StatusSearchAttribute(input.searchAttributes === true, () => this.state.status);
+    this.statusAttribute = new StatusSearchAttribute(this.patches, input.searchAttributes === true, () => this.state.status);
   }
 
   /** True when this run's sub-tasks start with search attributes (see {@link StatusSearchAttribute}). */

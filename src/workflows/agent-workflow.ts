@@ -1,4 +1,4 @@
-import { ApplicationFailure, TemporalFailure, isCancellation, patched } from '@temporalio/workflow';
+import { ApplicationFailure, TemporalFailure, isCancellation } from '@temporalio/workflow';
 import { FailureType } from '../core/failure-types';
 import type { BudgetFailure, StuckFailure } from '../core/task-snapshot';
 import { TaskStatus } from '../core/task-status';
@@ -58,7 +58,7 @@ export async function agentWorkflow(rawInput: AgentWorkflowInput): Promise<Agent
       throw error;
     }
     const ended = error instanceof ApplicationFailure ? error.nonRetryable : error instanceof TemporalFailure;
-    if (ended && (error instanceof ApplicationFailure || patched(Patch.FailOnTemporalFailure))) {
+    if (ended && (error instanceof ApplicationFailure || task.patches.has(Patch.FailOnTemporalFailure))) {
       const message = (error as TemporalFailure).message;
       if (error instanceof ApplicationFailure && error.type === FailureType.AgentStuck) task.stuckFailure = stuckFailureOf(error);
       if (error instanceof ApplicationFailure && error.type) task.errorCode = error.type;

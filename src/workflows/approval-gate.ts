@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, patched, setHandler, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler, uuid4 } from '@temporalio/workflow';
 import { FailureType } from '../core/activity-contracts';
 import type { ApprovalRequest, ApprovalTimeoutPolicy } from '../core/approval-request';
 import { compileBudget, NANO_USD_PER_USD, type TaskBudget } from '../core/budget';
@@ -13,6 +13,7 @@ import {
   type DecideApprovalsResult,
 } from './definitions';
 import { Patch } from './patches';
+import type { RunPatches } from './run-patches';
 
 /** Who an automatic approval by the timeout policy is recorded as (`decidedBy`). */
 export const TIMEOUT_POLICY_DECIDER = 'zap:timeout-policy';
@@ -34,7 +35,10 @@ export interface ApprovalTimeoutHandling {
 export class ApprovalGate {
   private readonly records: ApprovalRecord[];
 
-  constructor(records: ApprovalRecord[] = []) {
+  constructor(
+    private readonly patches: RunPatches,
+    records: ApprovalRecord[] = [],
+  ) {
     this.records = records;
   }
 
@@ -53,7 +57,7 @@ export class ApprovalGate {
    * (absent: `reject`, recorded as `timed_out`). `approve` records an automatic approval, `fail`
    * records `timed_out` and throws `APPROVAL_TIMED_OUT`, `escalate` calls `onEscalated` with the
    * request (now carrying `escalatedAt` and its new `timeoutAt`) and waits once more, then applies
-   * `escalation.then`. Policies other than `reject` are behind `patched(Patch.ApprovalTimeoutPolicies)`.
+   * `escalation.then`. Policies other than `reject` are behind `Patch.ApprovalTimeoutPolicies`.
    */
   async waitForDecision(
     request: Omit<ApprovalRequest, 'id' | 'requestedAt' | 'timeoutAt'>,
@@ -77,7 +81,7 @@ export class ApprovalGate {
       return { request: full, decision: record.decision as ApprovalDecision };
     }
     let waitedMs = timeoutMs;
-    let policy: ApprovalTimeoutPolicy = onTimeout !== 'reject' && patched(Patch.ApprovalTimeoutPolicies) ? onTimeout : 'reject';
+    let policy: ApprovalTimeoutPolicy = onTimeout !== 'reject' && this.patches.has(Patch.ApprovalTimeoutPolicies) ? onTimeout : 'reject';
     if (policy === 'escalate') {
       const escalation = timeout.escalation ?? { timeoutMs, then: 'reject' as const };
       const escalatedAt = Date.now();

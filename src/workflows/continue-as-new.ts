@@ -1,4 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, patched, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../core/activity-contracts';
 import { utf8ByteLength } from '../core/message-pages';
 import type { AgentWorkflowInput, CarriedTaskState } from '../core/task-state';
@@ -27,7 +27,7 @@ export const HISTORY_HARD_STOP_EVENTS = 40_000;
 export async function continueAsNewIfDue(task: AgentTask): Promise<void> {
   if (!isContinueAsNewDue(task)) return;
   const info = workflowInfo();
-  if (!patched(Patch.ContinueAsNewLimits)) return continueAsNewAsIn010(task);
+  if (!task.patches.has(Patch.ContinueAsNewLimits)) return continueAsNewAsIn010(task);
   // Hooks started by this run would be lost with it (before the state is taken: it may change meanwhile).
   await task.hooks.drain();
   const carried = carriedState(task);

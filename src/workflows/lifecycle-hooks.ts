@@ -1,4 +1,4 @@
-import { ActivityFailure, CancellationScope, log, patched, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, log, proxyActivities } from '@temporalio/workflow';
 import type { RunHookInput, ZapActivities } from '../core/activity-contracts';
 import type { LifecycleHookName } from '../core/agent-settings';
 import { DEFAULT_HOOK_RETRY_POLICY, DEFAULT_HOOK_TIMEOUT_MS } from '../core/defaults';
@@ -7,6 +7,7 @@ import type { TaskStatusSnapshot } from '../core/task-snapshot';
 import type { AgentWorkflowInput } from '../core/task-state';
 import { describeFailure } from './describe-failure';
 import { Patch } from './patches';
+import type { RunPatches } from './run-patches';
 
 /** What the hooks need from their task. */
 export interface LifecycleHookHost {
@@ -15,6 +16,8 @@ export interface LifecycleHookHost {
     agent: Pick<AgentWorkflowInput['agent'], 'agentName' | 'hooks' | 'heartbeatTimeoutMs' | 'hookRetry'>;
   };
   statusSnapshot(): TaskStatusSnapshot;
+  /** The changes the run takes. */
+  readonly patches: RunPatches;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface LifecycleHookHost {
  * logged and the task goes on.
  *
  * Scheduling hooks is a change of the commands a workflow issues, behind
- * `patched(Patch.LifecycleHooks)`; tasks whose agent has no hooks (all tasks of 0.1.0) never get
+ * `Patch.LifecycleHooks`; tasks whose agent has no hooks (all tasks of 0.1.0) never get
  * there.
  */
 export class LifecycleHooks {
@@ -61,7 +64,7 @@ export class LifecycleHooks {
   }
 
   private run(hook: LifecycleHookName, fields: Omit<RunHookInput, 'hook' | 'taskId' | 'agentName' | 'snapshot'>): void {
-    if (!this.names.has(hook) || !patched(Patch.LifecycleHooks)) return;
+    if (!this.names.has(hook) || !this.host.patches.has(Patch.LifecycleHooks)) return;
     const { input } = this.host;
     const hookInput: RunHookInput = {
       hook,

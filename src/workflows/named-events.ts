@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, patched } from '@temporalio/workflow';
+import { ApplicationFailure, condition } from '@temporalio/workflow';
 import {
   DEFAULT_EVENT_WAIT_TIMEOUT_MS,
   MAX_EVENT_DATA_BYTES,
@@ -15,6 +15,7 @@ import type { AgentWorkflowInput, ReceivedEvent } from '../core/task-state';
 import type { ToolCallOutcome } from '../core/tool-definition';
 import type { DeliverEventInput, DeliverEventResult } from './definitions';
 import { Patch } from './patches';
+import type { RunPatches } from './run-patches';
 
 /** Arguments of the built-in `wait_for_event` tool. */
 interface WaitForEventArguments {
@@ -29,6 +30,8 @@ export interface NamedEventsHost {
   markUpdated(): void;
   /** A wait started or ended: the task's status follows. */
   onEventWaitsChanged(): void;
+  /** The changes the run takes. */
+  readonly patches: RunPatches;
 }
 
 /** A `wait_for_event` call in progress; `received` is set by the delivery that ends it. */
@@ -73,7 +76,7 @@ export class NamedEvents {
       );
     }
     // Only agents that declare events get here; the patch marks histories that may wait.
-    if (!patched(Patch.NamedEvents)) return failure('wait_for_event is not available to this task.');
+    if (!this.host.patches.has(Patch.NamedEvents)) return failure('wait_for_event is not available to this task.');
 
     const now = Date.now();
     const wait: EventWait = {

@@ -1,4 +1,4 @@
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import type { AgentTask } from './agent-task';
 import { Patch } from './patches';
 
@@ -19,7 +19,7 @@ export class NudgeTimer {
   async waitForQuietPeriod(idleSince: number): Promise<QuietPeriodOutcome> {
     const { state, input } = this.task;
     const nudge = input.agent.nudge;
-    if (!nudge || state.nudged || nudge.afterMs >= input.idleTimeoutMs || !patched(Patch.Nudges)) return 'no-nudge';
+    if (!nudge || state.nudged || nudge.afterMs >= input.idleTimeoutMs || !this.task.patches.has(Patch.Nudges)) return 'no-nudge';
     const remainingMs = Math.max(0, idleSince + nudge.afterMs - Date.now());
     const hasMessage = await condition(() => state.pendingMessages.length > 0, remainingMs);
     // A follow-up that arrived together with the timer still counts: the nudge is not needed.

@@ -1,4 +1,4 @@
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType, type InvokeModelResult } from '../core/activity-contracts';
 import { formatIssues, outputFailure, repairRequest, type OutputIssue } from '../core/structured-output';
 import type { AgentTask } from './agent-task';
@@ -33,7 +33,7 @@ function uncheckedAnswer(): OutputIssue {
 export function acceptFinalAnswer(task: AgentTask, response: InvokeModelResult): boolean {
   const output = task.input.agent.output;
   // Only tasks with an output schema (0.2.0 inputs) reach the patch: older histories never call it.
-  if (!output || !patched(Patch.StructuredOutput)) return true;
+  if (!output || !task.patches.has(Patch.StructuredOutput)) return true;
   const { state } = task;
   const check = response.output ?? { valid: false as const, issues: [uncheckedAnswer()] };
   if (check.valid) {

@@ -3,11 +3,14 @@
  * worker deploy replays histories written by older code: any change to the commands a workflow
  * issues (activities, timers, children, local activities, their order) must branch on a patch,
  *
- *   if (patched(Patch.SomeChange)) { new commands } else { old commands }
+ *   if (task.patches.has(Patch.SomeChange)) { new commands } else { old commands }
  *
+ * (`RunPatches.has`, which asks `patched()` unless the run's run patch covers the change)
  * and the replay gate (`npm run test:replay`) proves it. Rules:
  * - ids are `zap-<change>` in kebab case, never reused, never renamed;
  * - each entry says the release that added it;
+ * - a release that adds patches adds a run patch in front of `RUN_PATCHES` covering them and
+ *   every patch before (a released run patch's list never changes);
  * - a patch becomes `deprecatePatch(id)` (keeping only the new branch) once no supported release
  *   older than its own can have tasks open, i.e. when the history sets of those releases are
  *   dropped from `test/replay/histories/`; the id is removed a release after that.
@@ -96,3 +99,35 @@ export const Patch = {
 
 /** A patch id of the agent workflow. */
 export type PatchId = (typeof Patch)[keyof typeof Patch];
+
+/**
+ * Run patches, newest first. Each run asks for them as it starts (see `RunPatches`): a new run
+ * records the newest and takes every change it covers without asking for their patches, so it
+ * records one marker instead of one per change it reaches; a run started by an older worker
+ * replays without them and asks for each change as before.
+ */
+export const RUN_PATCHES: readonly { readonly id: `zap-${string}`; readonly covers: readonly PatchId[] }[] = [
+  {
+    /** 0.3.0: every change of 0.2.0 and 0.3.0. */
+    id: 'zap-run-0-3-0',
+    covers: [
+      Patch.CancelDuringModelCall,
+      Patch.ContinueAsNewLimits,
+      Patch.IterationsPerRequest,
+      Patch.FailOnTemporalFailure,
+      Patch.SubTaskLiveness,
+      Patch.NamedEvents,
+      Patch.SearchAttributes,
+      Patch.StructuredOutput,
+      Patch.StuckDetection,
+      Patch.LifecycleHooks,
+      Patch.ApprovalTimeoutPolicies,
+      Patch.Budgets,
+      Patch.Nudges,
+      Patch.CoarseStatusAttribute,
+      Patch.LocalToolActivities,
+      Patch.AtMostOnceToolActivity,
+      Patch.BudgetedModelProbe,
+    ],
+  },
+];

@@ -20,6 +20,7 @@ import type { SubTaskUpdate } from '../core/task-state';
 import { TaskStatus } from '../core/task-status';
 import { ApprovalGate } from './approval-gate';
 import { LifecycleHooks } from './lifecycle-hooks';
+import { RunPatches } from './run-patches';
 import { StatusSearchAttribute } from './status-search-attribute';
 
 /** How a step failed: what its result records, and the failure that ends the run. */
@@ -34,9 +35,11 @@ export type StepFailure = Pick<PipelineStepResult, 'response' | 'issues' | 'iter
  * The steps themselves run in `pipeline-agent-step.ts` and `pipeline-gate.ts`.
  */
 export class PipelineExecution {
+  /** The changes this run takes (asked first, before any command: see {@link RunPatches}). */
+  readonly patches = new RunPatches();
   readonly eventLog: EventLog;
   /** The gates: each a pending approval of the run, decided by `decideApprovalUpdate`. */
-  readonly approvals = new ApprovalGate();
+  readonly approvals = new ApprovalGate(this.patches);
   readonly steps: PipelineStepResult[];
   readonly outputs: Record<string, JsonValue> = {};
   /** Keeps `ZapStatus` up to date when the run was started with search attributes. */
@@ -71,7 +74,7 @@ export class PipelineExecution {
       return { name: plan.name, kind: plan.kind, status: 'not-started', ...(plan.agentName !== undefined ? { agentName: plan.agentName } : {}) };
     });
     for (const step of this.steps) if (step.reused && step.output !== undefined) this.outputs[step.name] = step.output;
-    this.statusAttribute = new StatusSearchAttribute(input.searchAttributes, () => this.taskStatus());
+    this.statusAttribute = new StatusSearchAttribute(this.patches, input.searchAttributes, () => this.taskStatus());
     this.hooks = new LifecycleHooks({
       input: {
         taskId: input.runId,
@@ -79,6 +82,7 @@ export class PipelineExecution {
         agent: { agentName: pipelineAgentName(input.pipelineName), hooks: input.hooks, heartbeatTimeoutMs: DEFAULT_PIPELINE_HOOK_HEARTBEAT_TIMEOUT_MS },
       },
       statusSnapshot: () => this.statusSnapshot(),
+      patches: this.patches,
     });
   }
 

@@ -1,8 +1,9 @@
-import { CancellationScope, condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { DEFAULT_STATUS_ATTRIBUTE_INTERVAL_MS } from '../core/defaults';
 import { ZAP_STATUS_ATTRIBUTE } from '../core/search-attributes';
 import { TaskStatus } from '../core/task-status';
 import { Patch } from './patches';
+import type { RunPatches } from './run-patches';
 
 /** The statuses a working task alternates between at every step (model call, tool calls). */
 const WORKING_STATUSES: ReadonlySet<string> = new Set([TaskStatus.Thinking, TaskStatus.AwaitingTool]);
@@ -23,8 +24,8 @@ const WORKING_STATUSES: ReadonlySet<string> = new Set([TaskStatus.Thinking, Task
  * exact.
  *
  * Only tasks started with `searchAttributes: true` (the client checked that the namespace has the
- * attributes) do this, behind `patched(Patch.CoarseStatusAttribute)` (new runs) or
- * `patched(Patch.SearchAttributes)` (runs started by 0.2.0); older tasks never issue an upsert.
+ * attributes) do this, behind `Patch.CoarseStatusAttribute` (new runs) or
+ * `Patch.SearchAttributes` (runs started by 0.2.0); older tasks never issue an upsert.
  */
 export class StatusSearchAttribute {
   /** True when this run upserts `ZapStatus` (and starts sub-tasks with search attributes). */
@@ -38,15 +39,15 @@ export class StatusSearchAttribute {
   private upsertedIn: string | undefined;
 
   constructor(
+    patches: RunPatches,
     requested: boolean,
     private readonly status: () => TaskStatus,
   ) {
-    // Asked once, when the run starts, in this order: a new run records only the first marker
-    // (one marker and one TemporalChangeVersion upsert per run, as in 0.2.0), a run started by
-    // 0.2.0 replays `false` for the first and `true` for the second. A task without the flag
-    // never asks (no marker).
-    this.coarse = requested && patched(Patch.CoarseStatusAttribute);
-    this.enabled = this.coarse || (requested && patched(Patch.SearchAttributes));
+    // Asked once, when the run starts, in this order: a new run has both from its run patch (no
+    // marker of its own), a run started by 0.2.0 replays `false` for the first and `true` for the
+    // second. A task without the flag never asks.
+    this.coarse = requested && patches.has(Patch.CoarseStatusAttribute);
+    this.enabled = this.coarse || (requested && patches.has(Patch.SearchAttributes));
     if (!this.enabled) return;
     // The run starts with the attributes of its start (continue-as-new inherits the last ones).
     this.published = workflowInfo().typedSearchAttributes.get(ZAP_STATUS_ATTRIBUTE);

@@ -1,4 +1,4 @@
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../core/activity-contracts';
 import type { StuckSettings } from '../core/agent-settings';
 import { WAIT_FOR_EVENT_TOOL_NAME } from '../core/built-in-tools';
@@ -121,7 +121,7 @@ export function fingerprintOf(text: string): string {
 /**
  * What a task does when its agent is stuck, by the agent's `stuck.policy`; a `stuck` event in
  * every case. Acting on a detection is a change of the commands a workflow issues (a failure, a
- * timer), so it is behind `patched(Patch.StuckDetection)`; tasks started without stuck settings
+ * timer), so it is behind `Patch.StuckDetection`; tasks started without stuck settings
  * (all tasks of 0.1.0) never get here.
  */
 export class StuckDetection {
@@ -146,7 +146,7 @@ export class StuckDetection {
     const settings = this.settings;
     if (!settings) return;
     const finding = observeIteration(this.state, calls, results, { threshold: settings.threshold, ignoredTools: this.ignoredTools() });
-    if (!finding || !patched(Patch.StuckDetection)) return;
+    if (!finding || !this.task.patches.has(Patch.StuckDetection)) return;
     const { state } = this.task;
     if (settings.policy === 'retry' && !this.state.nudged) {
       this.emitStuck(finding, settings, 'nudge');
@@ -167,7 +167,7 @@ export class StuckDetection {
   /** The request reached `maxIterations`: reported as stuck before the task fails with its own failure type. */
   onMaxIterations(): void {
     const settings = this.settings;
-    if (!settings || !patched(Patch.StuckDetection)) return;
+    if (!settings || !this.task.patches.has(Patch.StuckDetection)) return;
     const { iteration } = this.task.state;
     this.task.emit({ type: 'stuck', reason: 'max_iterations', repeats: iteration, policy: settings.policy, action: 'stop', iteration });
   }

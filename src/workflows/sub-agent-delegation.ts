@@ -5,7 +5,6 @@ import {
   ChildWorkflowCancellationType,
   condition,
   getExternalWorkflowHandle,
-  patched,
   proxyLocalActivities,
   startChild,
 } from '@temporalio/workflow';
@@ -25,6 +24,7 @@ import { AGENT_WORKFLOW_TYPE, cancelReasonSignal, followUpSignal } from './defin
 import { describeFailure } from './describe-failure';
 import { subTaskStartOptions } from './sub-task-start';
 import type { TaskBudgetKeeper } from './task-budget';
+import type { RunPatches } from './run-patches';
 
 /** Arguments of the built-in `message_agent` tool. */
 interface MessageAgentArguments {
@@ -40,6 +40,8 @@ export interface DelegationHost {
   readonly searchAttributesEnabled: boolean;
   /** The task's budget: sub-tasks draw from it. */
   readonly budget: TaskBudgetKeeper;
+  /** The changes the run takes. */
+  readonly patches: RunPatches;
   emit(event: DurableEventInput): void;
 }
 
@@ -215,7 +217,7 @@ export class SubAgentDelegation {
       const update = this.state.updates[subTaskId];
       return update !== undefined && (update.answerNumber > answeredBefore || update.status !== 'completed');
     };
-    if (!patched(Patch.SubTaskLiveness)) {
+    if (!this.host.patches.has(Patch.SubTaskLiveness)) {
       await condition(answered);
     } else {
       const problem = await this.waitWhileAlive(conversation, answered);

@@ -44,7 +44,7 @@ export interface BudgetRefusalDetails extends BudgetShortfall {
  * The budget of one task: the ledger in its carried state, the checks before each model call and
  * tool call, the reservations for sub-agents, and what happens when a limit is reached (`fail`,
  * or `ask` through the approval mechanism). Tasks without a budget (`input.budget` absent) never
- * reach any of it; only budgeted tasks issue its commands, behind `patched(Patch.Budgets)`.
+ * reach any of it; only budgeted tasks issue its commands, behind `Patch.Budgets`.
  *
  * Exactness: usage is added once, from the model activity's recorded result, so replays,
  * continue-as-new (the ledger is carried) and worker restarts never lose or double it. A model

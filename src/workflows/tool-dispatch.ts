@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, patched, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, sleep } from '@temporalio/workflow';
 import { FailureType, type CallApprovalHint, type CallToolInput, type ToolHint } from '../core/activity-contracts';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, specGatesCall, timeoutPolicyOf } from '../core/approval-rules';
 import { MESSAGE_AGENT_TOOL_NAME, WAIT_FOR_EVENT_TOOL_NAME } from '../core/built-in-tools';
@@ -146,7 +146,7 @@ export class ToolDispatcher {
       hasContext: input.context !== undefined,
     };
     // Only calls the worker marked local ask for the patch, so 0.1.0 and 0.2.0 histories never do.
-    const local = toolHint?.localActivity === true && patched(Patch.LocalToolActivities);
+    const local = toolHint?.localActivity === true && this.task.patches.has(Patch.LocalToolActivities);
     const tools = this.activities.withToolHeartbeat(toolHeartbeatTimeoutMs(input.agent, toolHint));
     if (local || toolHint?.idempotent === true || input.agent.retryUnknownOutcomes) {
       try {
@@ -176,7 +176,7 @@ export class ToolDispatcher {
     for (let attempt = 1; ; attempt += 1) {
       try {
         // Asked as each activity is scheduled: a task opened by 0.2.0 replays its earlier calls as they ran.
-        return patched(Patch.AtMostOnceToolActivity)
+        return this.task.patches.has(Patch.AtMostOnceToolActivity)
           ? await tools.atMostOnceTools.callToolAtMostOnce(input)
           : await tools.singleAttemptTools.callTool(input);
       } catch (error) {

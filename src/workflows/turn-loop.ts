@@ -1,6 +1,6 @@
 import type { RetryPolicy } from '@temporalio/common';
 import { msToNumber, type Duration } from '@temporalio/common/lib/time';
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, sleep } from '@temporalio/workflow';
 import { FailureType, type InvokeModelInput, type InvokeModelResult } from '../core/activity-contracts';
 import { MESSAGE_AGENT_TOOL_NAME } from '../core/built-in-tools';
 import { utf8ByteLength } from '../core/message-pages';
@@ -42,7 +42,7 @@ export class TurnLoop {
     for (;;) {
       if (state.modelCallDue || state.pendingMessages.length > 0) {
         // A follow-up that arrived while the previous answer was being made starts a new request.
-        if (!state.modelCallDue && patched(Patch.IterationsPerRequest)) state.iteration = 0;
+        if (!state.modelCallDue && task.patches.has(Patch.IterationsPerRequest)) state.iteration = 0;
         if (isContinueAsNewDue(task)) await continueAsNewIfDue(task);
         state.modelCallDue = true;
         await this.takeTurn();
@@ -143,7 +143,7 @@ export class TurnLoop {
       // The worker reserves the call's worst case from the tenant's budget, when it has one.
       ...(input.tenantId !== undefined ? { tenantId: input.tenantId } : {}),
     };
-    if (this.task.budget.active && patched(Patch.Budgets)) {
+    if (this.task.budget.active && this.task.patches.has(Patch.Budgets)) {
       const result = await this.invokeModelWithinBudget(request);
       state.lastModelCall = { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens, messageCount };
       return result;
@@ -155,7 +155,7 @@ export class TurnLoop {
     } catch (error) {
       // The task was cancelled while the model answered: that is a cancellation, not a provider
       // failure (0.1.0 failed the task here; its histories replay the old path).
-      if (isCancellation(error) && patched(Patch.CancelDuringModelCall)) throw error;
+      if (isCancellation(error) && this.task.patches.has(Patch.CancelDuringModelCall)) throw error;
       // The tenant's budget refused the call (or cannot price it): a budget failure, not a provider one.
       throw tenantBudgetFailureOf(error, input.taskId, state.costNanoUsd ?? 0) ?? modelCallFailure(error);
     }
@@ -179,7 +179,7 @@ export class TurnLoop {
       const callBudget = await budget.beforeModelCall();
       try {
         // 0.3.0: a lost attempt is reported from a live worker (see `invokeModelWithinBudget`).
-        const result = patched(Patch.BudgetedModelProbe)
+        const result = this.task.patches.has(Patch.BudgetedModelProbe)
           ? await this.activities.budgetedModel.invokeModelWithinBudget({ ...request, budget: callBudget })
           : await this.activities.singleAttemptModel.invokeModel({ ...request, budget: callBudget });
         budget.recordModelCall(result);

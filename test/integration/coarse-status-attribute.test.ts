@@ -4,7 +4,7 @@ import { ApprovalRules, Zap, ZapAgent, tool, type TaskSummary } from '../../src'
 import { DEFAULT_STATUS_ATTRIBUTE_INTERVAL_MS } from '../../src/core/defaults';
 import { ZAP_STATUS_ATTRIBUTE } from '../../src/core/search-attributes';
 import { scripted } from '../../src/testing/scripted-llm-server';
-import { Patch } from '../../src/workflows/patches';
+import { Patch, RUN_PATCHES } from '../../src/workflows/patches';
 import { AgentRouter } from '../support/agent-router';
 import { startHarness, waitForCompletion, waitForTask, type Harness } from '../support/harness';
 
@@ -118,9 +118,10 @@ describe('coarse ZapStatus upserts', () => {
     // then completed); 0.2.0 upserted each of them, plus one TemporalChangeVersion upsert.
     expect(counts.status.length).toBeLessThan(8);
     expect(counts.all).toBeLessThan(9);
-    // Core upserts TemporalChangeVersion once per patch the run takes: this one's, and the
-    // at-most-once activity's of its (non-idempotent) tool calls.
-    expect(counts.patchMarkers).toEqual([Patch.CoarseStatusAttribute, Patch.AtMostOnceToolActivity]);
+    // Core upserts TemporalChangeVersion once per patch marker: a new run records one, its run
+    // patch, which covers this change and the at-most-once activity of its (non-idempotent) tools.
+    expect(counts.patchMarkers).toEqual([RUN_PATCHES[0]!.id]);
+    expect(RUN_PATCHES[0]!.covers).toEqual(expect.arrayContaining([Patch.CoarseStatusAttribute, Patch.AtMostOnceToolActivity]));
     expect(counts.all).toBe(counts.status.length + counts.patchMarkers.length);
     expect(counts.status[0]?.status).toBe('thinking');
     expect(counts.status.at(-1)?.status).toBe('completed');

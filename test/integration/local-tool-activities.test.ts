@@ -13,7 +13,7 @@ import { ClaimCheckCodec, CLAIM_CHECK_ENCODING, FileSystemPayloadStore } from '.
 import { scripted } from '../../src/testing/scripted-llm-server';
 import type { InvokeModelResult } from '../../src/core/activity-contracts';
 import { getEventsQuery } from '../../src/workflows/definitions';
-import { Patch } from '../../src/workflows/patches';
+import { Patch, RUN_PATCHES } from '../../src/workflows/patches';
 import { readEffects, openGate } from '../fixtures/faults/effects';
 import { payloadsIn, serializedPayloadSize } from '../fixtures/history-payloads';
 import { waitUntil } from '../fixtures/faults/activity-history';
@@ -96,7 +96,9 @@ describe('local tool activities', () => {
     const events = (await historyOf(harness, started.id)).events ?? [];
     expect(scheduledActivityTypes(events)).toEqual(['invokeModel', 'invokeModel']);
     expect(localActivityMarkers(events)).toHaveLength(1);
-    expect(patchMarkers(events)).toContain(Patch.LocalToolActivities);
+    // The run's one marker is its run patch, which covers local tool activities.
+    expect(patchMarkers(events)).toEqual([RUN_PATCHES[0]!.id]);
+    expect(RUN_PATCHES[0]!.covers).toContain(Patch.LocalToolActivities);
     expect(modelResults(events)[0]!.toolHints).toEqual({ lookup_order: { idempotent: true, localActivity: true } });
     // One workflow task fewer than with an activity: model call, tool marker and next model call share one.
     const taskEvents = (await harness.zap.client.workflow.getHandle(started.id).query(getEventsQuery, 0)).events;
