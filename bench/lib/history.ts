@@ -36,7 +36,7 @@ export interface HistoryTimings {
   workflowTaskRunMs: number;
   /** Activities, scheduled → started: waiting for the worker to take them. */
   activityWaitMs: number;
-  /** Model activities (`invokeModel`, the baseline's `callModel`), started → completed. */
+  /** Model activities (`invokeModel`, `invokeModelWithinBudget` of a budgeted task, the baseline's `callModel`), started → completed. */
   modelActivityRunMs: number;
   /** Every other activity (the tool calls), started → completed. */
   toolActivityRunMs: number;
@@ -50,7 +50,7 @@ export interface HistoryTimings {
   normalWorkflowTasks: number;
 }
 
-const MODEL_ACTIVITY_TYPES = new Set(['invokeModel', 'callModel']);
+const MODEL_ACTIVITY_TYPES = new Set(['invokeModel', 'invokeModelWithinBudget', 'callModel']);
 
 /** Sums the phases of a history up to its first `TimerStarted` (the answer is recorded by then). */
 export function measureHistoryTimings(history: History): HistoryTimings {
