@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { InvokeModelInput, InvokeModelResult, ModelCallBudget, ToolHint, ZapActivities } from '../core/activity-contracts';
 import { FailureType } from '../core/activity-contracts';
 import { budgetChargeOf, type ModelCallCharge } from '../core/budget';
+import { withTimeout } from '../core/with-timeout';
 import type { ChatMessage } from '../core/messages';
 import { outputInstructions, type OutputSettings } from '../core/structured-output';
 import type { FunctionToolDefinition } from '../core/tool-definition';
@@ -81,10 +82,6 @@ async function lostAttemptCharge(dependencies: ActivityDependencies, input: Invo
   const budget = input.budget;
   if (!budget) return undefined;
   const limitMs = Math.max(500, (context.info.heartbeatTimeoutMs ?? 2_000) * REPLAN_SHARE_OF_HEARTBEAT);
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), limitMs);
-  });
   const planned = (async (): Promise<ModelCallCharge | undefined> => {
     const { agent, requestMessages, tools } = await prepareRequest(dependencies, input, context);
     return planCall(dependencies, agent, budget, requestMessages, tools).charge;
@@ -95,11 +92,7 @@ async function lostAttemptCharge(dependencies: ActivityDependencies, input: Invo
     });
     return undefined;
   });
-  try {
-    return await Promise.race([planned, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(planned, limitMs);
 }
 
 /** What a model call sends, from the worker's agent and the workflow's conversation. */

@@ -7,6 +7,7 @@ import { describeError, isUndeliveredMcpRequest, mayMeanHttpServerGone } from '.
 import { isStdioMcpClientConfig } from './mcp-client-config';
 import type { McpClientConfig } from './mcp-client-config';
 import { McpServerStderr } from './mcp-server-stderr';
+import { withTimeout } from '../core/with-timeout';
 
 /** Bound on the DELETE that ends an HTTP session on close, so an unresponsive server cannot stall shutdown. */
 const SESSION_TERMINATE_TIMEOUT_MS = 1_000;
@@ -199,16 +200,4 @@ export class McpServerConnection {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
