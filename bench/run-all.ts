@@ -1,7 +1,7 @@
 /**
  * The benchmark suite, one after another, then a combined summary and the charts.
  *
- *   npm run bench                 # everything at full size (about half an hour on 2 cores)
+ *   npm run bench                 # everything at full size (about 45 minutes on 2 cores)
  *   BENCH_QUICK=1 npm run bench   # small sizes: a smoke run of a few minutes
  *   BENCH_ONLY=throughput,recovery npx tsx bench/run-all.ts   # re-run some; the summary keeps the others' latest
  *
